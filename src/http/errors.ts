@@ -1,0 +1,132 @@
+/**
+ * Typed errors of both API clients. `kind` is what callers branch on; `retryable`
+ * tells the retry loop and the outbox whether the same request may be sent again.
+ */
+export type ErrorKind =
+  | 'auth'
+  | 'forbidden'
+  | 'not_found'
+  | 'validation'
+  | 'duplicate'
+  | 'rate_limited'
+  | 'transient'
+  | 'bad_response'
+  | 'config'
+  | 'remote';
+
+/** Why a request never got an answer; shown by Test connection. */
+export type NetworkCause = 'unreachable' | 'tls' | 'timeout' | 'reset' | 'server_error';
+
+export interface FieldDetail {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly kind: ErrorKind = 'remote';
+  readonly retryable: boolean = false;
+  /** The API call, e.g. "POST /shops/{shopId}/orders". */
+  readonly call: string;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+
+  constructor(message: string, opts: { call: string; status?: number; code?: string; cause?: unknown }) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.call = opts.call;
+    this.status = opts.status;
+    this.code = opts.code;
+  }
+}
+
+export class AuthError extends ApiError {
+  override readonly kind = 'auth';
+}
+export class ForbiddenError extends ApiError {
+  override readonly kind = 'forbidden';
+}
+export class NotFoundError extends ApiError {
+  override readonly kind = 'not_found';
+}
+export class ConfigError extends ApiError {
+  override readonly kind = 'config';
+  constructor(message: string, readonly field: string) {
+    super(message, { call: 'configuration', code: 'invalid_config' });
+  }
+}
+
+export class ValidationError extends ApiError {
+  override readonly kind = 'validation';
+  constructor(
+    message: string,
+    opts: { call: string; status?: number; code?: string },
+    readonly details: FieldDetail[],
+  ) {
+    super(message, opts);
+  }
+}
+
+export class DuplicateError extends ApiError {
+  override readonly kind = 'duplicate';
+  constructor(
+    message: string,
+    opts: { call: string; status?: number; code?: string },
+    readonly existingId: string | undefined,
+  ) {
+    super(message, opts);
+  }
+}
+
+export class RateLimitedError extends ApiError {
+  override readonly kind = 'rate_limited';
+  override readonly retryable = true;
+  constructor(
+    message: string,
+    opts: { call: string; status?: number; code?: string },
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(message, opts);
+  }
+}
+
+export class TransientError extends ApiError {
+  override readonly kind = 'transient';
+  override readonly retryable = true;
+  constructor(
+    message: string,
+    opts: { call: string; status?: number; code?: string; cause?: unknown },
+    readonly networkCause: NetworkCause,
+    readonly retryAfterMs: number | undefined = undefined,
+  ) {
+    super(message, opts);
+  }
+}
+
+/** The server answered something that is not the contract: names the call and the field. */
+export class BadResponseError extends ApiError {
+  override readonly kind = 'bad_response';
+  constructor(
+    message: string,
+    opts: { call: string; status?: number },
+    readonly details: FieldDetail[],
+  ) {
+    super(message, opts);
+  }
+}
+
+export function retryAfterOf(err: unknown): number | undefined {
+  if (err instanceof RateLimitedError || err instanceof TransientError) return err.retryAfterMs;
+  return undefined;
+}
+
+export function isRetryable(err: unknown): boolean {
+  return err instanceof ApiError && err.retryable;
+}
+
+/** One line for status, logs and reports: never contains request bodies or credentials. */
+export function errorSummary(err: unknown): string {
+  if (err instanceof ValidationError && err.details.length) {
+    return `${err.message}: ${err.details.map((d) => `${d.path} ${d.message}`).join('; ')}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
