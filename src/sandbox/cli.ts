@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { demoArticles } from './catalogue';
 import { Framework360Sandbox } from './framework360-sandbox';
 import { TotalGestSandbox } from './totalgest-sandbox';
 
@@ -22,8 +21,7 @@ async function main(): Promise<void> {
 Env: TG_SANDBOX_PORT, FW360_SANDBOX_PORT, TG_SANDBOX_ARTICLES, TG_SANDBOX_TOKEN_LIFETIME_MS, FW360_WEBHOOK_URL`);
     return;
   }
-  const tg = new TotalGestSandbox({ articles: Number(values.articles), tokenLifetimeMs: Number(values['token-lifetime']) });
-  if (!values['no-demo-articles']) for (const a of demoArticles()) tg.articles.put(a);
+  const tg = new TotalGestSandbox({ articles: Number(values.articles), tokenLifetimeMs: Number(values['token-lifetime']), demoArticles: !values['no-demo-articles'] });
   const fw = new Framework360Sandbox({ webhookUrl: values['webhook-url'] });
   const tgUrl = await tg.start(Number(values['tg-port']));
   const fwUrl = await fw.start(Number(values['fw-port']));

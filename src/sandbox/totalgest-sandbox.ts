@@ -3,7 +3,7 @@ import { cashRound, Decimal } from '../core/decimal';
 import { zodProblems } from '../core/schema-primitives';
 import { articleSchema, orderDocumentSchema, type Article, type OrderDocument } from '../totalgest/schemas';
 import { ArticleStore, decodeCursor } from './article-store';
-import { prng, seededCatalogue } from './catalogue';
+import { demoArticles, prng, seededCatalogue } from './catalogue';
 import { FaultInjector } from './faults';
 import { json, Router, startServer, type Reply, type RunningServer, type SandboxRequest } from './http-server';
 
@@ -12,6 +12,8 @@ export interface TotalGestSandboxOptions {
   articles?: number;
   seed?: number;
   tokenLifetimeMs?: number;
+  /** Also seed the SKUs the shared order fixtures use (CAF-250, TEA-100, …). */
+  demoArticles?: boolean;
   users?: Array<{ username: string; password: string }>;
   shops?: Array<{ id: string; name: string; ownerId: string }>;
 }
@@ -74,6 +76,7 @@ export class TotalGestSandbox {
   private seed(): void {
     this.articles.clear();
     for (const a of seededCatalogue(this.opts.articles ?? 500, this.opts.seed ?? 42)) this.articles.put(a);
+    if (this.opts.demoArticles) for (const a of demoArticles()) this.articles.put(a);
   }
 
   /** updatedAt for a change now: never earlier than the last one, so the feed stays ordered. */

@@ -1,0 +1,19 @@
+import type { Node } from 'node-red';
+import type { TotalGestConnection } from '../engine/connection';
+import type { Framework360Client } from '../framework360/client';
+
+/** What the using nodes may ask of the config nodes. */
+
+export interface TotalGestConfigNode extends Node<{ username?: string; password?: string }> {
+  /** The connection, or the configuration error that prevents one. */
+  connection(): TotalGestConnection;
+  /** A precise message when the configuration is unusable, for the using nodes' status. */
+  configError: string | undefined;
+}
+
+export interface Framework360ConfigNode extends Node<{ apiKey?: string; webhookSecret?: string }> {
+  client(): Framework360Client;
+  /** Empty string when webhooks are not signed. */
+  webhookSecret(): string;
+  configError: string | undefined;
+}

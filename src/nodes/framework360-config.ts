@@ -1,0 +1,73 @@
+import type { NodeAPI, NodeDef } from 'node-red';
+import { classifyCheckFailure, type CheckResult } from '../engine/connection-check';
+import { Framework360Client } from '../framework360/client';
+import { toFramework360Settings, type Framework360Settings } from '../framework360/settings';
+import { ConfigError } from '../http/errors';
+import { errorMessage, jsonBody, resolveSecret, sendJson } from './red-helpers';
+import type { Framework360ConfigNode } from './config-types';
+
+interface Credentials {
+  apiKey?: string;
+  webhookSecret?: string;
+}
+
+interface Def extends NodeDef {
+  siteUrl: string;
+  timeout: string;
+  concurrency: string;
+  allowInsecureHttp: boolean;
+}
+
+
+async function checkConnection(input: Record<string, unknown>): Promise<CheckResult> {
+  let client: Framework360Client | undefined;
+  try {
+    client = new Framework360Client(toFramework360Settings(input).client);
+    const data = await client.checkConnection();
+    return { ok: true, name: data.name ?? data.site ?? 'Framework360', details: data.site ? { site: data.site } : {} };
+  } catch (err) {
+    return classifyCheckFailure(err);
+  } finally {
+    client?.close();
+  }
+}
+
+export = function register(RED: NodeAPI): void {
+  function Framework360Config(this: Framework360ConfigNode, def: Def): void {
+    RED.nodes.createNode(this, def);
+    const creds = this.credentials ?? {};
+    let settings: Framework360Settings | undefined;
+    let client: Framework360Client | undefined;
+    try {
+      settings = toFramework360Settings({ ...def, apiKey: creds.apiKey, webhookSecret: creds.webhookSecret });
+      this.configError = undefined;
+    } catch (err) {
+      this.configError = errorMessage(err);
+      this.warn(`Framework360 connection "${def.name || this.id}" is not usable: ${this.configError}`);
+    }
+    this.client = () => {
+      if (!settings) throw new ConfigError(this.configError ?? 'not configured', 'config');
+      client ??= new Framework360Client(settings.client);
+      return client;
+    };
+    this.webhookSecret = () => settings?.webhookSecret ?? '';
+    this.on('close', (_removed: boolean, done: () => void) => {
+      client?.close();
+      client = undefined;
+      done();
+    });
+  }
+
+  RED.nodes.registerType<Framework360ConfigNode, Def, unknown, Credentials>('framework360-config', Framework360Config, {
+    credentials: { apiKey: { type: 'password' }, webhookSecret: { type: 'password' } },
+  });
+
+  RED.httpAdmin.post('/totalgest/framework360/test', RED.auth.needsPermission('framework360-config.write'), (req, res) => {
+    const body = jsonBody(req);
+    const input = { ...body, apiKey: resolveSecret(RED, body.id, 'apiKey', body.apiKey) };
+    checkConnection(input).then(
+      (result) => sendJson(res, 200, result),
+      (err: unknown) => sendJson(res, 500, { ok: false, cause: 'error', message: errorMessage(err) }),
+    );
+  });
+};

@@ -1,0 +1,36 @@
+import type { NodeAPI } from 'node-red';
+import type { Request, Response } from 'express';
+
+/** Small pieces of Node-RED glue shared by the node files. */
+
+export type StatusFill = 'red' | 'green' | 'yellow' | 'blue' | 'grey';
+
+/** Node-RED status texts are cut in the editor; keep them readable. */
+export function shortText(text: string, max = 60): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The editor sends this for a password it did not change. */
+export const UNCHANGED_PASSWORD = '__PWRD__';
+
+/** Typed-in secret, or the stored one when the field still holds the placeholder. */
+export function resolveSecret(RED: NodeAPI, nodeId: unknown, field: string, typed: unknown): string | undefined {
+  if (typeof typed === 'string' && typed !== '' && typed !== UNCHANGED_PASSWORD) return typed;
+  if (typeof nodeId !== 'string' || !nodeId) return undefined;
+  const stored = RED.nodes.getCredentials(nodeId) as Record<string, unknown> | undefined;
+  const value = stored?.[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export function jsonBody(req: Request): Record<string, unknown> {
+  const body: unknown = req.body;
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+export function sendJson(res: Response, status: number, body: unknown): void {
+  res.status(status).json(body);
+}

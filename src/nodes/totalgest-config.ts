@@ -1,0 +1,86 @@
+import path from 'node:path';
+import type { NodeAPI, NodeDef } from 'node-red';
+import { classifyCheckFailure, type CheckResult } from '../engine/connection-check';
+import { TotalGestConnection } from '../engine/connection';
+import { ConfigError } from '../http/errors';
+import { TotalGestClient } from '../totalgest/client';
+import { toClientOptions } from '../totalgest/settings';
+import { errorMessage, jsonBody, resolveSecret, sendJson } from './red-helpers';
+import type { TotalGestConfigNode } from './config-types';
+
+interface Credentials {
+  username?: string;
+  password?: string;
+}
+
+interface Def extends NodeDef {
+  endpoint: string;
+  shopId: string;
+  ownerId: string;
+  timeout: string;
+  concurrency: string;
+  rateLimit: string;
+  allowInsecureHttp: boolean;
+}
+
+
+function stateDbFile(userDir: string, nodeId: string): string {
+  return path.join(userDir, 'totalgest', `state-${nodeId.replace(/[^A-Za-z0-9_-]/g, '_')}.sqlite`);
+}
+
+async function checkConnection(input: Record<string, unknown>): Promise<CheckResult> {
+  let client: TotalGestClient | undefined;
+  try {
+    client = new TotalGestClient(toClientOptions(input));
+    const shop = await client.checkConnection();
+    return { ok: true, name: shop.name, details: { shopId: shop.id, currency: shop.currency } };
+  } catch (err) {
+    return classifyCheckFailure(err);
+  } finally {
+    client?.close();
+  }
+}
+
+export = function register(RED: NodeAPI): void {
+  const userDir = String(RED.settings.userDir ?? process.cwd());
+
+  function TotalGestConfig(this: TotalGestConfigNode, def: Def): void {
+    RED.nodes.createNode(this, def);
+    const creds = this.credentials ?? {};
+    let connection: TotalGestConnection | undefined;
+    try {
+      const options = toClientOptions({ ...def, username: creds.username, password: creds.password });
+      connection = new TotalGestConnection(options, stateDbFile(userDir, this.id));
+      this.configError = undefined;
+    } catch (err) {
+      this.configError = err instanceof ConfigError ? `${err.message}` : errorMessage(err);
+      this.warn(`TotalGest connection "${def.name || this.id}" is not usable: ${this.configError}`);
+    }
+    this.connection = () => {
+      if (!connection) throw new ConfigError(this.configError ?? 'not configured', 'config');
+      return connection;
+    };
+    this.on('close', (_removed: boolean, done: () => void) => {
+      connection?.close();
+      done();
+    });
+  }
+
+  RED.nodes.registerType<TotalGestConfigNode, Def, unknown, Credentials>('totalgest-config', TotalGestConfig, {
+    credentials: { username: { type: 'text' }, password: { type: 'password' } },
+  });
+
+  // Test connection from the editor: works with typed-in values and with stored ones.
+  RED.httpAdmin.post('/totalgest/connection/test', RED.auth.needsPermission('totalgest-config.write'), (req, res) => {
+    const body = jsonBody(req);
+    const input: Record<string, unknown> = { ...body, password: resolveSecret(RED, body.id, 'password', body.password) };
+    if (!input.username && typeof body.id === 'string') {
+      const stored = RED.nodes.getCredentials(body.id) as Credentials | undefined;
+      input.username = stored?.username;
+    }
+    checkConnection(input).then(
+      (result) => sendJson(res, 200, result),
+      (err: unknown) => sendJson(res, 500, { ok: false, cause: 'error', message: errorMessage(err) }),
+    );
+  });
+};

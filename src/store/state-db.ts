@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** Each entry upgrades the schema by one version; never edit a released entry, append. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE orders (
+     order_id TEXT PRIMARY KEY,
+     external_ref TEXT NOT NULL,
+     idempotency_key TEXT,
+     document TEXT,
+     doc_hash TEXT,
+     state TEXT NOT NULL CHECK (state IN ('pending','sending','done','failed','dead','skipped','invalid')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL DEFAULT 0,
+     lease_until INTEGER,
+     totalgest_id TEXT,
+     number TEXT,
+     reason TEXT,
+     error TEXT,
+     details TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     done_at INTEGER
+   );
+   CREATE INDEX orders_due ON orders(state, next_attempt_at);
+   CREATE TABLE deliveries (delivery_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, received_at INTEGER NOT NULL);
+   CREATE TABLE products (
+     sku TEXT PRIMARY KEY,
+     totalgest_id TEXT,
+     fw360_id TEXT,
+     hash TEXT,
+     state TEXT NOT NULL CHECK (state IN ('linked','failed','deactivated')),
+     error TEXT,
+     synced_at INTEGER,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX products_state ON products(state);`,
+];
+
+export type StateDatabase = Database.Database;
+
+/**
+ * Opens (creating if needed) a connection's state database: WAL so readers never block the
+ * writer, synchronous=FULL so a committed order survives a power cut.
+ */
+export function openStateDatabase(file: string): StateDatabase {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+function migrate(db: StateDatabase): void {
+  const current = Number(db.pragma('user_version', { simple: true }));
+  if (current > MIGRATIONS.length) throw new Error(`state database is from a newer version of this package (schema ${current})`);
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+export function getMeta(db: StateDatabase, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function setMeta(db: StateDatabase, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { ConfigError } from '../http/errors';
+import { formatPath } from '../core/schema-primitives';
+import type { TotalGestClientOptions } from './client';
+import { normaliseEndpoint } from './endpoint';
+
+/** A number field from the editor: "" or missing → default; anything else must be a whole number in range. */
+export function wholeNumber(label: string, min: number, max: number, fallback: number) {
+  return z.preprocess(
+    (v) => (v === '' || v === undefined || v === null ? fallback : typeof v === 'string' ? Number(v) : v),
+    z
+      .number({ error: `${label} must be a number` })
+      .int(`${label} must be a whole number`)
+      .min(min, `${label} must be at least ${min}`)
+      .max(max, `${label} must be at most ${max}`),
+  );
+}
+
+const required = (label: string) => z.string({ error: `${label} is required` }).trim().min(1, `${label} is required`);
+
+/** The totalgest-config node's fields and credentials, as the editor stores them. */
+export const totalgestSettingsSchema = z.object({
+  endpoint: z.string({ error: 'API endpoint is required' }),
+  shopId: required('Shop-ID'),
+  ownerId: required('Owner-ID'),
+  username: required('Username'),
+  password: z.string({ error: 'Password is required' }).min(1, 'Password is required'),
+  timeout: wholeNumber('Timeout (s)', 1, 300, 15),
+  concurrency: wholeNumber('Concurrency', 1, 32, 4),
+  rateLimit: wholeNumber('Rate limit (requests/s)', 0, 1000, 0),
+  allowInsecureHttp: z.preprocess((v) => v === true || v === 'true', z.boolean()),
+});
+export type TotalGestSettingsInput = z.input<typeof totalgestSettingsSchema>;
+
+/** Node config + credentials → client options, or a ConfigError naming the field. */
+export function toClientOptions(input: Record<string, unknown>): TotalGestClientOptions {
+  const parsed = totalgestSettingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(issue.message, formatPath(issue.path));
+  }
+  const s = parsed.data;
+  // Validates and normalises the endpoint now, so a bad one is reported before any request.
+  normaliseEndpoint(s.endpoint, s.allowInsecureHttp);
+  return {
+    endpoint: s.endpoint,
+    shopId: s.shopId,
+    ownerId: s.ownerId,
+    username: s.username,
+    password: s.password,
+    allowInsecureHttp: s.allowInsecureHttp,
+    timeoutMs: s.timeout * 1000,
+    concurrency: s.concurrency,
+    ratePerSecond: s.rateLimit,
+  };
+}
