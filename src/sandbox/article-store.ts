@@ -110,11 +110,12 @@ export class ArticleStore {
   }
 
   /** Keyset page: ascending (updatedAt, id) strictly after the cursor, from `since` on. */
-  page(opts: { since?: number; after?: IndexEntry; limit: number; includeDeleted: boolean }): { items: Article[]; next: string | null } {
+  page(opts: { since?: number; after?: IndexEntry; limit: number; includeDeleted: boolean }): { items: Article[]; next: string | null; scanned: number } {
     let pos = opts.after ? this.upperBound(opts.after) : 0;
     if (opts.since !== undefined) pos = Math.max(pos, this.lowerBoundTime(opts.since));
     const items: Article[] = [];
     let lastEntry: IndexEntry | undefined;
+    const start = pos;
     for (; pos < this.index.length; pos++) {
       const e = this.index[pos]!;
       if (this.timeById.get(e.id) !== e.t) continue;
@@ -122,11 +123,11 @@ export class ArticleStore {
       if (a.deleted && !opts.includeDeleted) continue;
       if (items.length === opts.limit) {
         // One more visible item exists: the page is not the last.
-        return { items, next: encodeCursor(lastEntry!) };
+        return { items, next: encodeCursor(lastEntry!), scanned: pos - start + 1 };
       }
       items.push(a);
       lastEntry = e;
     }
-    return { items, next: null };
+    return { items, next: null, scanned: pos - start };
   }
 }

@@ -1,0 +1,102 @@
+// `npm start`: both sandboxes and a Node-RED runtime with this package and the example
+// flows, wired to the sandboxes. Editor at http://127.0.0.1:1880. Ctrl-C stops all of it.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { TotalGestSandbox } = require(join(root, 'dist/sandbox/totalgest-sandbox.js'));
+const { Framework360Sandbox } = require(join(root, 'dist/sandbox/framework360-sandbox.js'));
+
+export const DEMO = {
+  nodeRedPort: Number(process.env.DEMO_NODE_RED_PORT ?? 1880),
+  tgPort: Number(process.env.TG_SANDBOX_PORT ?? 8450),
+  fwPort: Number(process.env.FW360_SANDBOX_PORT ?? 8451),
+  articles: Number(process.env.TG_SANDBOX_ARTICLES ?? 500),
+};
+
+/** The example flows merged into one flow file; config nodes shared by id. */
+export function demoFlows() {
+  const byId = new Map();
+  for (const f of readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.json')).sort()) {
+    for (const node of JSON.parse(readFileSync(join(root, 'examples', f), 'utf8'))) byId.set(node.id, node);
+  }
+  return [...byId.values()];
+}
+
+/** Lays out a Node-RED user directory with this package linked in and the demo credentials. */
+export function prepareUserDir(userDir, port) {
+  rmSync(userDir, { recursive: true, force: true });
+  mkdirSync(join(userDir, 'node_modules'), { recursive: true });
+  symlinkSync(root, join(userDir, 'node_modules', 'node-red-contrib-totalgest'), 'dir');
+  writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'totalgest-demo', private: true, dependencies: { 'node-red-contrib-totalgest': 'file:..' } }, null, 2));
+  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(demoFlows(), null, 2));
+  // Demo secrets only: a real installation keeps credentials encrypted (credentialSecret).
+  writeFileSync(
+    join(userDir, 'flows_cred.json'),
+    JSON.stringify({
+      'tg-demo-connection': { username: 'demo', password: 'demo-password' },
+      'fw360-demo-connection': { apiKey: 'demo-key', webhookSecret: 'demo-webhook-secret' },
+    }),
+  );
+  writeFileSync(
+    join(userDir, 'settings.js'),
+    `module.exports = {
+  uiHost: '127.0.0.1',
+  uiPort: ${port},
+  flowFile: 'flows.json',
+  credentialSecret: false,
+  editorTheme: { tours: false, projects: { enabled: false } },
+  diagnostics: { enabled: false },
+  telemetry: { enabled: false },
+  logging: { console: { level: 'info' } },
+};
+`,
+  );
+}
+
+export function startNodeRed(userDir, opts = {}) {
+  return spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js')], {
+    stdio: opts.stdio ?? 'inherit',
+    env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+  });
+}
+
+async function main() {
+  if (!existsSync(join(root, 'dist/nodes/totalgest-config.js'))) throw new Error('dist/ is missing: run npm run build');
+  const userDir = join(root, '.demo');
+  const tg = new TotalGestSandbox({ articles: DEMO.articles, demoArticles: true });
+  const fw = new Framework360Sandbox({ webhookUrl: `http://127.0.0.1:${DEMO.nodeRedPort}/fw360/webhook` });
+  await tg.start(DEMO.tgPort);
+  await fw.start(DEMO.fwPort);
+  prepareUserDir(userDir, DEMO.nodeRedPort);
+  const red = startNodeRed(userDir);
+  console.log(`
+  TotalGest sandbox     http://127.0.0.1:${DEMO.tgPort}   (user demo / demo-password, shop demo-shop, owner demo-owner)
+  Framework360 sandbox  http://127.0.0.1:${DEMO.fwPort}   (API key demo-key, webhook secret demo-webhook-secret)
+  Node-RED editor       http://127.0.0.1:${DEMO.nodeRedPort}
+  Place an order:       curl -X POST http://127.0.0.1:${DEMO.fwPort}/_sandbox/orders -d '{}'
+  Ctrl-C stops everything.
+`);
+  let stopping = false;
+  const stop = async (code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    red.kill('SIGINT');
+    await Promise.all([tg.stop(), fw.stop()]);
+    process.exit(code);
+  };
+  red.on('exit', (code) => void stop(code ?? 0));
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
