@@ -65,6 +65,13 @@ export function startNodeRed(userDir, opts = {}) {
   });
 }
 
+/** The shared fixture orders, placed in the shop without a webhook: the manual export example sends them. */
+export function seedDemoOrders(fw) {
+  const dir = join(root, 'test/fixtures/orders');
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) fw.placeOrder(JSON.parse(readFileSync(join(dir, f), 'utf8')).order, false);
+}
+
 async function main() {
   if (!existsSync(join(root, 'dist/nodes/totalgest-config.js'))) throw new Error('dist/ is missing: run npm run build');
   const userDir = join(root, '.demo');
@@ -72,6 +79,7 @@ async function main() {
   const fw = new Framework360Sandbox({ webhookUrl: `http://127.0.0.1:${DEMO.nodeRedPort}/fw360/webhook` });
   await tg.start(DEMO.tgPort);
   await fw.start(DEMO.fwPort);
+  seedDemoOrders(fw);
   prepareUserDir(userDir, DEMO.nodeRedPort);
   const red = startNodeRed(userDir);
   console.log(`

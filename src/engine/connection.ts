@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { TotalGestClient, type TotalGestClientOptions } from '../totalgest/client';
 import { openStateDatabase, type StateDatabase } from '../store/state-db';
+import { OrderStore } from '../store/order-store';
+import { OrderExporter, type ExporterOptions } from './order-exporter';
 
 /**
  * One TotalGest connection: the shared API client (one token, one rate limit) and the
@@ -10,11 +12,13 @@ import { openStateDatabase, type StateDatabase } from '../store/state-db';
 export class TotalGestConnection extends EventEmitter {
   private clientInstance: TotalGestClient | undefined;
   private dbInstance: StateDatabase | undefined;
+  private exporterInstance: OrderExporter | undefined;
   private closed = false;
 
   constructor(
     readonly options: TotalGestClientOptions,
     private readonly dbFile: string,
+    private readonly exporterOptions: Partial<ExporterOptions> = {},
   ) {
     super();
     this.setMaxListeners(100);
@@ -32,6 +36,20 @@ export class TotalGestConnection extends EventEmitter {
     return this.dbInstance;
   }
 
+  /** The one outbox worker of this connection, started on first use. */
+  get exporter(): OrderExporter {
+    if (!this.exporterInstance) {
+      const exporter = new OrderExporter(this.client, new OrderStore(this.db), () => this.notifyChanged('orders'), {
+        concurrency: this.options.concurrency ?? 4,
+        ...this.exporterOptions,
+      });
+      exporter.on('worker_error', (err: unknown) => this.emit('worker_error', err));
+      exporter.start();
+      this.exporterInstance = exporter;
+    }
+    return this.exporterInstance;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -40,8 +58,11 @@ export class TotalGestConnection extends EventEmitter {
     this.emit('changed', what);
   }
 
-  close(): void {
+  /** Stops the worker (waiting for sends in flight), then releases the client and the database. */
+  async close(): Promise<void> {
     this.closed = true;
+    await this.exporterInstance?.stop();
+    this.exporterInstance = undefined;
     this.clientInstance?.close();
     this.dbInstance?.close();
     this.clientInstance = undefined;

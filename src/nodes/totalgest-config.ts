@@ -61,8 +61,11 @@ export = function register(RED: NodeAPI): void {
       return connection;
     };
     this.on('close', (_removed: boolean, done: () => void) => {
-      connection?.close();
-      done();
+      if (!connection) return done();
+      connection.close().then(done, (err: unknown) => {
+        this.error(`closing the TotalGest connection: ${errorMessage(err)}`);
+        done();
+      });
     });
   }
 

@@ -147,7 +147,7 @@ export class TotalGestClient {
   }
 
   /** Creates a sales document. A 409 throws DuplicateError carrying the existing id. */
-  createOrder(document: OrderDocument, idempotencyKey: string): Promise<OrderCreated> {
+  createOrder(document: OrderDocument, idempotencyKey: string, policy: Partial<RetryPolicy> = {}): Promise<OrderCreated> {
     return this.request({
       method: 'POST',
       path: `${this.shopPath}/orders`,
@@ -156,10 +156,10 @@ export class TotalGestClient {
       headers: { 'Idempotency-Key': idempotencyKey },
       schema: orderCreatedSchema,
       auth: true,
-    });
+    }, policy);
   }
 
-  async findOrderByExternalRef(externalRef: string): Promise<OrderSummary | undefined> {
+  async findOrderByExternalRef(externalRef: string, policy: Partial<RetryPolicy> = {}): Promise<OrderSummary | undefined> {
     const res = await this.request({
       method: 'GET',
       path: `${this.shopPath}/orders`,
@@ -167,7 +167,7 @@ export class TotalGestClient {
       query: { externalRef },
       schema: orderLookupSchema,
       auth: true,
-    });
+    }, policy);
     return res.items.find((o) => o.externalRef === externalRef);
   }
 

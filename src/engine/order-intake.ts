@@ -1,0 +1,127 @@
+import { DELIVERY_HEADER, SIGNATURE_HEADER, verifySignature } from '../framework360/signature';
+import { webhookSchema } from '../framework360/schemas';
+import { describeProblems, zodProblems } from '../core/schema-primitives';
+import type { OrderRow } from '../store/order-store';
+import type { SubmitResult } from './order-exporter';
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+export type WebhookRead =
+  | { ok: true; order: unknown; deliveryId: string | undefined; event: string }
+  | { ok: false; status: 400 | 401; message: string };
+
+function header(headers: Headers, name: string): string | undefined {
+  const v = headers[name] ?? headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * A webhook request as `http in` hands it over → the order it carries. With a secret the
+ * HMAC over the raw body must match; that needs the raw body ("skip body parsing" on).
+ */
+export function readWebhook(body: unknown, headers: Headers, secret: string): WebhookRead {
+  const raw = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body, 'utf8') : undefined;
+  if (secret) {
+    if (!raw) {
+      return { ok: false, status: 400, message: 'webhook body was already parsed: enable "skip body parsing" on the http in node so the signature can be checked over the raw body' };
+    }
+    const signature = header(headers, SIGNATURE_HEADER);
+    if (!signature) return { ok: false, status: 401, message: 'webhook refused: X-Fw360-Signature header is missing' };
+    if (!verifySignature(secret, raw, signature)) return { ok: false, status: 401, message: 'webhook refused: X-Fw360-Signature does not match the body' };
+  }
+  let parsed: unknown = body;
+  if (raw) {
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return { ok: false, status: 400, message: 'webhook body is not valid JSON' };
+    }
+  }
+  const env = webhookSchema.safeParse(parsed);
+  if (!env.success) return { ok: false, status: 400, message: `webhook body is not a Framework360 event: ${describeProblems(zodProblems(env.error))}` };
+  if (env.data.data === undefined || env.data.data === null) return { ok: false, status: 400, message: 'webhook body: data: the order is missing' };
+  return { ok: true, order: env.data.data, deliveryId: header(headers, DELIVERY_HEADER), event: env.data.event };
+}
+
+/** What the `http response` answers for one submitted order. */
+export function httpStatusFor(result: SubmitResult): number {
+  switch (result.outcome) {
+    case 'queued':
+    case 'already_queued':
+    case 'already_linked':
+      return 202;
+    case 'skipped':
+    case 'dry_run':
+      return 200;
+    default:
+      return 422;
+  }
+}
+
+export type ItemOutcome = 'exported' | 'already_linked' | 'queued' | 'skipped' | 'failed' | 'would_export';
+
+export interface ReportItem {
+  orderId: string;
+  outcome: ItemOutcome;
+  totalgestId?: string;
+  number?: string;
+  reason?: string;
+}
+
+export interface ExportReport {
+  total: number;
+  exported: number;
+  alreadyLinked: number;
+  queued: number;
+  skipped: number;
+  failed: number;
+  items: ReportItem[];
+  summary: string;
+}
+
+/** One submitted order → a report line; `row` is its stored state after waiting, if waited for. */
+export function reportItem(result: SubmitResult, row?: OrderRow, waited = false): ReportItem {
+  const orderId = result.orderId ?? '(no id)';
+  switch (result.outcome) {
+    case 'skipped':
+      return { orderId, outcome: 'skipped', reason: result.reason };
+    case 'invalid':
+    case 'total_mismatch':
+      return { orderId, outcome: 'failed', reason: result.message ?? result.reason };
+    case 'dry_run':
+      return { orderId, outcome: 'would_export' };
+    case 'already_failed':
+      return { orderId, outcome: 'failed', reason: row?.error ?? 'failed before; send "retry" to try again' };
+    case 'already_linked':
+      return { orderId, outcome: 'already_linked', totalgestId: row?.totalgest_id ?? undefined, number: row?.number ?? undefined };
+    default:
+      break;
+  }
+  if (!waited || !row) return { orderId, outcome: 'queued' };
+  if (row.state === 'done') return { orderId, outcome: 'exported', totalgestId: row.totalgest_id ?? undefined, number: row.number ?? undefined };
+  if (row.state === 'failed' || row.state === 'dead') return { orderId, outcome: 'failed', reason: row.error ?? row.reason ?? row.state };
+  return { orderId, outcome: 'queued', reason: row.error ? `still retrying: ${row.error}` : 'still queued' };
+}
+
+export function buildReport(items: ReportItem[]): ExportReport {
+  const count = (o: ItemOutcome) => items.filter((i) => i.outcome === o).length;
+  const report = {
+    total: items.length,
+    exported: count('exported'),
+    alreadyLinked: count('already_linked'),
+    queued: count('queued'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    items,
+  };
+  const parts = [`${report.exported} exported`];
+  if (report.alreadyLinked) parts.push(`${report.alreadyLinked} already linked`);
+  if (report.queued) parts.push(`${report.queued} queued`);
+  if (report.skipped) parts.push(`${report.skipped} skipped`);
+  parts.push(`${report.failed} failed`);
+  const wouldExport = count('would_export');
+  if (wouldExport) parts.unshift(`${wouldExport} would be exported (dry run)`);
+  const failures = items.filter((i) => i.outcome === 'failed').map((i) => `${i.orderId}: ${i.reason ?? 'failed'}`);
+  const summary = `${report.total} order${report.total === 1 ? '' : 's'}: ${parts.join(', ')}${failures.length ? ` — ${failures.join('; ')}` : ''}`;
+  return { ...report, summary };
+}

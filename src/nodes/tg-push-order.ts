@@ -1,0 +1,202 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { EligibilityRule } from '../core/order-mapping';
+import type { TotalGestConnection } from '../engine/connection';
+import type { OrderExporter, SubmitResult } from '../engine/order-exporter';
+import { buildReport, httpStatusFor, readWebhook, reportItem, type Headers } from '../engine/order-intake';
+import { errorMessage, shortText } from './red-helpers';
+import type { Framework360ConfigNode, TotalGestConfigNode } from './config-types';
+
+interface Def extends NodeDef {
+  connection: string;
+  framework360: string;
+  mode: 'queue' | 'wait';
+  waitTimeout: string;
+  dryRun: boolean;
+  override: string;
+  cancelledStatuses: string;
+  cashOnDelivery: boolean;
+}
+
+type Msg = NodeMessageInFlow & { req?: { headers?: Headers }; statusCode?: number; dryRun?: unknown; orderIds?: unknown };
+
+/** An error for Catch nodes that also carries the HTTP status the flow answers with. */
+class InputError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export = function register(RED: NodeAPI): void {
+  function TgPushOrder(this: Node, def: Def): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const tgConfig = RED.nodes.getNode(def.connection) as TotalGestConfigNode | null;
+    const fwConfig = def.framework360 ? (RED.nodes.getNode(def.framework360) as Framework360ConfigNode | null) : null;
+    const rule: EligibilityRule = {
+      cancelledStatuses: (def.cancelledStatuses ?? '5,Annullato').split(',').map((s) => s.trim()).filter(Boolean),
+      cashOnDelivery: def.cashOnDelivery !== false,
+    };
+    const waitMs = Math.max(1, Number(def.waitTimeout) || 60) * 1000;
+    let setupError: string | undefined;
+    let connection: TotalGestConnection | undefined;
+    let override: ReturnType<typeof RED.util.prepareJSONataExpression> | undefined;
+    try {
+      if (!tgConfig) throw new Error('no TotalGest connection selected');
+      connection = tgConfig.connection();
+      if (def.override?.trim()) override = RED.util.prepareJSONataExpression(def.override, node);
+    } catch (err) {
+      setupError = `config: ${errorMessage(err)}`;
+    }
+
+    let exporter: OrderExporter | undefined;
+    const getExporter = (): OrderExporter => {
+      if (!connection) throw new InputError(setupError ?? 'not configured', 500);
+      try {
+        exporter ??= connection.exporter;
+      } catch (err) {
+        throw new InputError(`state database unavailable: ${errorMessage(err)}`, 503);
+      }
+      return exporter;
+    };
+
+    let statusTimer: NodeJS.Timeout | undefined;
+    const showStatus = (): void => {
+      statusTimer = undefined;
+      if (setupError) return node.status({ fill: 'red', shape: 'ring', text: shortText(setupError) });
+      try {
+        const ex = getExporter();
+        const c = ex.store.counts();
+        const queued = c.pending + c.sending;
+        const last = ex.lastResult;
+        const tail = last ? ` · ${last.ok ? '✓' : '✗'} ${last.text}` : '';
+        node.status({ fill: last && !last.ok ? 'red' : queued ? 'blue' : 'green', shape: last && !last.ok ? 'ring' : 'dot', text: shortText(`${queued} queued${tail}`) });
+      } catch (err) {
+        node.status({ fill: 'red', shape: 'ring', text: shortText(errorMessage(err)) });
+      }
+    };
+    // Refresh on change, at most four times a second.
+    const onChanged = (): void => {
+      statusTimer ??= setTimeout(showStatus, 250);
+    };
+    connection?.on('changed', onChanged);
+    showStatus();
+
+    const reshape = (order: unknown): Promise<unknown> =>
+      new Promise((resolve, reject) => {
+        if (!override) return resolve(order);
+        RED.util.evaluateJSONataExpression(override, order as NodeMessage, (err, value: unknown) => (err ? reject(new InputError(`mapping override: ${err.message}`, 422)) : resolve(value)));
+      });
+
+    const fetchOrders = async (ids: unknown[]): Promise<Array<{ order?: unknown; id: string; error?: string }>> => {
+      if (!fwConfig) throw new InputError('orderIds need a Framework360 connection: select one in the node', 400);
+      const client = fwConfig.client();
+      return Promise.all(
+        ids.map(async (id) => {
+          const text = String(id);
+          if (!/^\d{1,15}$/.test(text)) return { id: text, error: `orderIds: "${text}" is not an order id` };
+          try {
+            return { id: text, order: await client.getOrder(text) };
+          } catch (err) {
+            return { id: text, error: `orders/get: ${errorMessage(err)}` };
+          }
+        }),
+      );
+    };
+
+    async function handle(msg: Msg, send: (m: NodeMessage) => void): Promise<Error | undefined> {
+      const ex = getExporter();
+      const payload = msg.payload as unknown;
+      if (msg.topic === 'retry') {
+        const ids = (payload as { orderIds?: unknown } | undefined)?.orderIds;
+        const retried = ex.retry(Array.isArray(ids) ? ids.map(String) : 'all');
+        msg.payload = { retried, summary: `${retried.length} order${retried.length === 1 ? '' : 's'} queued again` };
+        send(msg);
+        return undefined;
+      }
+      const dryRun = def.dryRun || msg.dryRun === true;
+
+      // A webhook request: one order, answered with an HTTP status.
+      if (msg.req && typeof msg.req === 'object' && (Buffer.isBuffer(payload) || typeof payload === 'string' || (typeof payload === 'object' && payload !== null && 'event' in payload))) {
+        const hook = readWebhook(payload, msg.req.headers ?? {}, fwConfig?.webhookSecret() ?? '');
+        if (!hook.ok) {
+          msg.statusCode = hook.status;
+          msg.payload = { error: hook.message };
+          send(msg);
+          return new InputError(hook.message, hook.status);
+        }
+        const result = ex.submit(await reshape(hook.order), { rule, deliveryId: hook.deliveryId, dryRun });
+        return answerOne(msg, result, send, ex);
+      }
+
+      let inputs: Array<{ order?: unknown; id?: string; error?: string }>;
+      const ids = (payload as { orderIds?: unknown } | undefined)?.orderIds;
+      if (Array.isArray(ids)) inputs = await fetchOrders(ids);
+      else if (Array.isArray(payload)) inputs = payload.map((order) => ({ order }));
+      else if (typeof payload === 'object' && payload !== null) {
+        const single = ex.submit(await reshape(payload), { rule, dryRun });
+        if (def.mode !== 'wait') return answerOne(msg, single, send, ex);
+        return finishReport(msg, [single], send, ex, dryRun);
+      } else throw new InputError('msg.payload must be a Framework360 order, an array of orders, {"orderIds": [...]} or a webhook request', 400);
+
+      const results: SubmitResult[] = [];
+      for (const input of inputs) {
+        if (input.error !== undefined) results.push({ orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'fetch_failed', message: input.error });
+        else results.push(ex.submit(await reshape(input.order), { rule, dryRun }));
+      }
+      return finishReport(msg, results, send, ex, dryRun);
+    }
+
+    function answerOne(msg: Msg, result: SubmitResult, send: (m: NodeMessage) => void, ex: OrderExporter): Error | undefined {
+      msg.statusCode = httpStatusFor(result);
+      const row = result.orderId ? ex.store.get(result.orderId) : undefined;
+      msg.payload = {
+        ...reportItem(result, row),
+        outcome: result.outcome,
+        ...(result.message && result.outcome !== 'queued' ? { message: result.message } : {}),
+        ...(result.problems ? { problems: result.problems } : {}),
+        ...(result.computed ? { computed: result.computed, given: result.given } : {}),
+        ...(result.document ? { document: result.document } : {}),
+      };
+      send(msg);
+      return msg.statusCode >= 400 ? new InputError(result.message ?? result.outcome, msg.statusCode) : undefined;
+    }
+
+    async function finishReport(msg: Msg, results: SubmitResult[], send: (m: NodeMessage) => void, ex: OrderExporter, dryRun: boolean): Promise<Error | undefined> {
+      const waitIds = def.mode === 'wait' && !dryRun ? results.filter((r) => r.outcome === 'queued' || r.outcome === 'already_queued').map((r) => r.orderId!) : [];
+      const rows = waitIds.length ? await ex.waitFor(waitIds, waitMs) : new Map();
+      const items = results.map((r) => reportItem(r, rows.get(r.orderId ?? '') ?? (r.orderId ? ex.store.get(r.orderId) : undefined), def.mode === 'wait'));
+      const report = buildReport(items);
+      msg.payload = dryRun ? { ...report, documents: results.filter((r) => r.document).map((r) => r.document) } : report;
+      send(msg);
+      return report.failed ? new InputError(report.summary, 422) : undefined;
+    }
+
+    node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+      handle(msg as Msg, send).then(
+        (err) => (err ? done(err) : done()),
+        (err: unknown) => {
+          const e = err instanceof Error ? err : new Error(String(err));
+          const statusCode = e instanceof InputError ? e.statusCode : 503;
+          // Nothing was stored: answer so Framework360 redelivers, and tell Catch nodes.
+          const out = msg as Msg;
+          out.statusCode = statusCode;
+          out.payload = { error: e.message };
+          send(out);
+          node.status({ fill: 'red', shape: 'ring', text: shortText(e.message) });
+          done(e);
+        },
+      );
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      connection?.off('changed', onChanged);
+      clearTimeout(statusTimer);
+      done();
+    });
+  }
+
+  RED.nodes.registerType('tg-push-order', TgPushOrder);
+};
