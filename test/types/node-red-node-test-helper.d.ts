@@ -1,8 +1,13 @@
 declare module 'node-red-node-test-helper' {
-  import type { Node } from 'node-red';
 
-  interface TestNode extends Node {
-    [key: string]: unknown;
+  /** A loaded node, with the helper's spies: `call:<method>` events for each method call. */
+  interface TestNode {
+    id: string;
+    receive(msg: object): void;
+    on(event: string, fn: (...args: any[]) => void): TestNode;
+    once(event: string, fn: (...args: any[]) => void): TestNode;
+    removeListener(event: string, fn: (...args: any[]) => void): TestNode;
+    [key: string]: any;
   }
   interface TestResponse {
     status: number;

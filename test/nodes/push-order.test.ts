@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { signBody } from '../../src/framework360/signature';
+import { TotalGestClient } from '../../src/totalgest/client';
+import { openStateDatabase } from '../../src/store/state-db';
+import { OrderStore } from '../../src/store/order-store';
+import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
+import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
+import { control, demoCredentials, startFramework360, startTotalGest } from '../helpers/sandboxes';
+import { dist, helper, waitFor } from '../helpers/red';
+import { assertSameDocument, fixtures } from '../helpers/fixtures';
+
+const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js')];
+const SECRET = 'whsec-test-secret';
+
+interface Out {
+  payload: any;
+  statusCode?: number;
+}
+
+describe('tg-push-order in Node-RED against the sandboxes', function () {
+  this.timeout(30_000);
+  let tg: TotalGestSandbox;
+  let fw: Framework360Sandbox;
+  let userDir: string;
+
+  const flow = (push: Record<string, unknown> = {}) => [
+    { id: 'c1', type: 'totalgest-config', endpoint: tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
+    { id: 'f1', type: 'framework360-config', siteUrl: fw.url },
+    { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', cancelledStatuses: '5,Annullato', cashOnDelivery: true, wires: [['out']], ...push },
+    { id: 'out', type: 'helper' },
+  ];
+  const creds = { c1: { username: 'demo', password: 'demo-password' }, f1: { apiKey: 'demo-key', webhookSecret: SECRET } };
+  const load = (push: Record<string, unknown> = {}) => helper.load(nodes, flow(push), creds);
+
+  /** Sends one message and collects the answer and any error reported to Catch nodes. */
+  async function roundTrip(msg: Record<string, unknown>): Promise<{ out: Out; errors: string[] }> {
+    const p1 = helper.getNode('p1');
+    const out = helper.getNode('out');
+    const errors: string[] = [];
+    const onError = (call: { args: unknown[] }) => errors.push(String(call.args[0]));
+    p1.on('call:error', onError);
+    const answer = new Promise<Out>((resolve) => out.once('input', (m: Out) => resolve(m)));
+    p1.receive(msg);
+    const result = await answer;
+    await new Promise((r) => setTimeout(r, 20));
+    p1.removeListener('call:error', onError);
+    return { out: result, errors };
+  }
+
+  const webhook = (order: unknown, opts: { delivery?: string; sign?: string | false } = {}) => {
+    const body = Buffer.from(JSON.stringify({ event: 'order.completed', site: 'demo', sentAt: new Date().toISOString(), data: order }));
+    const headers: Record<string, string> = { 'x-fw360-delivery': opts.delivery ?? `d-${Math.random()}` };
+    if (opts.sign !== false) headers['x-fw360-signature'] = opts.sign ?? signBody(SECRET, body);
+    return { payload: body, req: { headers } };
+  };
+  const fixture = (name: string) => structuredClone(fixtures.find(([f]) => f.startsWith(name))![1]);
+  const sent = () => tg.orders.map((o) => o.externalRef);
+
+  before(async () => {
+    tg = await startTotalGest();
+    fw = await startFramework360();
+  });
+  beforeEach(async () => {
+    userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-push-'));
+    helper.settings({ userDir });
+    tg.reset();
+    fw.reset();
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    rmSync(userDir, { recursive: true, force: true });
+  });
+  after(async () => {
+    await tg.stop();
+    await fw.stop();
+  });
+
+  it('exports every fixture as its exact document, skips and fails the others', async () => {
+    await load();
+    for (const [name, fx] of fixtures) {
+      const { out, errors } = await roundTrip({ payload: fx.order });
+      const outcome = fx.expected.outcome;
+      if (outcome === 'exported') assert.deepEqual([out.statusCode, out.payload.outcome, errors], [202, 'queued', []], name);
+      if (outcome === 'skipped') assert.deepEqual([out.statusCode, out.payload.outcome, out.payload.reason, errors], [200, 'skipped', fx.expected.reason, []], name);
+      if (outcome === 'failed') {
+        assert.equal(out.statusCode, 422, name);
+        assert.match(out.payload.message, /carrello\[0\]\.quantita/);
+        assert.match(out.payload.message, /carrello\[1\]\.sku/);
+        assert.equal(errors.length, 1, 'Catch nodes see the invalid order');
+      }
+    }
+    const exported = fixtures.filter(([, fx]) => fx.expected.outcome === 'exported');
+    await waitFor(() => tg.orders.length === exported.length, 5000, 'all exported');
+    for (const [name, fx] of exported) {
+      const got = tg.orders.find((o) => o.externalRef === fx.expected.document!.externalRef);
+      assert.ok(got, name);
+      assertSameDocument(got.body, fx.expected.document);
+    }
+  });
+
+  it('checks the webhook signature: good → 202, bad or missing → 401 and nothing queued', async () => {
+    await load();
+    const order = fixture('01').order;
+    const bad = await roundTrip(webhook(order, { sign: 'sha256=' + '0'.repeat(64) }));
+    assert.deepEqual([bad.out.statusCode, bad.errors.length], [401, 1]);
+    assert.match(bad.out.payload.error, /does not match/);
+    const missing = await roundTrip(webhook(order, { sign: false }));
+    assert.equal(missing.out.statusCode, 401);
+    assert.match(missing.out.payload.error, /missing/);
+    const garbage = await roundTrip({ payload: Buffer.from('{"event":'), req: { headers: { 'x-fw360-signature': signBody(SECRET, '{"event":') } } });
+    assert.equal(garbage.out.statusCode, 400);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(sent(), []);
+    const good = await roundTrip(webhook(order));
+    assert.equal(good.out.statusCode, 202);
+    await waitFor(() => sent().length === 1);
+  });
+
+  it('treats redeliveries and repeated orders as no-ops', async () => {
+    await load();
+    const order = fixture('01').order;
+    const first = await roundTrip(webhook(order, { delivery: 'same' }));
+    const again = await roundTrip(webhook(order, { delivery: 'same' }));
+    assert.equal(first.out.statusCode, 202);
+    assert.equal(again.out.statusCode, 202);
+    await waitFor(() => sent().length === 1);
+    const repeated = await roundTrip(webhook(order, { delivery: 'other' }));
+    assert.equal(repeated.out.payload.outcome, 'already_linked');
+    assert.match(repeated.out.payload.number, /^\d{4}-\d{6}$/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(sent().length, 1);
+  });
+
+  it('links to the existing document on 409 duplicate_external_ref', async () => {
+    const client = new TotalGestClient({ endpoint: tg.url, ...demoCredentials });
+    const fx = fixture('01');
+    const existing = await client.createOrder(fx.expected.document as any, 'created-elsewhere');
+    client.close();
+    await load({ mode: 'wait' });
+    const { out } = await roundTrip({ payload: [fx.order] });
+    assert.equal(out.payload.exported, 1);
+    assert.deepEqual([out.payload.items[0].totalgestId, out.payload.items[0].number], [existing.id, existing.number]);
+    assert.equal(tg.orders.length, 1);
+  });
+
+  it('records a 422 as failed with the details, and retries on demand', async () => {
+    await load({ mode: 'wait' });
+    const order = fixture('01').order;
+    order.id = 777;
+    order.carrello[0].sku = 'NOT-IN-TOTALGEST';
+    const { out, errors } = await roundTrip({ payload: [order] });
+    assert.equal(out.payload.failed, 1);
+    assert.match(out.payload.items[0].reason, /lines\[0\]\.sku unknown article/);
+    assert.match(out.payload.summary, /777: .*unknown article/);
+    assert.equal(errors.length, 1);
+    const art = { ...tg.articles.findBySku('CAF-250')!, id: 'A-NEW', sku: 'NOT-IN-TOTALGEST' };
+    await control(tg.url, '/_sandbox/articles', { items: [art] });
+    const retried = await roundTrip({ topic: 'retry', payload: { orderIds: ['777'] } });
+    assert.deepEqual(retried.out.payload.retried, ['777']);
+    await waitFor(() => sent().includes('FW360-777'));
+  });
+
+  it('rides out 503s and exports once after recovery', async () => {
+    await control(tg.url, '/_sandbox/faults', { status: 503, retryAfter: 0, count: 3, path: '/orders' });
+    await load({ mode: 'wait' });
+    const { out } = await roundTrip({ payload: [fixture('01').order] });
+    assert.equal(out.payload.exported, 1, JSON.stringify(out.payload));
+    assert.equal(tg.orders.length, 1);
+    assert.equal(tg.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/orders')).length, 4);
+  });
+
+  it('re-sends once a job that a killed process left in sending', async () => {
+    const file = path.join(userDir, 'totalgest', 'state-c1.sqlite');
+    const db = openStateDatabase(file);
+    const store = new OrderStore(db);
+    const doc = fixture('01').expected.document!;
+    store.enqueue({ orderId: '10452', externalRef: 'FW360-10452', idempotencyKey: 'k-10452', document: JSON.stringify(doc), docHash: 'h' }, Date.now());
+    assert.equal(store.claimDue(Date.now(), 10, 3_600_000).length, 1);
+    db.close();
+    await load();
+    await waitFor(() => sent().length === 1, 5000, 'the leased job');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(sent(), ['FW360-10452']);
+  });
+
+  it('loses nothing and runs one worker across redeploys with jobs pending', async () => {
+    await control(tg.url, '/_sandbox/faults', { latencyMs: 30 });
+    await load();
+    const base = fixture('01').order;
+    for (let i = 0; i < 30; i++) await roundTrip({ payload: { ...base, id: 30_000 + i } });
+    for (let r = 0; r < 3; r++) {
+      await helper.unload();
+      await load();
+    }
+    await waitFor(() => tg.orders.length === 30, 15_000, 'all 30 orders');
+    await new Promise((r) => setTimeout(r, 200));
+    const refs = sent();
+    assert.equal(new Set(refs).size, 30, 'no duplicates');
+    assert.equal(refs.length, 30);
+  });
+
+  it('reports a mixed manual export, fetching ids from Framework360', async () => {
+    for (const [, fx] of fixtures) fw.placeOrder(fx.order, false);
+    await load({ mode: 'wait' });
+    const ids = fixtures.map(([, fx]) => fx.order.id);
+    const { out, errors } = await roundTrip({ payload: { orderIds: [...ids, 99999] } });
+    const r = out.payload;
+    assert.deepEqual([r.total, r.exported, r.skipped, r.failed, r.alreadyLinked], [9, 5, 2, 2, 0]);
+    assert.match(r.summary, /^9 orders: 5 exported, 2 skipped, 2 failed — /);
+    assert.ok(r.items.find((i: any) => i.orderId === '99999').reason.includes('orders/get'));
+    assert.ok(r.items.filter((i: any) => i.outcome === 'exported').every((i: any) => /^\d{4}-\d{6}$/.test(i.number)));
+    assert.equal(errors.length, 1);
+    const again = await roundTrip({ payload: { orderIds: ids.slice(0, 2) } });
+    assert.equal(again.out.payload.alreadyLinked, 2);
+  });
+
+  it('dry run maps and reports without queueing or sending', async () => {
+    await load({ mode: 'wait' });
+    const { out } = await roundTrip({ payload: fixtures.map(([, fx]) => fx.order), dryRun: true });
+    assert.equal(out.payload.documents.length, 5);
+    assert.match(out.payload.summary, /5 would be exported \(dry run\)/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(tg.orders.length, 0);
+  });
+
+  it('shows the queue and the last result in the status, and a config error in red', async () => {
+    await load();
+    const p1 = helper.getNode('p1');
+    const statuses: string[] = [];
+    p1.on('call:status', (call: { args: Array<{ text?: string }> }) => statuses.push(call.args[0]?.text ?? ''));
+    await roundTrip({ payload: fixture('01').order });
+    await waitFor(() => statuses.some((s) => /^0 queued · ✓ FW360-10452 → \d{4}-\d{6}$/.test(s)), 3000, JSON.stringify(statuses));
+    await helper.unload();
+    await helper.load(nodes, [{ id: 'c1', type: 'totalgest-config', endpoint: '', shopId: 'demo-shop', ownerId: 'demo-owner' }, { id: 'p1', type: 'tg-push-order', connection: 'c1', wires: [[]] }], { c1: { username: 'demo', password: 'x' } });
+    const errorStatus: Array<{ fill?: string; text?: string }> = [];
+    helper.getNode('p1').on('call:status', (call: { args: Array<{ fill?: string; text?: string }> }) => errorStatus.push(call.args[0]!));
+    const result = await new Promise<string>((resolve) => {
+      const p = helper.getNode('p1');
+      p.on('call:error', (call: { args: unknown[] }) => resolve(String(call.args[0])));
+      p.receive({ payload: fixture('01').order });
+    });
+    assert.match(result, /API endpoint is empty/);
+    assert.ok(errorStatus.some((s) => s.fill === 'red' && /API endpoint is empty/.test(s.text ?? '')));
+  });
+});
