@@ -32,7 +32,6 @@ class InputError extends Error {
 export = function register(RED: NodeAPI): void {
   function TgPushOrder(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
-    const node = this;
     const tgConfig = RED.nodes.getNode(def.connection) as TotalGestConfigNode | null;
     const fwConfig = def.framework360 ? (RED.nodes.getNode(def.framework360) as Framework360ConfigNode | null) : null;
     const rule: EligibilityRule = {
@@ -46,7 +45,7 @@ export = function register(RED: NodeAPI): void {
     try {
       if (!tgConfig) throw new Error('no TotalGest connection selected');
       connection = tgConfig.connection();
-      if (def.override?.trim()) override = RED.util.prepareJSONataExpression(def.override, node);
+      if (def.override?.trim()) override = RED.util.prepareJSONataExpression(def.override, this);
     } catch (err) {
       setupError = `config: ${errorMessage(err)}`;
     }
@@ -65,16 +64,16 @@ export = function register(RED: NodeAPI): void {
     let statusTimer: NodeJS.Timeout | undefined;
     const showStatus = (): void => {
       statusTimer = undefined;
-      if (setupError) return node.status({ fill: 'red', shape: 'ring', text: shortText(setupError) });
+      if (setupError) return this.status({ fill: 'red', shape: 'ring', text: shortText(setupError) });
       try {
         const ex = getExporter();
         const c = ex.store.counts();
         const queued = c.pending + c.sending;
         const last = ex.lastResult;
         const tail = last ? ` · ${last.ok ? '✓' : '✗'} ${last.text}` : '';
-        node.status({ fill: last && !last.ok ? 'red' : queued ? 'blue' : 'green', shape: last && !last.ok ? 'ring' : 'dot', text: shortText(`${queued} queued${tail}`) });
+        this.status({ fill: last && !last.ok ? 'red' : queued ? 'blue' : 'green', shape: last && !last.ok ? 'ring' : 'dot', text: shortText(`${queued} queued${tail}`) });
       } catch (err) {
-        node.status({ fill: 'red', shape: 'ring', text: shortText(errorMessage(err)) });
+        this.status({ fill: 'red', shape: 'ring', text: shortText(errorMessage(err)) });
       }
     };
     // Refresh on change, at most four times a second.
@@ -174,7 +173,7 @@ export = function register(RED: NodeAPI): void {
       return report.failed ? new InputError(report.summary, 422) : undefined;
     }
 
-    node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+    this.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       handle(msg as Msg, send).then(
         (err) => (err ? done(err) : done()),
         (err: unknown) => {
@@ -185,13 +184,13 @@ export = function register(RED: NodeAPI): void {
           out.statusCode = statusCode;
           out.payload = { error: e.message };
           send(out);
-          node.status({ fill: 'red', shape: 'ring', text: shortText(e.message) });
+          this.status({ fill: 'red', shape: 'ring', text: shortText(e.message) });
           done(e);
         },
       );
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    this.on('close', (_removed: boolean, done: () => void) => {
       connection?.off('changed', onChanged);
       clearTimeout(statusTimer);
       done();
