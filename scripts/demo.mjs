@@ -59,7 +59,7 @@ export function prepareUserDir(userDir, port) {
 }
 
 export function startNodeRed(userDir, opts = {}) {
-  return spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js')], {
+  return spawn(process.execPath, [...(opts.execArgv ?? []), require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js')], {
     stdio: opts.stdio ?? 'inherit',
     env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
   });

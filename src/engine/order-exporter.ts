@@ -68,6 +68,8 @@ function idOf(raw: unknown): string | undefined {
 export class OrderExporter extends EventEmitter {
   private readonly opts: ExporterOptions;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Sends that finished, waiting to be recorded together with the next claim (group commit). */
+  private completed: Array<{ orderId: string; record: () => void }> = [];
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
   private pumpAgain = false;
@@ -203,11 +205,12 @@ export class OrderExporter extends EventEmitter {
     return this.inFlight.size;
   }
 
-  /** Stops taking jobs and waits for the sends in flight (bounded by the send policy). */
+  /** Stops taking jobs, waits for the sends in flight (bounded by the send policy) and records them. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await Promise.allSettled([...this.inFlight.values()]);
+    this.recordCompleted(0);
     this.emit('stopped');
   }
 
@@ -221,9 +224,7 @@ export class OrderExporter extends EventEmitter {
     try {
       do {
         this.pumpAgain = false;
-        const free = this.opts.concurrency - this.inFlight.size;
-        if (free <= 0) break;
-        const jobs = this.store.claimDue(Date.now(), free, this.opts.leaseMs);
+        const jobs = this.recordCompleted(this.opts.concurrency - this.inFlight.size);
         for (const job of jobs) {
           const p = this.send(job).finally(() => {
             this.inFlight.delete(job.order_id);
@@ -231,7 +232,6 @@ export class OrderExporter extends EventEmitter {
           });
           this.inFlight.set(job.order_id, p);
         }
-        if (jobs.length) this.notify();
       } while (this.pumpAgain);
     } catch (err) {
       this.emit('worker_error', err);
@@ -239,6 +239,34 @@ export class OrderExporter extends EventEmitter {
       this.pumping = false;
       this.schedule();
     }
+  }
+
+  /**
+   * Records every finished send and claims up to `free` due jobs in one transaction: one disk
+   * sync per turn of the event loop instead of two per order. A crash before the record
+   * only means the job is sent again, which the Idempotency-Key makes harmless.
+   */
+  private recordCompleted(free: number): OrderRow[] {
+    const done = this.completed;
+    if (done.length === 0 && free <= 0) return [];
+    this.completed = [];
+    let jobs: OrderRow[] = [];
+    try {
+      jobs = this.store.inTransaction(() => {
+        for (const c of done) c.record();
+        return free > 0 ? this.store.claimDue(Date.now(), free, this.opts.leaseMs) : [];
+      }, { durable: false });
+    } catch (err) {
+      // The records are lost with the transaction; the lease brings those jobs back.
+      this.emit('worker_error', err);
+      return [];
+    }
+    if (done.length || jobs.length) this.notify();
+    for (const c of done) {
+      const row = this.store.get(c.orderId);
+      if (row && TERMINAL.has(row.state)) this.emit('settled', c.orderId, row);
+    }
+    return jobs;
   }
 
   private schedule(): void {
@@ -252,25 +280,16 @@ export class OrderExporter extends EventEmitter {
 
   private async send(job: OrderRow): Promise<void> {
     const ref = job.external_ref;
-    let outcome: () => void;
+    let record: () => void;
     try {
       const document = JSON.parse(job.document ?? 'null') as OrderDocument;
       const created = await this.client.createOrder(document, job.idempotency_key ?? idempotencyKey(this.client.shopId, ref), this.opts.sendPolicy);
-      outcome = () => this.store.markDone(job.order_id, created.id, created.number, Date.now());
+      record = () => this.store.markDone(job.order_id, created.id, created.number, Date.now());
       this.lastResult = { orderId: job.order_id, externalRef: ref, ok: true, text: `${ref} → ${created.number}`, at: Date.now() };
     } catch (err) {
-      outcome = await this.failure(job, err);
+      record = await this.failure(job, err);
     }
-    try {
-      outcome();
-    } catch (err) {
-      // The database went away (closed on redeploy): the lease brings the job back.
-      this.emit('worker_error', err);
-      return;
-    }
-    const row = this.store.get(job.order_id);
-    this.notify();
-    if (row && TERMINAL.has(row.state)) this.emit('settled', job.order_id, row);
+    this.completed.push({ orderId: job.order_id, record });
   }
 
   /** What to record for a failed send. */

@@ -79,6 +79,22 @@ export class OrderStore {
     };
   }
 
+  /**
+   * Runs `fn` as one transaction. `durable: false` skips the disk sync of this commit
+   * (synchronous=NORMAL under WAL: safe against a crash of the process, not of the machine);
+   * for the worker's own records, whose loss only means an idempotent re-send. The next
+   * durable commit syncs them along with its own.
+   */
+  inTransaction<T>(fn: () => T, opts: { durable: boolean } = { durable: true }): T {
+    if (opts.durable) return this.db.transaction(fn)();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
   get(orderId: string): OrderRow | undefined {
     return this.stmts.get.get(orderId);
   }

@@ -1,0 +1,150 @@
+// Order export throughput and webhook acknowledgement latency (issue: order export).
+//   1. outbox → TotalGest sandbox with 20 ms latency at concurrency 8 (limit 400/s),
+//      against a bare HTTP client posting the same documents at the same concurrency;
+//   2. webhook ack latency through a real Node-RED http in → tg-push-order → http response
+//      at 200 requests/s, against the same flow without tg-push-order.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import axios from 'axios';
+import { dist, percentile, pool, post, root, startSandboxes, table } from './lib.mjs';
+
+const { TotalGestClient } = dist('totalgest/client.js');
+const { OrderExporter } = dist('engine/order-exporter.js');
+const { OrderStore } = dist('store/order-store.js');
+const { openStateDatabase } = dist('store/state-db.js');
+const { signBody } = dist('framework360/signature.js');
+const { templateOrder } = dist('sandbox/framework360-sandbox.js');
+const { prepareUserDir, startNodeRed } = await import(join(root, 'scripts/demo.mjs'));
+
+const N = Number(process.env.BENCH_ORDERS ?? 1200);
+const LATENCY = 20;
+const CONCURRENCY = 8;
+const creds = { shopId: 'demo-shop', ownerId: 'demo-owner', username: 'demo', password: 'demo-password' };
+
+function documentFor(i, prefix) {
+  const party = { company: '', firstName: 'A', lastName: 'B', street: 'S 1', zip: '6900', city: 'Lugano', region: 'TI', country: 'CH', vatNumber: '', email: '', phone: '' };
+  return {
+    externalRef: `${prefix}-${i}`, date: '2026-11-28', currency: 'CHF', customer: party, shipTo: null, paymentMethod: 'card',
+    lines: [{ sku: 'PEN-BLU', description: 'Penna', quantity: '3', unitPrice: '4.99', vatRate: '8.1', discount: '0.00' }],
+    shipping: null, total: '14.95', notes: '',
+  };
+}
+
+async function throughput() {
+  const sb = await startSandboxes({ tgPort: 18450, fwPort: 18451 });
+  try {
+    await post(`${sb.tg}/_sandbox/faults`, { latencyMs: LATENCY });
+    // Baseline: a bare axios client posting documents, same concurrency, no outbox.
+    const login = await axios.post(`${sb.tg}/api/v1/auth/login`, creds);
+    const auth = { Authorization: `Bearer ${login.data.token}` };
+    let t0 = performance.now();
+    await pool(N, CONCURRENCY, (i) => axios.post(`${sb.tg}/api/v1/shops/demo-shop/orders`, documentFor(i, 'BARE'), { headers: { ...auth, 'Idempotency-Key': `bare-${i}` } }));
+    const bareRate = N / ((performance.now() - t0) / 1000);
+
+    // The outbox: submit every order (durable write each), then drain through the worker.
+    const dir = mkdtempSync(join(os.tmpdir(), 'tg-bench-'));
+    const db = openStateDatabase(join(dir, 'state.sqlite'));
+    const client = new TotalGestClient({ endpoint: sb.tg, ...creds, concurrency: CONCURRENCY });
+    await client.getShop();
+    const exporter = new OrderExporter(client, new OrderStore(db), () => {}, { concurrency: CONCURRENCY });
+    const order = (i) => ({ ...templateOrder(40_000 + i), carrello: [{ sku: 'PEN-BLU', nome: 'Penna', quantita: 3, prezzo: '4.99', iva: '8.1', sconto: '0' }], spedizione: null, totale: '14.95' });
+    t0 = performance.now();
+    const submitStart = performance.now();
+    for (let i = 0; i < N; i++) exporter.submit(order(i));
+    const submitMs = performance.now() - submitStart;
+    exporter.start();
+    await new Promise((resolve) => {
+      const check = () => (exporter.store.counts().done === N ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    const outboxRate = N / ((performance.now() - t0) / 1000);
+    await exporter.stop();
+    client.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+    const limit = CONCURRENCY / (LATENCY / 1000);
+    table(`Order export: ${N} orders, sandbox latency ${LATENCY} ms, concurrency ${CONCURRENCY} (limit ${limit}/s)`, [
+      { run: 'baseline: bare HTTP client', 'orders/s': bareRate.toFixed(0), 'vs limit': `${((bareRate / limit) * 100).toFixed(0)} %`, 'vs baseline': '1.00' },
+      { run: 'outbox (durable submit + worker)', 'orders/s': outboxRate.toFixed(0), 'vs limit': `${((outboxRate / limit) * 100).toFixed(0)} %`, 'vs baseline': (outboxRate / bareRate).toFixed(2) },
+      { run: `  of which durable submits (${(submitMs / N).toFixed(2)} ms each)`, 'orders/s': (N / (submitMs / 1000)).toFixed(0), 'vs limit': '', 'vs baseline': '' },
+    ]);
+  } finally {
+    sb.stop();
+  }
+}
+
+async function measureAcks(url, secret, rate, seconds) {
+  const lat = [];
+  const statuses = new Map();
+  const total = rate * seconds;
+  const start = performance.now();
+  const inflight = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const body = JSON.stringify({ event: 'order.completed', site: 'bench', sentAt: new Date().toISOString(), data: templateOrder(60_000 + Math.floor(Math.random() * 1e9)) });
+    const t = performance.now();
+    inflight.push(
+      fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Fw360-Delivery': `b-${i}-${Math.random()}`, 'X-Fw360-Signature': signBody(secret, body) }, body })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          lat.push(performance.now() - t);
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        }),
+    );
+  }
+  await Promise.all(inflight);
+  lat.sort((a, b) => a - b);
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.at(-1), statuses: [...statuses].map(([s, n]) => `${s}×${n}`).join(' ') };
+}
+
+async function webhookLatency() {
+  const port = 18880;
+  const sb = await startSandboxes({ tgPort: 18452, fwPort: 18453 });
+  const userDir = mkdtempSync(join(os.tmpdir(), 'tg-bench-red-'));
+  prepareUserDir(userDir, port);
+  // Endpoint and a second route without tg-push-order: the baseline in the same runtime.
+  const flows = JSON.parse((await import('node:fs')).readFileSync(join(userDir, 'flows.json'), 'utf8')).map((n) =>
+    n.type === 'totalgest-config' ? { ...n, endpoint: sb.tg } : n.type === 'framework360-config' ? { ...n, siteUrl: sb.fw } : n,
+  );
+  flows.push(
+    { id: 'bench-in', type: 'http in', z: 'tab-order-webhook', url: '/bench/baseline', method: 'post', upload: false, skipBodyParsing: true, wires: [['bench-out']] },
+    { id: 'bench-out', type: 'http response', z: 'tab-order-webhook', statusCode: '202', headers: {}, wires: [] },
+  );
+  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flows));
+  const red = startNodeRed(userDir, { stdio: 'ignore', execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : process.env.BENCH_REQUIRE ? ['--require', process.env.BENCH_REQUIRE] : [] });
+  try {
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/`)).ok) break;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+    // Warm-up of both routes: first login, database open, JIT.
+    await measureAcks(`http://127.0.0.1:${port}/bench/baseline`, 'demo-webhook-secret', 100, 2);
+    await measureAcks(`http://127.0.0.1:${port}/fw360/webhook`, 'demo-webhook-secret', 100, 2);
+    const base = await measureAcks(`http://127.0.0.1:${port}/bench/baseline`, 'demo-webhook-secret', 200, seconds);
+    const push = await measureAcks(`http://127.0.0.1:${port}/fw360/webhook`, 'demo-webhook-secret', 200, seconds);
+    // The same with TotalGest not answering: the acknowledgement path alone, without the
+    // export worker and the sandbox competing for this machine's two cores.
+    await post(`${sb.tg}/_sandbox/faults`, { hang: true, forSeconds: 3600 });
+    const alone = await measureAcks(`http://127.0.0.1:${port}/fw360/webhook`, 'demo-webhook-secret', 200, seconds);
+    table(`Webhook acknowledgement latency at 200 requests/s for ${seconds} s (real Node-RED, durable write before the answer)`, [
+      { flow: 'baseline: http in → http response', 'p50 ms': base.p50.toFixed(2), 'p99 ms': base.p99.toFixed(2), 'max ms': base.max.toFixed(1), answers: base.statuses, 'p99 vs baseline': '1.00' },
+      { flow: 'http in → tg-push-order → http response, exporting meanwhile', 'p50 ms': push.p50.toFixed(2), 'p99 ms': push.p99.toFixed(2), 'max ms': push.max.toFixed(1), answers: push.statuses, 'p99 vs baseline': (push.p99 / base.p99).toFixed(2) },
+      { flow: 'the same, TotalGest not answering (ack path alone)', 'p50 ms': alone.p50.toFixed(2), 'p99 ms': alone.p99.toFixed(2), 'max ms': alone.max.toFixed(1), answers: alone.statuses, 'p99 vs baseline': (alone.p99 / base.p99).toFixed(2) },
+    ]);
+  } finally {
+    red.kill('SIGINT');
+    await new Promise((r) => red.once('exit', r));
+    sb.stop();
+    rmSync(userDir, { recursive: true, force: true });
+  }
+}
+
+if (process.env.BENCH_PART !== 'latency') await throughput();
+if (process.env.BENCH_PART !== 'throughput') await webhookLatency();
