@@ -53,12 +53,14 @@ async function throughput() {
     const submitStart = performance.now();
     for (let i = 0; i < N; i++) exporter.submit(order(i));
     const submitMs = performance.now() - submitStart;
+    const drainStart = performance.now();
     exporter.start();
     await new Promise((resolve) => {
       const check = () => (exporter.store.counts().done === N ? resolve() : setTimeout(check, 5));
       check();
     });
     const outboxRate = N / ((performance.now() - t0) / 1000);
+    const drainRate = N / ((performance.now() - drainStart) / 1000);
     await exporter.stop();
     client.close();
     db.close();
@@ -66,7 +68,8 @@ async function throughput() {
     const limit = CONCURRENCY / (LATENCY / 1000);
     table(`Order export: ${N} orders, sandbox latency ${LATENCY} ms, concurrency ${CONCURRENCY} (limit ${limit}/s)`, [
       { run: 'baseline: bare HTTP client', 'orders/s': bareRate.toFixed(0), 'vs limit': `${((bareRate / limit) * 100).toFixed(0)} %`, 'vs baseline': '1.00' },
-      { run: 'outbox (durable submit + worker)', 'orders/s': outboxRate.toFixed(0), 'vs limit': `${((outboxRate / limit) * 100).toFixed(0)} %`, 'vs baseline': (outboxRate / bareRate).toFixed(2) },
+      { run: 'outbox: durable submit, then drain', 'orders/s': outboxRate.toFixed(0), 'vs limit': `${((outboxRate / limit) * 100).toFixed(0)} %`, 'vs baseline': (outboxRate / bareRate).toFixed(2) },
+      { run: 'outbox worker draining stored orders', 'orders/s': drainRate.toFixed(0), 'vs limit': `${((drainRate / limit) * 100).toFixed(0)} %`, 'vs baseline': (drainRate / bareRate).toFixed(2) },
       { run: `  of which durable submits (${(submitMs / N).toFixed(2)} ms each)`, 'orders/s': (N / (submitMs / 1000)).toFixed(0), 'vs limit': '', 'vs baseline': '' },
     ]);
   } finally {
