@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { TotalGestClient, type TotalGestClientOptions } from '../totalgest/client';
 import { openStateDatabase, type StateDatabase } from '../store/state-db';
 import { OrderStore } from '../store/order-store';
+import { ProductStore } from '../store/product-store';
 import { OrderExporter, type ExporterOptions } from './order-exporter';
 
 /**
@@ -13,6 +14,7 @@ export class TotalGestConnection extends EventEmitter {
   private clientInstance: TotalGestClient | undefined;
   private dbInstance: StateDatabase | undefined;
   private exporterInstance: OrderExporter | undefined;
+  private productStoreInstance: ProductStore | undefined;
   private closed = false;
 
   constructor(
@@ -50,6 +52,11 @@ export class TotalGestConnection extends EventEmitter {
     return this.exporterInstance;
   }
 
+  get products(): ProductStore {
+    this.productStoreInstance ??= new ProductStore(this.db);
+    return this.productStoreInstance;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -63,6 +70,7 @@ export class TotalGestConnection extends EventEmitter {
     this.closed = true;
     await this.exporterInstance?.stop();
     this.exporterInstance = undefined;
+    this.productStoreInstance = undefined;
     this.clientInstance?.close();
     this.dbInstance?.close();
     this.clientInstance = undefined;

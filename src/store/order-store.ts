@@ -1,4 +1,4 @@
-import type { StateDatabase } from './state-db';
+import { runTransaction, type StateDatabase } from './state-db';
 
 export type OrderState = 'pending' | 'sending' | 'done' | 'failed' | 'dead' | 'skipped' | 'invalid';
 
@@ -79,20 +79,9 @@ export class OrderStore {
     };
   }
 
-  /**
-   * Runs `fn` as one transaction. `durable: false` skips the disk sync of this commit
-   * (synchronous=NORMAL under WAL: safe against a crash of the process, not of the machine);
-   * for the worker's own records, whose loss only means an idempotent re-send. The next
-   * durable commit syncs them along with its own.
-   */
+  /** One transaction for the worker's records and claims (see runTransaction). */
   inTransaction<T>(fn: () => T, opts: { durable: boolean } = { durable: true }): T {
-    if (opts.durable) return this.db.transaction(fn)();
-    this.db.pragma('synchronous = NORMAL');
-    try {
-      return this.db.transaction(fn)();
-    } finally {
-      this.db.pragma('synchronous = FULL');
-    }
+    return runTransaction(this.db, fn, opts);
   }
 
   get(orderId: string): OrderRow | undefined {

@@ -80,3 +80,19 @@ export function getMeta(db: StateDatabase, key: string): string | undefined {
 export function setMeta(db: StateDatabase, key: string, value: string): void {
   db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
 }
+
+/**
+ * Runs `fn` as one transaction. `durable: false` skips the disk sync of this commit
+ * (synchronous=NORMAL under WAL: safe against a crash of the process, not of the machine),
+ * for records whose loss only costs an idempotent repeat; the next durable commit syncs
+ * them along with its own.
+ */
+export function runTransaction<T>(db: StateDatabase, fn: () => T, opts: { durable: boolean } = { durable: true }): T {
+  if (opts.durable) return db.transaction(fn)();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return db.transaction(fn)();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
+}

@@ -1,0 +1,117 @@
+import { getMeta, runTransaction, setMeta, type StateDatabase } from './state-db';
+
+export type ProductState = 'linked' | 'failed' | 'deactivated';
+
+export interface ProductRow {
+  sku: string;
+  totalgest_id: string | null;
+  fw360_id: string | null;
+  hash: string | null;
+  state: ProductState;
+  error: string | null;
+  synced_at: number | null;
+  updated_at: number;
+}
+
+export interface ProductRecord {
+  sku: string;
+  totalgestId: string;
+  fw360Id: string | null;
+  hash: string;
+  state: Exclude<ProductState, 'failed'>;
+}
+
+/** Where an interrupted run stops and the next one picks up. */
+export interface SyncResume {
+  after: string | null;
+  updatedSince: string | null;
+  startServerTime: string;
+  full: boolean;
+}
+
+const CURSOR = 'products.cursor';
+const RESUME = 'products.resume';
+const LAST_RUN = 'products.lastRun';
+
+/** Product links (SKU ↔ Framework360 id ↔ TotalGest id), their hashes, and the sync cursor. */
+export class ProductStore {
+  private readonly stmts;
+
+  constructor(private readonly db: StateDatabase) {
+    this.stmts = {
+      get: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE sku = ?'),
+      upsert: db.prepare(
+        `INSERT INTO products (sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at)
+         VALUES (@sku, @totalgestId, @fw360Id, @hash, @state, NULL, @now, @now)
+         ON CONFLICT(sku) DO UPDATE SET totalgest_id = excluded.totalgest_id, fw360_id = COALESCE(excluded.fw360_id, products.fw360_id),
+           hash = excluded.hash, state = excluded.state, error = NULL, synced_at = excluded.synced_at, updated_at = excluded.updated_at`,
+      ),
+      fail: db.prepare(
+        `INSERT INTO products (sku, totalgest_id, state, error, updated_at) VALUES (@sku, @totalgestId, 'failed', @error, @now)
+         ON CONFLICT(sku) DO UPDATE SET state = 'failed', error = excluded.error, hash = NULL, updated_at = excluded.updated_at`,
+      ),
+      counts: db.prepare<[], { state: ProductState; n: number }>('SELECT state, COUNT(*) AS n FROM products GROUP BY state'),
+    };
+  }
+
+  get(sku: string): ProductRow | undefined {
+    return this.stmts.get.get(sku);
+  }
+
+  /** Stored hash and state of each given SKU (one query for a page). */
+  known(skus: string[]): Map<string, { hash: string | null; state: ProductState }> {
+    const out = new Map<string, { hash: string | null; state: ProductState }>();
+    for (let i = 0; i < skus.length; i += 500) {
+      const chunk = skus.slice(i, i + 500);
+      const rows = this.db.prepare(`SELECT sku, hash, state FROM products WHERE sku IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Array<{ sku: string; hash: string | null; state: ProductState }>;
+      for (const r of rows) out.set(r.sku, { hash: r.hash, state: r.state });
+    }
+    return out;
+  }
+
+  /** One transaction for a page's results; not synced to disk at once (a loss means a rewrite). */
+  record(done: ProductRecord[], failed: Array<{ sku: string; totalgestId: string; error: string }>, now: number): void {
+    if (!done.length && !failed.length) return;
+    runTransaction(
+      this.db,
+      () => {
+        for (const d of done) this.stmts.upsert.run({ ...d, now });
+        for (const f of failed) this.stmts.fail.run({ ...f, now });
+      },
+      { durable: false },
+    );
+  }
+
+  cursor(): string | undefined {
+    return getMeta(this.db, CURSOR);
+  }
+
+  setCursor(iso: string): void {
+    setMeta(this.db, CURSOR, iso);
+  }
+
+  resume(): SyncResume | undefined {
+    const text = getMeta(this.db, RESUME);
+    return text ? (JSON.parse(text) as SyncResume) : undefined;
+  }
+
+  setResume(r: SyncResume | undefined): void {
+    if (r) setMeta(this.db, RESUME, JSON.stringify(r));
+    else this.db.prepare('DELETE FROM meta WHERE key = ?').run(RESUME);
+  }
+
+  lastRun<T>(): T | undefined {
+    const text = getMeta(this.db, LAST_RUN);
+    return text ? (JSON.parse(text) as T) : undefined;
+  }
+
+  setLastRun(summary: unknown): void {
+    setMeta(this.db, LAST_RUN, JSON.stringify(summary));
+  }
+
+  counts(): Record<ProductState, number> {
+    const out: Record<ProductState, number> = { linked: 0, failed: 0, deactivated: 0 };
+    for (const r of this.stmts.counts.all()) out[r.state] = r.n;
+    return out;
+  }
+}
