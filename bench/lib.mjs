@@ -48,7 +48,9 @@ export function table(title, rows) {
 /** Runs `n` async tasks with at most `concurrency` at a time. */
 export async function pool(n, concurrency, task) {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await task(next++);
+    }),
+  );
 }

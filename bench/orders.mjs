@@ -23,11 +23,30 @@ const CONCURRENCY = 8;
 const creds = { shopId: 'demo-shop', ownerId: 'demo-owner', username: 'demo', password: 'demo-password' };
 
 function documentFor(i, prefix) {
-  const party = { company: '', firstName: 'A', lastName: 'B', street: 'S 1', zip: '6900', city: 'Lugano', region: 'TI', country: 'CH', vatNumber: '', email: '', phone: '' };
+  const party = {
+    company: '',
+    firstName: 'A',
+    lastName: 'B',
+    street: 'S 1',
+    zip: '6900',
+    city: 'Lugano',
+    region: 'TI',
+    country: 'CH',
+    vatNumber: '',
+    email: '',
+    phone: '',
+  };
   return {
-    externalRef: `${prefix}-${i}`, date: '2026-11-28', currency: 'CHF', customer: party, shipTo: null, paymentMethod: 'card',
+    externalRef: `${prefix}-${i}`,
+    date: '2026-11-28',
+    currency: 'CHF',
+    customer: party,
+    shipTo: null,
+    paymentMethod: 'card',
     lines: [{ sku: 'PEN-BLU', description: 'Penna', quantity: '3', unitPrice: '4.99', vatRate: '8.1', discount: '0.00' }],
-    shipping: null, total: '14.95', notes: '',
+    shipping: null,
+    total: '14.95',
+    notes: '',
   };
 }
 
@@ -39,7 +58,9 @@ async function throughput() {
     const login = await axios.post(`${sb.tg}/api/v1/auth/login`, creds);
     const auth = { Authorization: `Bearer ${login.data.token}` };
     let t0 = performance.now();
-    await pool(N, CONCURRENCY, (i) => axios.post(`${sb.tg}/api/v1/shops/demo-shop/orders`, documentFor(i, 'BARE'), { headers: { ...auth, 'Idempotency-Key': `bare-${i}` } }));
+    await pool(N, CONCURRENCY, (i) =>
+      axios.post(`${sb.tg}/api/v1/shops/demo-shop/orders`, documentFor(i, 'BARE'), { headers: { ...auth, 'Idempotency-Key': `bare-${i}` } }),
+    );
     const bareRate = N / ((performance.now() - t0) / 1000);
 
     // The outbox: submit every order (durable write each), then drain through the worker.
@@ -48,7 +69,12 @@ async function throughput() {
     const client = new TotalGestClient({ endpoint: sb.tg, ...creds, concurrency: CONCURRENCY });
     await client.getShop();
     const exporter = new OrderExporter(client, new OrderStore(db), () => {}, { concurrency: CONCURRENCY });
-    const order = (i) => ({ ...templateOrder(40_000 + i), carrello: [{ sku: 'PEN-BLU', nome: 'Penna', quantita: 3, prezzo: '4.99', iva: '8.1', sconto: '0' }], spedizione: null, totale: '14.95' });
+    const order = (i) => ({
+      ...templateOrder(40_000 + i),
+      carrello: [{ sku: 'PEN-BLU', nome: 'Penna', quantita: 3, prezzo: '4.99', iva: '8.1', sconto: '0' }],
+      spedizione: null,
+      totale: '14.95',
+    });
     t0 = performance.now();
     const submitStart = performance.now();
     for (let i = 0; i < N; i++) exporter.submit(order(i));
@@ -68,9 +94,24 @@ async function throughput() {
     const limit = CONCURRENCY / (LATENCY / 1000);
     table(`Order export: ${N} orders, sandbox latency ${LATENCY} ms, concurrency ${CONCURRENCY} (limit ${limit}/s)`, [
       { run: 'baseline: bare HTTP client', 'orders/s': bareRate.toFixed(0), 'vs limit': `${((bareRate / limit) * 100).toFixed(0)} %`, 'vs baseline': '1.00' },
-      { run: 'outbox: durable submit, then drain', 'orders/s': outboxRate.toFixed(0), 'vs limit': `${((outboxRate / limit) * 100).toFixed(0)} %`, 'vs baseline': (outboxRate / bareRate).toFixed(2) },
-      { run: 'outbox worker draining stored orders', 'orders/s': drainRate.toFixed(0), 'vs limit': `${((drainRate / limit) * 100).toFixed(0)} %`, 'vs baseline': (drainRate / bareRate).toFixed(2) },
-      { run: `  of which durable submits (${(submitMs / N).toFixed(2)} ms each)`, 'orders/s': (N / (submitMs / 1000)).toFixed(0), 'vs limit': '', 'vs baseline': '' },
+      {
+        run: 'outbox: durable submit, then drain',
+        'orders/s': outboxRate.toFixed(0),
+        'vs limit': `${((outboxRate / limit) * 100).toFixed(0)} %`,
+        'vs baseline': (outboxRate / bareRate).toFixed(2),
+      },
+      {
+        run: 'outbox worker draining stored orders',
+        'orders/s': drainRate.toFixed(0),
+        'vs limit': `${((drainRate / limit) * 100).toFixed(0)} %`,
+        'vs baseline': (drainRate / bareRate).toFixed(2),
+      },
+      {
+        run: `  of which durable submits (${(submitMs / N).toFixed(2)} ms each)`,
+        'orders/s': (N / (submitMs / 1000)).toFixed(0),
+        'vs limit': '',
+        'vs baseline': '',
+      },
     ]);
   } finally {
     sb.stop();
@@ -87,15 +128,23 @@ async function measureAcks(url, secret, rate, seconds) {
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const body = JSON.stringify({ event: 'order.completed', site: 'bench', sentAt: new Date().toISOString(), data: templateOrder(60_000 + Math.floor(Math.random() * 1e9)) });
+    const body = JSON.stringify({
+      event: 'order.completed',
+      site: 'bench',
+      sentAt: new Date().toISOString(),
+      data: templateOrder(60_000 + Math.floor(Math.random() * 1e9)),
+    });
     const t = performance.now();
     inflight.push(
-      fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Fw360-Delivery': `b-${i}-${Math.random()}`, 'X-Fw360-Signature': signBody(secret, body) }, body })
-        .then(async (res) => {
-          await res.arrayBuffer();
-          lat.push(performance.now() - t);
-          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        }),
+      fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Fw360-Delivery': `b-${i}-${Math.random()}`, 'X-Fw360-Signature': signBody(secret, body) },
+        body,
+      }).then(async (res) => {
+        await res.arrayBuffer();
+        lat.push(performance.now() - t);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      }),
     );
   }
   await Promise.all(inflight);
@@ -113,11 +162,27 @@ async function webhookLatency() {
     n.type === 'totalgest-config' ? { ...n, endpoint: sb.tg } : n.type === 'framework360-config' ? { ...n, siteUrl: sb.fw } : n,
   );
   flows.push(
-    { id: 'bench-in', type: 'http in', z: 'tab-order-webhook', url: '/bench/baseline', method: 'post', upload: false, skipBodyParsing: true, wires: [['bench-out']] },
+    {
+      id: 'bench-in',
+      type: 'http in',
+      z: 'tab-order-webhook',
+      url: '/bench/baseline',
+      method: 'post',
+      upload: false,
+      skipBodyParsing: true,
+      wires: [['bench-out']],
+    },
     { id: 'bench-out', type: 'http response', z: 'tab-order-webhook', statusCode: '202', headers: {}, wires: [] },
   );
   writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flows));
-  const red = startNodeRed(userDir, { stdio: 'ignore', execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : process.env.BENCH_REQUIRE ? ['--require', process.env.BENCH_REQUIRE] : [] });
+  const red = startNodeRed(userDir, {
+    stdio: 'ignore',
+    execArgv: process.env.BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+      : process.env.BENCH_REQUIRE
+        ? ['--require', process.env.BENCH_REQUIRE]
+        : [],
+  });
   try {
     for (let i = 0; i < 100; i++) {
       try {
@@ -137,9 +202,30 @@ async function webhookLatency() {
     await post(`${sb.tg}/_sandbox/faults`, { hang: true, forSeconds: 3600 });
     const alone = await measureAcks(`http://127.0.0.1:${port}/fw360/webhook`, 'demo-webhook-secret', 200, seconds);
     table(`Webhook acknowledgement latency at 200 requests/s for ${seconds} s (real Node-RED, durable write before the answer)`, [
-      { flow: 'baseline: http in → http response', 'p50 ms': base.p50.toFixed(2), 'p99 ms': base.p99.toFixed(2), 'max ms': base.max.toFixed(1), answers: base.statuses, 'p99 vs baseline': '1.00' },
-      { flow: 'http in → tg-push-order → http response, exporting meanwhile', 'p50 ms': push.p50.toFixed(2), 'p99 ms': push.p99.toFixed(2), 'max ms': push.max.toFixed(1), answers: push.statuses, 'p99 vs baseline': (push.p99 / base.p99).toFixed(2) },
-      { flow: 'the same, TotalGest not answering (ack path alone)', 'p50 ms': alone.p50.toFixed(2), 'p99 ms': alone.p99.toFixed(2), 'max ms': alone.max.toFixed(1), answers: alone.statuses, 'p99 vs baseline': (alone.p99 / base.p99).toFixed(2) },
+      {
+        flow: 'baseline: http in → http response',
+        'p50 ms': base.p50.toFixed(2),
+        'p99 ms': base.p99.toFixed(2),
+        'max ms': base.max.toFixed(1),
+        answers: base.statuses,
+        'p99 vs baseline': '1.00',
+      },
+      {
+        flow: 'http in → tg-push-order → http response, exporting meanwhile',
+        'p50 ms': push.p50.toFixed(2),
+        'p99 ms': push.p99.toFixed(2),
+        'max ms': push.max.toFixed(1),
+        answers: push.statuses,
+        'p99 vs baseline': (push.p99 / base.p99).toFixed(2),
+      },
+      {
+        flow: 'the same, TotalGest not answering (ack path alone)',
+        'p50 ms': alone.p50.toFixed(2),
+        'p99 ms': alone.p99.toFixed(2),
+        'max ms': alone.max.toFixed(1),
+        answers: alone.statuses,
+        'p99 vs baseline': (alone.p99 / base.p99).toFixed(2),
+      },
     ]);
   } finally {
     red.kill('SIGINT');

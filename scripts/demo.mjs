@@ -21,7 +21,9 @@ export const DEMO = {
 /** The example flows merged into one flow file; config nodes shared by id. */
 export function demoFlows() {
   const byId = new Map();
-  for (const f of readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.json')).sort()) {
+  for (const f of readdirSync(join(root, 'examples'))
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     for (const node of JSON.parse(readFileSync(join(root, 'examples', f), 'utf8'))) byId.set(node.id, node);
   }
   return [...byId.values()];
@@ -32,7 +34,10 @@ export function prepareUserDir(userDir, port) {
   rmSync(userDir, { recursive: true, force: true });
   mkdirSync(join(userDir, 'node_modules'), { recursive: true });
   symlinkSync(root, join(userDir, 'node_modules', 'node-red-contrib-totalgest'), 'dir');
-  writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'totalgest-demo', private: true, dependencies: { 'node-red-contrib-totalgest': 'file:..' } }, null, 2));
+  writeFileSync(
+    join(userDir, 'package.json'),
+    JSON.stringify({ name: 'totalgest-demo', private: true, dependencies: { 'node-red-contrib-totalgest': 'file:..' } }, null, 2),
+  );
   writeFileSync(join(userDir, 'flows.json'), JSON.stringify(demoFlows(), null, 2));
   // Demo secrets only: a real installation keeps credentials encrypted (credentialSecret).
   writeFileSync(
@@ -59,10 +64,14 @@ export function prepareUserDir(userDir, port) {
 }
 
 export function startNodeRed(userDir, opts = {}) {
-  return spawn(process.execPath, [...(opts.execArgv ?? []), require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js')], {
-    stdio: opts.stdio ?? 'inherit',
-    env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
-  });
+  return spawn(
+    process.execPath,
+    [...(opts.execArgv ?? []), require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js')],
+    {
+      stdio: opts.stdio ?? 'inherit',
+      env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+    },
+  );
 }
 
 /** The shared fixture orders, placed in the shop without a webhook: the manual export example sends them. */

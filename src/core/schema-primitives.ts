@@ -7,16 +7,14 @@ import { Decimal } from './decimal';
 export const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string like "12.90"');
 
 /** A decimal as Framework360 sends it: JSON number or numeric string; normalised to exact text. */
-export const looseDecimal = z
-  .union([z.number(), z.string()])
-  .transform((value, ctx) => {
-    const parsed = typeof value === 'number' && !Number.isFinite(value) ? undefined : Decimal.tryParse(value);
-    if (!parsed) {
-      ctx.addIssue({ code: 'custom', message: `expected a number, got ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
-    return parsed.toString();
-  });
+export const looseDecimal = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const parsed = typeof value === 'number' && !Number.isFinite(value) ? undefined : Decimal.tryParse(value);
+  if (!parsed) {
+    ctx.addIssue({ code: 'custom', message: `expected a number, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return parsed.toString();
+});
 
 export const isoTime = z.iso.datetime({ offset: true });
 

@@ -1,16 +1,7 @@
 import { ApiError, AuthError, BadResponseError, ConfigError, ForbiddenError, NotFoundError, TransientError } from '../http/errors';
 
 export type CheckCause =
-  | 'invalid_config'
-  | 'wrong_credentials'
-  | 'owner_forbidden'
-  | 'shop_not_found'
-  | 'unreachable'
-  | 'tls'
-  | 'timeout'
-  | 'server_error'
-  | 'bad_response'
-  | 'error';
+  'invalid_config' | 'wrong_credentials' | 'owner_forbidden' | 'shop_not_found' | 'unreachable' | 'tls' | 'timeout' | 'server_error' | 'bad_response' | 'error';
 
 export type CheckResult = { ok: true; name: string; details: Record<string, string> } | { ok: false; cause: CheckCause; message: string; field?: string };
 

@@ -16,6 +16,8 @@ export class TotalGestConnection extends EventEmitter {
   private exporterInstance: OrderExporter | undefined;
   private productStoreInstance: ProductStore | undefined;
   private closed = false;
+  private readonly closing = new AbortController();
+  private readonly tracked = new Set<Promise<unknown>>();
 
   constructor(
     readonly options: TotalGestClientOptions,
@@ -57,6 +59,21 @@ export class TotalGestConnection extends EventEmitter {
     return this.productStoreInstance;
   }
 
+  /** Aborted when the connection closes: long runs stop at their next safe point. */
+  get closingSignal(): AbortSignal {
+    return this.closing.signal;
+  }
+
+  /** Work that uses the database: close() waits for it before closing the database. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.tracked.add(work);
+    const untrack = (): void => {
+      this.tracked.delete(work);
+    };
+    work.then(untrack, untrack);
+    return work;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -68,7 +85,8 @@ export class TotalGestConnection extends EventEmitter {
   /** Stops the worker (waiting for sends in flight), then releases the client and the database. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.exporterInstance?.stop();
+    this.closing.abort();
+    await Promise.allSettled([this.exporterInstance?.stop(), ...this.tracked]);
     this.exporterInstance = undefined;
     this.productStoreInstance = undefined;
     this.clientInstance?.close();

@@ -9,15 +9,7 @@ import type { OrderRow, OrderStore } from '../store/order-store';
 import type { TotalGestClient } from '../totalgest/client';
 import type { OrderDocument } from '../totalgest/schemas';
 
-export type SubmitOutcome =
-  | 'queued'
-  | 'already_linked'
-  | 'already_queued'
-  | 'already_failed'
-  | 'skipped'
-  | 'invalid'
-  | 'total_mismatch'
-  | 'dry_run';
+export type SubmitOutcome = 'queued' | 'already_linked' | 'already_queued' | 'already_failed' | 'skipped' | 'invalid' | 'total_mismatch' | 'dry_run';
 
 export interface SubmitResult {
   orderId: string | undefined;
@@ -108,12 +100,37 @@ export class OrderExporter extends EventEmitter {
     const orderId = String(order.id);
     const externalRef = externalRefOf(order.id);
     const elig = eligibility(order, rule);
-    if (!elig.eligible) return { orderId, externalRef, outcome: 'skipped', state: 'skipped', reason: elig.reason, message: `order ${orderId} skipped: ${elig.reason === 'cancelled' ? 'cancelled' : 'not paid and not cash on delivery'}` };
+    if (!elig.eligible)
+      return {
+        orderId,
+        externalRef,
+        outcome: 'skipped',
+        state: 'skipped',
+        reason: elig.reason,
+        message: `order ${orderId} skipped: ${elig.reason === 'cancelled' ? 'cancelled' : 'not paid and not cash on delivery'}`,
+      };
     const mapped = orderToDocument(order);
     if (!mapped.ok) {
       return mapped.reason === 'total_mismatch'
-        ? { orderId, externalRef, outcome: 'total_mismatch', state: 'invalid', reason: 'total_mismatch', message: `order ${orderId}: ${mapped.message}`, computed: mapped.computed, given: mapped.given }
-        : { orderId, externalRef, outcome: 'invalid', state: 'invalid', reason: 'invalid_order', message: `invalid order ${orderId}: ${mapped.message}`, problems: mapped.problems };
+        ? {
+            orderId,
+            externalRef,
+            outcome: 'total_mismatch',
+            state: 'invalid',
+            reason: 'total_mismatch',
+            message: `order ${orderId}: ${mapped.message}`,
+            computed: mapped.computed,
+            given: mapped.given,
+          }
+        : {
+            orderId,
+            externalRef,
+            outcome: 'invalid',
+            state: 'invalid',
+            reason: 'invalid_order',
+            message: `invalid order ${orderId}: ${mapped.message}`,
+            problems: mapped.problems,
+          };
     }
     return { orderId, externalRef, outcome: 'dry_run', document: mapped.document };
   }
@@ -126,7 +143,15 @@ export class OrderExporter extends EventEmitter {
     const now = Date.now();
     if (state) {
       const row = this.store.recordNotSent(
-        { orderId: result.orderId, externalRef: result.externalRef, state, reason: result.reason ?? state, error: result.message, details: result.problems ?? (result.computed ? { computed: result.computed, given: result.given } : undefined), deliveryId: opts.deliveryId },
+        {
+          orderId: result.orderId,
+          externalRef: result.externalRef,
+          state,
+          reason: result.reason ?? state,
+          error: result.message,
+          details: result.problems ?? (result.computed ? { computed: result.computed, given: result.given } : undefined),
+          deliveryId: opts.deliveryId,
+        },
         now,
       );
       this.notify();
@@ -252,10 +277,13 @@ export class OrderExporter extends EventEmitter {
     this.completed = [];
     let jobs: OrderRow[] = [];
     try {
-      jobs = this.store.inTransaction(() => {
-        for (const c of done) c.record();
-        return free > 0 ? this.store.claimDue(Date.now(), free, this.opts.leaseMs) : [];
-      }, { durable: false });
+      jobs = this.store.inTransaction(
+        () => {
+          for (const c of done) c.record();
+          return free > 0 ? this.store.claimDue(Date.now(), free, this.opts.leaseMs) : [];
+        },
+        { durable: false },
+      );
     } catch (err) {
       // The records are lost with the transaction; the lease brings those jobs back.
       this.emit('worker_error', err);

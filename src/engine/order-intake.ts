@@ -6,9 +6,7 @@ import type { SubmitResult } from './order-exporter';
 
 export type Headers = Record<string, string | string[] | undefined>;
 
-export type WebhookRead =
-  | { ok: true; order: unknown; deliveryId: string | undefined; event: string }
-  | { ok: false; status: 400 | 401; message: string };
+export type WebhookRead = { ok: true; order: unknown; deliveryId: string | undefined; event: string } | { ok: false; status: 400 | 401; message: string };
 
 function header(headers: Headers, name: string): string | undefined {
   const v = headers[name] ?? headers[name.toLowerCase()];
@@ -23,7 +21,11 @@ export function readWebhook(body: unknown, headers: Headers, secret: string): We
   const raw = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body, 'utf8') : undefined;
   if (secret) {
     if (!raw) {
-      return { ok: false, status: 400, message: 'webhook body was already parsed: enable "skip body parsing" on the http in node so the signature can be checked over the raw body' };
+      return {
+        ok: false,
+        status: 400,
+        message: 'webhook body was already parsed: enable "skip body parsing" on the http in node so the signature can be checked over the raw body',
+      };
     }
     const signature = header(headers, SIGNATURE_HEADER);
     if (!signature) return { ok: false, status: 401, message: 'webhook refused: X-Fw360-Signature header is missing' };

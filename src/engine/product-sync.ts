@@ -130,7 +130,11 @@ export class ProductSync {
       } else if (this.writer) {
         await this.writeAll(changes, done, failed);
       } else if (changes.length) {
-        for (let i = 0; i < changes.length; i += this.opts.batchSize) req.onBatch?.(changes.slice(i, i + this.opts.batchSize).map((c) => c.product), batchIndex++);
+        for (let i = 0; i < changes.length; i += this.opts.batchSize)
+          req.onBatch?.(
+            changes.slice(i, i + this.opts.batchSize).map((c) => c.product),
+            batchIndex++,
+          );
         for (const c of changes) done.push(this.recordOf(c, null));
       }
       const failedSkus = new Set(failed.map((f) => f.sku));
@@ -175,7 +179,13 @@ export class ProductSync {
       if (this.opts.override) {
         const reshaped = productSchema.safeParse(await this.opts.override(product));
         if (!reshaped.success) {
-          this.fail(summary, { sku: a.sku, id: a.id, reason: `override result: ${zodProblems(reshaped.error).map((p) => `${p.path} ${p.message}`).join('; ')}` });
+          this.fail(summary, {
+            sku: a.sku,
+            id: a.id,
+            reason: `override result: ${zodProblems(reshaped.error)
+              .map((p) => `${p.path} ${p.message}`)
+              .join('; ')}`,
+          });
           continue;
         }
         product = reshaped.data;

@@ -27,7 +27,14 @@ export interface OrderListQuery {
 }
 
 export function normaliseSiteUrl(input: string | undefined, allowInsecureHttp = false): string {
-  return normaliseBaseUrl(input, { field: 'siteUrl', label: 'Site URL', defaultPath: '', fixedSuffix: '/m/api', example: 'shop.example.ch', allowInsecureHttp });
+  return normaliseBaseUrl(input, {
+    field: 'siteUrl',
+    label: 'Site URL',
+    defaultPath: '',
+    fixedSuffix: '/m/api',
+    example: 'shop.example.ch',
+    allowInsecureHttp,
+  });
 }
 
 /**
@@ -87,19 +94,26 @@ export class Framework360Client {
       if (retryAfterMs !== undefined) this.limiter.pauseUntil(Date.now() + retryAfterMs);
       throw new TransientError(`Framework360 ${call}: HTTP ${res.status}`, { call, status: res.status }, 'server_error', retryAfterMs);
     }
-    if (res.status === 401 || res.status === 403) throw new AuthError(`Framework360 ${call}: API key refused (HTTP ${res.status})`, { call, status: res.status });
+    if (res.status === 401 || res.status === 403)
+      throw new AuthError(`Framework360 ${call}: API key refused (HTTP ${res.status})`, { call, status: res.status });
     if (res.unparsable !== undefined) {
       throw new BadResponseError(`Framework360 ${call}: answer is not JSON (HTTP ${res.status})`, { call, status: res.status }, []);
     }
     const env = apiEnvelopeSchema.safeParse(res.body);
     if (!env.success) {
       const details = zodProblems(env.error);
-      throw new BadResponseError(`Framework360 ${call}: unexpected answer (HTTP ${res.status}): expected {status, data|error}`, { call, status: res.status }, details);
+      throw new BadResponseError(
+        `Framework360 ${call}: unexpected answer (HTTP ${res.status}): expected {status, data|error}`,
+        { call, status: res.status },
+        details,
+      );
     }
     if (env.data.status === 0) {
       const error = env.data.error;
-      if (/key|auth|token|permess|unauthori[sz]ed/i.test(error)) throw new AuthError(`Framework360 ${call}: ${error}`, { call, status: res.status, code: 'status_0' });
-      if (/not found|non trovat|inesistent/i.test(error)) throw new NotFoundError(`Framework360 ${call}: ${error}`, { call, status: res.status, code: 'status_0' });
+      if (/key|auth|token|permess|unauthori[sz]ed/i.test(error))
+        throw new AuthError(`Framework360 ${call}: ${error}`, { call, status: res.status, code: 'status_0' });
+      if (/not found|non trovat|inesistent/i.test(error))
+        throw new NotFoundError(`Framework360 ${call}: ${error}`, { call, status: res.status, code: 'status_0' });
       throw new ApiError(`Framework360 ${call}: ${error}`, { call, status: res.status, code: 'status_0' });
     }
     if (!schema) return env.data.data as S extends z.ZodType ? z.infer<S> : unknown;

@@ -17,9 +17,20 @@ const text = z
 const positive = looseDecimal.refine((v) => Decimal.parse(v).cmp(Decimal.ZERO) > 0, 'must be greater than 0');
 const nonNegative = looseDecimal.refine((v) => !Decimal.parse(v).isNegative(), 'must not be negative');
 
-const orderId = z.union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,15}$/, 'must be a positive whole number').transform(Number)]);
+const orderId = z.union([
+  z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a positive whole number')
+    .transform(Number),
+]);
 
-const flag = z.union([z.boolean(), z.literal(0).transform(() => false), z.literal(1).transform(() => true), z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')]);
+const flag = z.union([
+  z.boolean(),
+  z.literal(0).transform(() => false),
+  z.literal(1).transform(() => true),
+  z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true'),
+]);
 
 export const addressSchema = z.object({
   ragione_sociale: text,
@@ -45,7 +56,10 @@ export const orderSchema = z.object({
   pagamento: z.object({ id: z.union([z.number(), z.string()]).optional(), nome: text, tipo: z.string().min(1, 'is required') }),
   cliente: z.looseObject({}).nullish(),
   dati_fatturazione: addressSchema,
-  dati_spedizione: addressSchema.nullable().optional().transform((v) => v ?? null),
+  dati_spedizione: addressSchema
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
   carrello: z
     .array(
       z.object({
@@ -85,10 +99,7 @@ export const webhookSchema = z.object({
 export type WebhookEnvelope = z.infer<typeof webhookSchema>;
 
 /** Every API answer: `{status:1,data}` or — with HTTP 200 — `{status:0,error}`. */
-export const apiEnvelopeSchema = z.union([
-  z.object({ status: z.literal(1), data: z.unknown() }),
-  z.object({ status: z.literal(0), error: z.string() }),
-]);
+export const apiEnvelopeSchema = z.union([z.object({ status: z.literal(1), data: z.unknown() }), z.object({ status: z.literal(0), error: z.string() })]);
 
 export const checkDataSchema = z.looseObject({ site: z.string().optional(), name: z.string().optional() });
 

@@ -2,17 +2,7 @@
  * Typed errors of both API clients. `kind` is what callers branch on; `retryable`
  * tells the retry loop and the outbox whether the same request may be sent again.
  */
-export type ErrorKind =
-  | 'auth'
-  | 'forbidden'
-  | 'not_found'
-  | 'validation'
-  | 'duplicate'
-  | 'rate_limited'
-  | 'transient'
-  | 'bad_response'
-  | 'config'
-  | 'remote';
+export type ErrorKind = 'auth' | 'forbidden' | 'not_found' | 'validation' | 'duplicate' | 'rate_limited' | 'transient' | 'bad_response' | 'config' | 'remote';
 
 /** Why a request never got an answer; shown by Test connection. */
 export type NetworkCause = 'unreachable' | 'tls' | 'timeout' | 'reset' | 'server_error';
@@ -50,7 +40,10 @@ export class NotFoundError extends ApiError {
 }
 export class ConfigError extends ApiError {
   override readonly kind = 'config';
-  constructor(message: string, readonly field: string) {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
     super(message, { call: 'configuration', code: 'invalid_config' });
   }
 }

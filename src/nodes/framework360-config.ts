@@ -18,7 +18,6 @@ interface Def extends NodeDef {
   allowInsecureHttp: boolean;
 }
 
-
 async function checkConnection(input: Record<string, unknown>): Promise<CheckResult> {
   let client: Framework360Client | undefined;
   try {

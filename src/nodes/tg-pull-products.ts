@@ -28,7 +28,9 @@ const num = (v: string | undefined, fallback: number, min: number, max: number):
 function summaryText(s: SyncSummary): string {
   const time = new Date().toTimeString().slice(0, 5);
   const changed = s.created + s.updated + s.deactivated;
-  const what = s.dryRun ? `dry run: ${changed} to write` : `${s.created ? `${s.created} created · ` : ''}${s.updated} updated${s.deactivated ? ` · ${s.deactivated} deactivated` : ''}`;
+  const what = s.dryRun
+    ? `dry run: ${changed} to write`
+    : `${s.created ? `${s.created} created · ` : ''}${s.updated} updated${s.deactivated ? ` · ${s.deactivated} deactivated` : ''}`;
   return `${s.failed ? '⚠' : '✓'} ${what}${s.failed ? ` · ${s.failed} failed` : ''} · ${time}`;
 }
 
@@ -71,13 +73,15 @@ export = function register(RED: NodeAPI): void {
       });
       this.status({ fill: 'blue', shape: 'dot', text: flags.full ? 'full sync …' : 'syncing …' });
       const runId = RED.util.generateId();
-      const summary = await sync.run({
-        ...flags,
-        signal: abort.signal,
-        onProgress: (n) => this.status({ fill: 'blue', shape: 'dot', text: `syncing ${n.toLocaleString('en-US')} …` }),
-        onBatch: (products, index) =>
-          this.send([{ topic: 'products', payload: products, parts: { id: runId, index, type: 'array', len: batchSize } } as NodeMessage, null]),
-      });
+      const summary = await connection.track(
+        sync.run({
+          ...flags,
+          signal: AbortSignal.any([abort.signal, connection.closingSignal]),
+          onProgress: (n) => this.status({ fill: 'blue', shape: 'dot', text: `syncing ${n.toLocaleString('en-US')} …` }),
+          onBatch: (products, index) =>
+            this.send([{ topic: 'products', payload: products, parts: { id: runId, index, type: 'array', len: batchSize } } as NodeMessage, null]),
+        }),
+      );
       connection.notifyChanged('products');
       return summary;
     });
@@ -87,14 +91,15 @@ export = function register(RED: NodeAPI): void {
       const flags: Flags = { full: m.full === true, dryRun: def.dryRun || m.dryRun === true, forceWrite: def.forceWrite || m.forceWrite === true };
       runner.trigger(flags, (result) => {
         if (result instanceof Error) {
-          if (abort.signal.aborted) return done();
+          if (abort.signal.aborted || connection?.isClosed) return done();
           this.status({ fill: 'red', shape: 'ring', text: shortText(errorMessage(result)) });
           return done(result);
         }
         this.status({ fill: result.failed ? 'yellow' : 'green', shape: 'dot', text: shortText(summaryText(result)) });
         send([null, { ...msg, payload: result }]);
         // Some products failed: the run finished, but Catch nodes hear about it.
-        if (result.failed) done(new Error(`product sync: ${result.failed} failed, e.g. ${result.failures[0]?.sku ?? '?'}: ${result.failures[0]?.reason ?? ''}`));
+        if (result.failed)
+          done(new Error(`product sync: ${result.failed} failed, e.g. ${result.failures[0]?.sku ?? '?'}: ${result.failures[0]?.reason ?? ''}`));
         else done();
       });
     });

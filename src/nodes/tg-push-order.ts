@@ -35,7 +35,10 @@ export = function register(RED: NodeAPI): void {
     const tgConfig = RED.nodes.getNode(def.connection) as TotalGestConfigNode | null;
     const fwConfig = def.framework360 ? (RED.nodes.getNode(def.framework360) as Framework360ConfigNode | null) : null;
     const rule: EligibilityRule = {
-      cancelledStatuses: (def.cancelledStatuses ?? '5,Annullato').split(',').map((s) => s.trim()).filter(Boolean),
+      cancelledStatuses: (def.cancelledStatuses ?? '5,Annullato')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       cashOnDelivery: def.cashOnDelivery !== false,
     };
     const waitMs = Math.max(1, Number(def.waitTimeout) || 60) * 1000;
@@ -71,7 +74,11 @@ export = function register(RED: NodeAPI): void {
         const queued = c.pending + c.sending;
         const last = ex.lastResult;
         const tail = last ? ` · ${last.ok ? '✓' : '✗'} ${last.text}` : '';
-        this.status({ fill: last && !last.ok ? 'red' : queued ? 'blue' : 'green', shape: last && !last.ok ? 'ring' : 'dot', text: shortText(`${queued} queued${tail}`) });
+        this.status({
+          fill: last && !last.ok ? 'red' : queued ? 'blue' : 'green',
+          shape: last && !last.ok ? 'ring' : 'dot',
+          text: shortText(`${queued} queued${tail}`),
+        });
       } catch (err) {
         this.status({ fill: 'red', shape: 'ring', text: shortText(errorMessage(err)) });
       }
@@ -86,7 +93,9 @@ export = function register(RED: NodeAPI): void {
     const reshape = (order: unknown): Promise<unknown> =>
       new Promise((resolve, reject) => {
         if (!override) return resolve(order);
-        RED.util.evaluateJSONataExpression(override, order as NodeMessage, (err, value: unknown) => (err ? reject(new InputError(`mapping override: ${err.message}`, 422)) : resolve(value)));
+        RED.util.evaluateJSONataExpression(override, order as NodeMessage, (err, value: unknown) =>
+          err ? reject(new InputError(`mapping override: ${err.message}`, 422)) : resolve(value),
+        );
       });
 
     const fetchOrders = async (ids: unknown[]): Promise<Array<{ order?: unknown; id: string; error?: string }>> => {
@@ -118,7 +127,11 @@ export = function register(RED: NodeAPI): void {
       const dryRun = def.dryRun || msg.dryRun === true;
 
       // A webhook request: one order, answered with an HTTP status.
-      if (msg.req && typeof msg.req === 'object' && (Buffer.isBuffer(payload) || typeof payload === 'string' || (typeof payload === 'object' && payload !== null && 'event' in payload))) {
+      if (
+        msg.req &&
+        typeof msg.req === 'object' &&
+        (Buffer.isBuffer(payload) || typeof payload === 'string' || (typeof payload === 'object' && payload !== null && 'event' in payload))
+      ) {
         const hook = readWebhook(payload, msg.req.headers ?? {}, fwConfig?.webhookSecret() ?? '');
         if (!hook.ok) {
           msg.statusCode = hook.status;
@@ -142,7 +155,8 @@ export = function register(RED: NodeAPI): void {
 
       const results: SubmitResult[] = [];
       for (const input of inputs) {
-        if (input.error !== undefined) results.push({ orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'fetch_failed', message: input.error });
+        if (input.error !== undefined)
+          results.push({ orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'fetch_failed', message: input.error });
         else results.push(ex.submit(await reshape(input.order), { rule, dryRun }));
       }
       return finishReport(msg, results, send, ex, dryRun);
@@ -163,8 +177,15 @@ export = function register(RED: NodeAPI): void {
       return msg.statusCode >= 400 ? new InputError(result.message ?? result.outcome, msg.statusCode) : undefined;
     }
 
-    async function finishReport(msg: Msg, results: SubmitResult[], send: (m: NodeMessage) => void, ex: OrderExporter, dryRun: boolean): Promise<Error | undefined> {
-      const waitIds = def.mode === 'wait' && !dryRun ? results.filter((r) => r.outcome === 'queued' || r.outcome === 'already_queued').map((r) => r.orderId!) : [];
+    async function finishReport(
+      msg: Msg,
+      results: SubmitResult[],
+      send: (m: NodeMessage) => void,
+      ex: OrderExporter,
+      dryRun: boolean,
+    ): Promise<Error | undefined> {
+      const waitIds =
+        def.mode === 'wait' && !dryRun ? results.filter((r) => r.outcome === 'queued' || r.outcome === 'already_queued').map((r) => r.orderId!) : [];
       const rows = waitIds.length ? await ex.waitFor(waitIds, waitMs) : new Map();
       const items = results.map((r) => reportItem(r, rows.get(r.orderId ?? '') ?? (r.orderId ? ex.store.get(r.orderId) : undefined), def.mode === 'wait'));
       const report = buildReport(items);

@@ -23,7 +23,6 @@ interface Def extends NodeDef {
   allowInsecureHttp: boolean;
 }
 
-
 function stateDbFile(userDir: string, nodeId: string): string {
   return path.join(userDir, 'totalgest', `state-${nodeId.replace(/[^A-Za-z0-9_-]/g, '_')}.sqlite`);
 }

@@ -87,7 +87,7 @@ export class ArticleStore {
     let hi = this.index.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (before(e, this.index[mid]!) ) hi = mid;
+      if (before(e, this.index[mid]!)) hi = mid;
       else lo = mid + 1;
     }
     return lo;

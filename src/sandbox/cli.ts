@@ -21,11 +21,17 @@ async function main(): Promise<void> {
 Env: TG_SANDBOX_PORT, FW360_SANDBOX_PORT, TG_SANDBOX_ARTICLES, TG_SANDBOX_TOKEN_LIFETIME_MS, FW360_WEBHOOK_URL`);
     return;
   }
-  const tg = new TotalGestSandbox({ articles: Number(values.articles), tokenLifetimeMs: Number(values['token-lifetime']), demoArticles: !values['no-demo-articles'] });
+  const tg = new TotalGestSandbox({
+    articles: Number(values.articles),
+    tokenLifetimeMs: Number(values['token-lifetime']),
+    demoArticles: !values['no-demo-articles'],
+  });
   const fw = new Framework360Sandbox({ webhookUrl: values['webhook-url'] });
   const tgUrl = await tg.start(Number(values['tg-port']));
   const fwUrl = await fw.start(Number(values['fw-port']));
-  console.log(`TotalGest sandbox     ${tgUrl}  (API ${tgUrl}/api/v1, ${tg.articles.size} articles; user demo / demo-password, shop demo-shop, owner demo-owner)`);
+  console.log(
+    `TotalGest sandbox     ${tgUrl}  (API ${tgUrl}/api/v1, ${tg.articles.size} articles; user demo / demo-password, shop demo-shop, owner demo-owner)`,
+  );
   console.log(`Framework360 sandbox  ${fwUrl}  (API ${fwUrl}/m/api, key demo-key, webhook secret demo-webhook-secret)`);
   const stop = (): void => {
     void Promise.all([tg.stop(), fw.stop()]).then(() => process.exit(0));

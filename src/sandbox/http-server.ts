@@ -111,7 +111,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(router: Router, opts: { port: number; host?: string; middleware?: Middleware; onClose?: () => void }): Promise<RunningServer> {
+export async function startServer(
+  router: Router,
+  opts: { port: number; host?: string; middleware?: Middleware; onClose?: () => void },
+): Promise<RunningServer> {
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://sandbox');
@@ -129,7 +132,15 @@ export async function startServer(router: Router, opts: { port: number; host?: s
           return send(res, json(400, { error: { code: 'invalid_json', message: 'request body is not JSON' } }));
         }
       }
-      const sreq: SandboxRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, params: {}, rawBody, body };
+      const sreq: SandboxRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        params: {},
+        rawBody,
+        body,
+      };
       if (opts.middleware && (await opts.middleware(sreq, res)) === 'handled') return;
       const found = router.match(sreq.method, sreq.path);
       if (found === undefined) return send(res, json(404, { error: { code: 'not_found', message: `no route ${sreq.method} ${sreq.path}` } }));

@@ -325,7 +325,11 @@ export class TotalGestSandbox {
         : {
             ...a,
             price: Decimal.parse(a.price).add(Decimal.parse('0.10')).toFixed(2),
-            stock: { ...a.stock, onHand: Decimal.parse(a.stock.onHand).add(Decimal.parse('1')).toString(), available: Decimal.parse(a.stock.available).add(Decimal.parse('1')).toString() },
+            stock: {
+              ...a.stock,
+              onHand: Decimal.parse(a.stock.onHand).add(Decimal.parse('1')).toString(),
+              available: Decimal.parse(a.stock.available).add(Decimal.parse('1')).toString(),
+            },
             updatedAt: t,
           };
       this.articles.put(next);

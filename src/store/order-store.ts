@@ -62,8 +62,12 @@ export class OrderStore {
         `UPDATE orders SET state = 'done', totalgest_id = ?, number = ?, error = NULL, details = NULL, reason = NULL, lease_until = NULL, done_at = ?, updated_at = ?
          WHERE order_id = ? AND state = 'sending'`,
       ),
-      retryLater: db.prepare(`UPDATE orders SET state = 'pending', next_attempt_at = ?, error = ?, lease_until = NULL, updated_at = ? WHERE order_id = ? AND state = 'sending'`),
-      fail: db.prepare(`UPDATE orders SET state = ?, reason = ?, error = ?, details = ?, lease_until = NULL, updated_at = ? WHERE order_id = ? AND state = 'sending'`),
+      retryLater: db.prepare(
+        `UPDATE orders SET state = 'pending', next_attempt_at = ?, error = ?, lease_until = NULL, updated_at = ? WHERE order_id = ? AND state = 'sending'`,
+      ),
+      fail: db.prepare(
+        `UPDATE orders SET state = ?, reason = ?, error = ?, details = ?, lease_until = NULL, updated_at = ? WHERE order_id = ? AND state = 'sending'`,
+      ),
       retryOne: db.prepare(
         `UPDATE orders SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE order_id = ? AND state IN ('failed', 'dead') AND document IS NOT NULL`,
       ),
@@ -97,7 +101,10 @@ export class OrderStore {
    * Queues an order's document unless it is already linked or queued. A failed one is
    * queued again only when its document changed (the shop corrected the order).
    */
-  enqueue(job: { orderId: string; externalRef: string; idempotencyKey: string; document: string; docHash: string; deliveryId?: string }, now: number): EnqueueOutcome {
+  enqueue(
+    job: { orderId: string; externalRef: string; idempotencyKey: string; document: string; docHash: string; deliveryId?: string },
+    now: number,
+  ): EnqueueOutcome {
     return this.db.transaction((): EnqueueOutcome => {
       if (job.deliveryId) this.stmts.addDelivery.run(job.deliveryId, job.orderId, now);
       const row = this.stmts.get.get(job.orderId);
@@ -117,7 +124,10 @@ export class OrderStore {
   }
 
   /** Records an order that will not be sent (skipped or invalid); never overrides a linked or queued one. */
-  recordNotSent(o: { orderId: string; externalRef: string; state: 'skipped' | 'invalid'; reason: string; error?: string; details?: unknown; deliveryId?: string }, now: number): OrderRow | undefined {
+  recordNotSent(
+    o: { orderId: string; externalRef: string; state: 'skipped' | 'invalid'; reason: string; error?: string; details?: unknown; deliveryId?: string },
+    now: number,
+  ): OrderRow | undefined {
     return this.db.transaction(() => {
       if (o.deliveryId) this.stmts.addDelivery.run(o.deliveryId, o.orderId, now);
       this.stmts.mark.run({

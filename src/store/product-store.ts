@@ -63,7 +63,11 @@ export class ProductStore {
     const out = new Map<string, { hash: string | null; state: ProductState }>();
     for (let i = 0; i < skus.length; i += 500) {
       const chunk = skus.slice(i, i + 500);
-      const rows = this.db.prepare(`SELECT sku, hash, state FROM products WHERE sku IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Array<{ sku: string; hash: string | null; state: ProductState }>;
+      const rows = this.db.prepare(`SELECT sku, hash, state FROM products WHERE sku IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Array<{
+        sku: string;
+        hash: string | null;
+        state: ProductState;
+      }>;
       for (const r of rows) out.set(r.sku, { hash: r.hash, state: r.state });
     }
     return out;

@@ -148,26 +148,32 @@ export class TotalGestClient {
 
   /** Creates a sales document. A 409 throws DuplicateError carrying the existing id. */
   createOrder(document: OrderDocument, idempotencyKey: string, policy: Partial<RetryPolicy> = {}): Promise<OrderCreated> {
-    return this.request({
-      method: 'POST',
-      path: `${this.shopPath}/orders`,
-      call: 'POST /shops/{shopId}/orders',
-      body: document,
-      headers: { 'Idempotency-Key': idempotencyKey },
-      schema: orderCreatedSchema,
-      auth: true,
-    }, policy);
+    return this.request(
+      {
+        method: 'POST',
+        path: `${this.shopPath}/orders`,
+        call: 'POST /shops/{shopId}/orders',
+        body: document,
+        headers: { 'Idempotency-Key': idempotencyKey },
+        schema: orderCreatedSchema,
+        auth: true,
+      },
+      policy,
+    );
   }
 
   async findOrderByExternalRef(externalRef: string, policy: Partial<RetryPolicy> = {}): Promise<OrderSummary | undefined> {
-    const res = await this.request({
-      method: 'GET',
-      path: `${this.shopPath}/orders`,
-      call: 'GET /shops/{shopId}/orders',
-      query: { externalRef },
-      schema: orderLookupSchema,
-      auth: true,
-    }, policy);
+    const res = await this.request(
+      {
+        method: 'GET',
+        path: `${this.shopPath}/orders`,
+        call: 'GET /shops/{shopId}/orders',
+        query: { externalRef },
+        schema: orderLookupSchema,
+        auth: true,
+      },
+      policy,
+    );
     return res.items.find((o) => o.externalRef === externalRef);
   }
 
@@ -223,7 +229,11 @@ export class TotalGestClient {
     const { call } = spec;
     if (res.status >= 200 && res.status < 300) {
       if (res.unparsable !== undefined) {
-        throw new BadResponseError(`${call}: answer is not JSON (starts with ${JSON.stringify(res.unparsable.slice(0, 40))})`, { call, status: res.status }, []);
+        throw new BadResponseError(
+          `${call}: answer is not JSON (starts with ${JSON.stringify(res.unparsable.slice(0, 40))})`,
+          { call, status: res.status },
+          [],
+        );
       }
       const parsed = spec.schema.safeParse(res.body);
       if (!parsed.success) {
@@ -255,11 +265,16 @@ export class TotalGestClient {
         );
       case 403:
         return new ForbiddenError(
-          code === 'shop_forbidden' ? `${call}: owner "${this.opts.ownerId}" may not use shop "${this.shopId}"` : `${call}: forbidden (${code ?? 'no code'})${text}`,
+          code === 'shop_forbidden'
+            ? `${call}: owner "${this.opts.ownerId}" may not use shop "${this.shopId}"`
+            : `${call}: forbidden (${code ?? 'no code'})${text}`,
           opts,
         );
       case 404:
-        return new NotFoundError(code === 'shop_not_found' ? `${call}: shop "${this.shopId}" not found` : `${call}: not found (${code ?? 'no code'})${text}`, opts);
+        return new NotFoundError(
+          code === 'shop_not_found' ? `${call}: shop "${this.shopId}" not found` : `${call}: not found (${code ?? 'no code'})${text}`,
+          opts,
+        );
       case 409:
         return new DuplicateError(`${call}: already exists (${code ?? 'conflict'})${body?.existingId ? ` as ${body.existingId}` : ''}`, opts, body?.existingId);
       case 422:

@@ -100,8 +100,6 @@ export const orderCreatedSchema = z.object({ id: z.string().min(1), number: z.st
 export type OrderCreated = z.infer<typeof orderCreatedSchema>;
 
 export const orderLookupSchema = z.object({
-  items: z.array(
-    z.object({ id: z.string(), number: z.string(), externalRef: z.string(), status: z.string(), total: decimalString }),
-  ),
+  items: z.array(z.object({ id: z.string(), number: z.string(), externalRef: z.string(), status: z.string(), total: decimalString })),
 });
 export type OrderSummary = z.infer<typeof orderLookupSchema>['items'][number];

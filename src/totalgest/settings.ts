@@ -16,7 +16,11 @@ export function wholeNumber(label: string, min: number, max: number, fallback: n
   );
 }
 
-const required = (label: string) => z.string({ error: `${label} is required` }).trim().min(1, `${label} is required`);
+const required = (label: string) =>
+  z
+    .string({ error: `${label} is required` })
+    .trim()
+    .min(1, `${label} is required`);
 
 /** The totalgest-config node's fields and credentials, as the editor stores them. */
 export const totalgestSettingsSchema = z.object({

@@ -21,7 +21,10 @@ const DECIMAL_FIELDS = new Set(['quantity', 'unitPrice', 'vatRate', 'discount', 
 /** Field-for-field equality; decimals compared as numbers ("2" equals "2.000"). */
 export function assertSameDocument(actual: unknown, expected: unknown, at = 'document'): void {
   if (expected === null || typeof expected !== 'object') {
-    const key = at.split('.').pop()!.replace(/\[\d+\]$/, '');
+    const key = at
+      .split('.')
+      .pop()!
+      .replace(/\[\d+\]$/, '');
     if (DECIMAL_FIELDS.has(key) && typeof expected === 'string') {
       assert.equal(typeof actual, 'string', `${at} must be a decimal string`);
       assert.ok(Decimal.parse(actual as string).eq(Decimal.parse(expected)), `${at}: ${String(actual)} ≠ ${expected}`);

@@ -58,7 +58,10 @@ describe('ProductSync (engine) against the sandboxes', function () {
     assert.equal(s.updated, 7);
     assert.equal(s.created, 0);
     assert.equal(saves(), 500);
-    const moved = [...fw.products].filter(([k, v]) => before.get(k) !== v.price).map(([k]) => k).sort();
+    const moved = [...fw.products]
+      .filter(([k, v]) => before.get(k) !== v.price)
+      .map(([k]) => k)
+      .sort();
     assert.deepEqual(moved, changed.changed.map((c) => c.sku).sort());
     // Within the overlap: the same 7 are read again but not written.
     const again = await sync().run();

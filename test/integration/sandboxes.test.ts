@@ -27,7 +27,19 @@ describe('TotalGest sandbox: every status of the contract', () => {
     externalRef: 'FW360-1',
     date: '2026-11-28',
     currency: 'CHF',
-    customer: { company: '', firstName: 'A', lastName: 'B', street: 'S', zip: '1', city: 'C', region: 'TI', country: 'CH', vatNumber: '', email: '', phone: '' },
+    customer: {
+      company: '',
+      firstName: 'A',
+      lastName: 'B',
+      street: 'S',
+      zip: '1',
+      city: 'C',
+      region: 'TI',
+      country: 'CH',
+      vatNumber: '',
+      email: '',
+      phone: '',
+    },
     shipTo: null,
     paymentMethod: 'card',
     lines: [{ sku: 'PEN-BLU', description: 'Penna', quantity: '3', unitPrice: '4.99', vatRate: '8.1', discount: '0.00' }],
@@ -98,7 +110,8 @@ describe('TotalGest sandbox: every status of the contract', () => {
   });
 
   it('orders: 201, idempotent repeat, 400 without key, 409 duplicate, 422 details and total_mismatch', async () => {
-    const post = (body: unknown, key?: string) => call(sb.url, 'POST', `${api}/shops/demo-shop/orders`, body, { ...auth(), ...(key ? { 'Idempotency-Key': key } : {}) });
+    const post = (body: unknown, key?: string) =>
+      call(sb.url, 'POST', `${api}/shops/demo-shop/orders`, body, { ...auth(), ...(key ? { 'Idempotency-Key': key } : {}) });
     const created = await post(order, 'k1');
     assert.equal(created.status, 201);
     assert.match(created.body.number, /^\d{4}-000001$/);
@@ -219,22 +232,49 @@ describe('Framework360 sandbox', () => {
 
   it('orders/get and orders/list; deliver:false places without a webhook', async () => {
     await call(sb.url, 'POST', '/_sandbox/orders', { order: { id: 601, data_ordine: '2026-11-20T10:00:00+01:00' }, deliver: false });
-    await call(sb.url, 'POST', '/_sandbox/orders', { order: { id: 602, data_ordine: '2026-11-21T10:00:00+01:00', stato: { id: 5, nome: 'Annullato' } }, deliver: false });
+    await call(sb.url, 'POST', '/_sandbox/orders', {
+      order: { id: 602, data_ordine: '2026-11-21T10:00:00+01:00', stato: { id: 5, nome: 'Annullato' } },
+      deliver: false,
+    });
     assert.equal(received.length, 0);
     assert.equal((await call(sb.url, 'GET', '/m/api/orders/get?id=601', undefined, key)).body.data.id, 601);
     const missing = await call(sb.url, 'GET', '/m/api/orders/get?id=999999', undefined, key);
     assert.deepEqual([missing.status, missing.body.status], [200, 0]);
-    const list = await call(sb.url, 'GET', `/m/api/orders/list?statuses[]=3&daterange=2026-11-19T00:00:00Z,2026-11-22T00:00:00Z&page=1&limit=10`, undefined, key);
-    assert.deepEqual(list.body.data.items.map((o: { id: number }) => o.id), [601]);
+    const list = await call(
+      sb.url,
+      'GET',
+      `/m/api/orders/list?statuses[]=3&daterange=2026-11-19T00:00:00Z,2026-11-22T00:00:00Z&page=1&limit=10`,
+      undefined,
+      key,
+    );
+    assert.deepEqual(
+      list.body.data.items.map((o: { id: number }) => o.id),
+      [601],
+    );
   });
 
   it('products/save upserts by SKU and refuses a bad product with {status:0}', async () => {
-    const p = { sku: 'CAF-250', ean: null, name: 'Caffè', shortDescription: '', description: '', price: '12.90', vatRate: '2.6', vatCode: 'R', stock: '37', active: true, totalgestId: 'A-1' };
+    const p = {
+      sku: 'CAF-250',
+      ean: null,
+      name: 'Caffè',
+      shortDescription: '',
+      description: '',
+      price: '12.90',
+      vatRate: '2.6',
+      vatCode: 'R',
+      stock: '37',
+      active: true,
+      totalgestId: 'A-1',
+    };
     const a = await call(sb.url, 'POST', '/m/api/products/save', p, key);
     const b = await call(sb.url, 'POST', '/m/api/products/save', { ...p, stock: '36' }, key);
     assert.equal(a.body.data.id, b.body.data.id);
     const listed = (await control(sb.url, '/_sandbox/products')) as { items: Array<{ sku: string; stock: string }> };
-    assert.deepEqual(listed.items.map((x) => [x.sku, x.stock]), [['CAF-250', '36']]);
+    assert.deepEqual(
+      listed.items.map((x) => [x.sku, x.stock]),
+      [['CAF-250', '36']],
+    );
     const bad = await call(sb.url, 'POST', '/m/api/products/save', { ...p, price: 12.9 }, key);
     assert.equal(bad.body.status, 0);
     assert.match(bad.body.error, /price/);

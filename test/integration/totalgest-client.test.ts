@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import sinon from 'sinon';
 import { TotalGestClient, type TotalGestClientOptions } from '../../src/totalgest/client';
-import { AuthError, BadResponseError, DuplicateError, ForbiddenError, NotFoundError, RateLimitedError, TransientError, ValidationError } from '../../src/http/errors';
+import {
+  AuthError,
+  BadResponseError,
+  DuplicateError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  TransientError,
+  ValidationError,
+} from '../../src/http/errors';
 import type { OrderDocument } from '../../src/totalgest/schemas';
 import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
 import { control, demoCredentials, startTotalGest } from '../helpers/sandboxes';
@@ -11,7 +20,19 @@ const realSetTimeout = globalThis.setTimeout;
 const realDelay = (ms: number) => new Promise((r) => realSetTimeout(r, ms));
 
 function doc(ref: string, over: Partial<OrderDocument> = {}): OrderDocument {
-  const party = { company: '', firstName: 'Anna', lastName: 'Müller', street: 'Via Nassa 5', zip: '6900', city: 'Lugano', region: 'TI', country: 'CH', vatNumber: '', email: 'a@example.ch', phone: '' };
+  const party = {
+    company: '',
+    firstName: 'Anna',
+    lastName: 'Müller',
+    street: 'Via Nassa 5',
+    zip: '6900',
+    city: 'Lugano',
+    region: 'TI',
+    country: 'CH',
+    vatNumber: '',
+    email: 'a@example.ch',
+    phone: '',
+  };
   return {
     externalRef: ref,
     date: '2026-11-28',
@@ -71,7 +92,10 @@ describe('TotalGest client against the sandbox', () => {
   });
 
   it('classifies wrong credentials, foreign owner and unknown shop', async () => {
-    await assert.rejects(client({ password: 'nope' }).checkConnection(), (e: unknown) => e instanceof AuthError && /wrong username or password/.test(e.message));
+    await assert.rejects(
+      client({ password: 'nope' }).checkConnection(),
+      (e: unknown) => e instanceof AuthError && /wrong username or password/.test(e.message),
+    );
     await assert.rejects(client({ ownerId: 'someone-else' }).checkConnection(), (e: unknown) => e instanceof ForbiddenError && e.code === 'shop_forbidden');
     await assert.rejects(client({ shopId: 'no-such-shop' }).checkConnection(), (e: unknown) => e instanceof NotFoundError && e.code === 'shop_not_found');
   });
@@ -106,7 +130,10 @@ describe('TotalGest client against the sandbox', () => {
     const again = await c.createOrder(doc('FW360-1'), 'key-1');
     assert.deepEqual(again, first);
     assert.equal(sb.orders.length, 1);
-    await assert.rejects(c.createOrder(doc('FW360-1'), 'key-other'), (e: unknown) => e instanceof DuplicateError && e.existingId === first.id && e.status === 409);
+    await assert.rejects(
+      c.createOrder(doc('FW360-1'), 'key-other'),
+      (e: unknown) => e instanceof DuplicateError && e.existingId === first.id && e.status === 409,
+    );
     const found = await c.findOrderByExternalRef('FW360-1');
     assert.equal(found?.number, first.number);
     assert.equal(await c.findOrderByExternalRef('FW360-404'), undefined);
@@ -125,7 +152,10 @@ describe('TotalGest client against the sandbox', () => {
     const c = client();
     const bad = doc('FW360-3', { lines: [{ sku: 'NOPE', description: 'x', quantity: '1', unitPrice: '1.00', vatRate: '8.1', discount: '0' }], total: '8.00' });
     await assert.rejects(c.createOrder(bad, 'k3'), (e: unknown) => e instanceof ValidationError && e.details[0]?.path === 'lines[0].sku');
-    await assert.rejects(c.createOrder(doc('FW360-4', { total: '99.00' }), 'k4'), (e: unknown) => e instanceof ValidationError && e.code === 'total_mismatch' && /32\.80/.test(e.message));
+    await assert.rejects(
+      c.createOrder(doc('FW360-4', { total: '99.00' }), 'k4'),
+      (e: unknown) => e instanceof ValidationError && e.code === 'total_mismatch' && /32\.80/.test(e.message),
+    );
     assert.equal(sb.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/orders')).length, 2);
   });
 
@@ -151,7 +181,10 @@ describe('TotalGest client against the sandbox', () => {
   it('names the call and field of a malformed answer', async () => {
     await control(sb.url, '/_sandbox/faults', { status: 200, rawBody: '{"items":[],"serverTime":"2026-11-28T10:00:00.000Z"}', count: 1, path: '/articles' });
     const c = client();
-    await assert.rejects(c.articlePage({}), (e: unknown) => e instanceof BadResponseError && /GET \/shops\/\{shopId\}\/articles/.test(e.message) && /next/.test(e.message));
+    await assert.rejects(
+      c.articlePage({}),
+      (e: unknown) => e instanceof BadResponseError && /GET \/shops\/\{shopId\}\/articles/.test(e.message) && /next/.test(e.message),
+    );
     await control(sb.url, '/_sandbox/faults', { status: 200, rawBody: '<html>Maintenance</html>', count: 1, path: '/shops/' });
     await assert.rejects(c.getShop(), (e: unknown) => e instanceof BadResponseError && /not JSON/.test(e.message));
     await control(sb.url, '/_sandbox/faults', { status: 200, rawBody: '{"id":"demo-shop","na', count: 1, path: '/shops/' });
@@ -164,7 +197,10 @@ describe('TotalGest client against the sandbox', () => {
     await control(sb.url, '/_sandbox/faults', { status: 200, rawBody: JSON.stringify(page), count: 1, path: '/articles' });
     const res = await client().articlePage({});
     assert.equal(res.articles.length, 1);
-    assert.deepEqual(res.invalid.map((i) => [i.id, i.sku]), [['A-BAD', 'BAD-1']]);
+    assert.deepEqual(
+      res.invalid.map((i) => [i.id, i.sku]),
+      [['A-BAD', 'BAD-1']],
+    );
     assert.match(res.invalid[0]!.reason, /price/);
   });
 
@@ -204,7 +240,10 @@ describe('TotalGest client against the sandbox', () => {
       const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
       const shop = await drive(clock, c.getShop());
       assert.equal(shop.id, 'demo-shop');
-      const times = sb.requests.filter((r) => r.path === '/api/v1/shops/demo-shop').map((r) => r.at).slice(-3);
+      const times = sb.requests
+        .filter((r) => r.path === '/api/v1/shops/demo-shop')
+        .map((r) => r.at)
+        .slice(-3);
       assert.equal(times.length, 3);
       assert.ok(times[1]! - times[0]! >= 2000, `second try after ${times[1]! - times[0]!} ms`);
       assert.ok(times[2]! - times[1]! >= 2000, `third try after ${times[2]! - times[1]!} ms`);
@@ -217,10 +256,16 @@ describe('TotalGest client against the sandbox', () => {
       await control(sb.url, '/_sandbox/faults', { status: 503, count: 3, path: '/shops/' });
       const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
       await drive(clock, c.getShop(), 50);
-      const times = sb.requests.filter((r) => r.path === '/api/v1/shops/demo-shop').map((r) => r.at).slice(-4);
+      const times = sb.requests
+        .filter((r) => r.path === '/api/v1/shops/demo-shop')
+        .map((r) => r.at)
+        .slice(-4);
       const gaps = times.slice(1).map((t, i) => t - times[i]!);
       // full jitter with random()=0.5: 0.5 × 1000, 0.5 × 2000, 0.5 × 4000
-      assert.deepEqual(gaps.map((g) => Math.round(g / 50) * 50), [500, 1000, 2000]);
+      assert.deepEqual(
+        gaps.map((g) => Math.round(g / 50) * 50),
+        [500, 1000, 2000],
+      );
     });
 
     it('stops retrying at the attempt bound and throws the last error', async () => {

@@ -37,11 +37,23 @@ describe('config nodes in Node-RED', () => {
     rmSync(userDir, { recursive: true, force: true });
   });
 
-  const tgNode = (over: Record<string, unknown> = {}) => ({ id: 'c1', type: 'totalgest-config', name: 'TG', endpoint: tg.url, shopId: 'demo-shop', ownerId: 'demo-owner', ...over });
+  const tgNode = (over: Record<string, unknown> = {}) => ({
+    id: 'c1',
+    type: 'totalgest-config',
+    name: 'TG',
+    endpoint: tg.url,
+    shopId: 'demo-shop',
+    ownerId: 'demo-owner',
+    ...over,
+  });
 
   it('loads with credentials and hands out one shared connection', async () => {
     await helper.load(tgConfig, [tgNode()], { c1: { username: 'demo', password: 'demo-password' } });
-    const n = helper.getNode('c1') as unknown as { connection(): { client: { checkConnection(): Promise<{ name: string }> } }; configError?: string; credentials: Record<string, string> };
+    const n = helper.getNode('c1') as unknown as {
+      connection(): { client: { checkConnection(): Promise<{ name: string }> } };
+      configError?: string;
+      credentials: Record<string, string>;
+    };
     assert.equal(n.configError, undefined);
     assert.equal(n.credentials.username, 'demo');
     assert.strictEqual(n.connection(), n.connection());

@@ -29,7 +29,17 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
   const flow = (push: Record<string, unknown> = {}) => [
     { id: 'c1', type: 'totalgest-config', endpoint: tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
     { id: 'f1', type: 'framework360-config', siteUrl: fw.url },
-    { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', cancelledStatuses: '5,Annullato', cashOnDelivery: true, wires: [['out']], ...push },
+    {
+      id: 'p1',
+      type: 'tg-push-order',
+      connection: 'c1',
+      framework360: 'f1',
+      mode: 'queue',
+      cancelledStatuses: '5,Annullato',
+      cashOnDelivery: true,
+      wires: [['out']],
+      ...push,
+    },
     { id: 'out', type: 'helper' },
   ];
   const creds = { c1: { username: 'demo', password: 'demo-password' }, f1: { apiKey: 'demo-key', webhookSecret: SECRET } };
@@ -86,7 +96,8 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
       const { out, errors } = await roundTrip({ payload: fx.order });
       const outcome = fx.expected.outcome;
       if (outcome === 'exported') assert.deepEqual([out.statusCode, out.payload.outcome, errors], [202, 'queued', []], name);
-      if (outcome === 'skipped') assert.deepEqual([out.statusCode, out.payload.outcome, out.payload.reason, errors], [200, 'skipped', fx.expected.reason, []], name);
+      if (outcome === 'skipped')
+        assert.deepEqual([out.statusCode, out.payload.outcome, out.payload.reason, errors], [200, 'skipped', fx.expected.reason, []], name);
       if (outcome === 'failed') {
         assert.equal(out.statusCode, 422, name);
         assert.match(out.payload.message, /carrello\[0\]\.quantita/);
@@ -236,7 +247,14 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     await roundTrip({ payload: fixture('01').order });
     await waitFor(() => statuses.some((s) => /^0 queued · ✓ FW360-10452 → \d{4}-\d{6}$/.test(s)), 3000, JSON.stringify(statuses));
     await helper.unload();
-    await helper.load(nodes, [{ id: 'c1', type: 'totalgest-config', endpoint: '', shopId: 'demo-shop', ownerId: 'demo-owner' }, { id: 'p1', type: 'tg-push-order', connection: 'c1', wires: [[]] }], { c1: { username: 'demo', password: 'x' } });
+    await helper.load(
+      nodes,
+      [
+        { id: 'c1', type: 'totalgest-config', endpoint: '', shopId: 'demo-shop', ownerId: 'demo-owner' },
+        { id: 'p1', type: 'tg-push-order', connection: 'c1', wires: [[]] },
+      ],
+      { c1: { username: 'demo', password: 'x' } },
+    );
     const errorStatus: Array<{ fill?: string; text?: string }> = [];
     helper.getNode('p1').on('call:status', (call: { args: Array<{ fill?: string; text?: string }> }) => errorStatus.push(call.args[0]!));
     const result = await new Promise<string>((resolve) => {

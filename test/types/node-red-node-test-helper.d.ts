@@ -1,5 +1,4 @@
 declare module 'node-red-node-test-helper' {
-
   /** A loaded node, with the helper's spies: `call:<method>` events for each method call. */
   interface TestNode {
     id: string;

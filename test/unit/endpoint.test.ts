@@ -18,7 +18,10 @@ describe('endpoint normalisation', () => {
   });
 
   it('refuses plain http to a non-loopback host unless allowed', () => {
-    assert.throws(() => normaliseEndpoint('http://tg00.bweb.ch'), (e: unknown) => e instanceof ConfigError && e.field === 'endpoint' && /plain http/.test(e.message));
+    assert.throws(
+      () => normaliseEndpoint('http://tg00.bweb.ch'),
+      (e: unknown) => e instanceof ConfigError && e.field === 'endpoint' && /plain http/.test(e.message),
+    );
     assert.equal(normaliseEndpoint('http://tg00.bweb.ch', true), 'http://tg00.bweb.ch/api/v1');
     assert.throws(() => normaliseSiteUrl('http://shop.example.ch'), /plain http/);
   });

@@ -5,7 +5,6 @@ import { eligibility, idempotencyKey, orderToDocument, spreadCoupon } from '../.
 import { orderSchema } from '../../src/framework360/schemas';
 import { fixtures } from '../helpers/fixtures';
 
-
 describe('core/order-mapping: the shared fixtures', () => {
   for (const [name, fx] of fixtures) {
     it(`${name} → ${fx.expected.outcome}${fx.expected.reason ? ` (${fx.expected.reason})` : ''}`, () => {
@@ -64,7 +63,16 @@ describe('core/order-mapping: rules', () => {
   });
 
   it('maps every payment type, unknown ones to other', () => {
-    const expected: Record<string, string> = { carta: 'card', paypal: 'paypal', twint: 'twint', bonifico: 'bank_transfer', fattura: 'invoice', contrassegno: 'cash_on_delivery', altro: 'other', bitcoin: 'other' };
+    const expected: Record<string, string> = {
+      carta: 'card',
+      paypal: 'paypal',
+      twint: 'twint',
+      bonifico: 'bank_transfer',
+      fattura: 'invoice',
+      contrassegno: 'cash_on_delivery',
+      altro: 'other',
+      bitcoin: 'other',
+    };
     for (const [tipo, method] of Object.entries(expected)) {
       const o = base();
       o.pagamento.tipo = tipo;
@@ -75,9 +83,18 @@ describe('core/order-mapping: rules', () => {
 
   it('spreads a coupon exactly, remainder to the largest line (first on a tie)', () => {
     const d = (xs: string[]) => xs.map((x) => Decimal.parse(x));
-    assert.deepEqual(spreadCoupon(d(['15.80', '34.00']), Decimal.parse('10')).map((x) => x.toFixed(2)), ['3.17', '6.83']);
-    assert.deepEqual(spreadCoupon(d(['10', '10', '10']), Decimal.parse('10')).map((x) => x.toFixed(2)), ['3.34', '3.33', '3.33']);
-    assert.deepEqual(spreadCoupon(d(['1', '2']), Decimal.parse('0')).map((x) => x.toFixed(2)), ['0.00', '0.00']);
+    assert.deepEqual(
+      spreadCoupon(d(['15.80', '34.00']), Decimal.parse('10')).map((x) => x.toFixed(2)),
+      ['3.17', '6.83'],
+    );
+    assert.deepEqual(
+      spreadCoupon(d(['10', '10', '10']), Decimal.parse('10')).map((x) => x.toFixed(2)),
+      ['3.34', '3.33', '3.33'],
+    );
+    assert.deepEqual(
+      spreadCoupon(d(['1', '2']), Decimal.parse('0')).map((x) => x.toFixed(2)),
+      ['0.00', '0.00'],
+    );
   });
 
   it('refuses a coupon larger than the goods and a discount larger than its line', () => {

@@ -43,7 +43,10 @@ describe('core/product-mapping', () => {
   });
 
   it('turns deleted and inactive articles into deactivations with stock 0', () => {
-    for (const a of [{ ...article, deleted: true }, { ...article, active: false }]) {
+    for (const a of [
+      { ...article, deleted: true },
+      { ...article, active: false },
+    ]) {
       const p = articleToProduct(a);
       assert.deepEqual([p.active, p.stock], [false, '0']);
     }
