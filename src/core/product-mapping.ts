@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Fw360Product } from '../framework360/schemas';
 import type { Article } from '../totalgest/schemas';
 import { Decimal } from './decimal';
@@ -47,5 +47,5 @@ export function productHash(p: Fw360Product, overrideText = ''): string {
     p.active,
     p.totalgestId,
   ]);
-  return createHash('sha256').update(canonical).digest('base64url');
+  return hash('sha256', canonical, 'base64url');
 }

@@ -5,7 +5,7 @@ import type { Framework360Client } from '../framework360/client';
 import { productSchema, type Fw360Product } from '../framework360/schemas';
 import { errorSummary } from '../http/errors';
 import type { ProductRecord, ProductStore } from '../store/product-store';
-import type { TotalGestClient } from '../totalgest/client';
+import type { ArticlePage, TotalGestClient } from '../totalgest/client';
 
 export interface SyncOptions {
   /** Re-read this much before the last run's start, so nothing changed during a run is missed. */
@@ -108,16 +108,18 @@ export class ProductSync {
       ...(dryRun ? { wouldWrite: { created: [], updated: [], deactivated: [] } } : {}),
     };
     let startServerTime = continuing?.startServerTime;
-    let after = continuing?.after ?? undefined;
+    const after = continuing?.after ?? undefined;
     let writeFailures = 0;
     let batchIndex = 0;
-    for (;;) {
-      if (req.signal?.aborted) {
-        summary.aborted = true;
-        break;
-      }
-      const page = await this.client.articlePage({ updatedSince: updatedSince ?? undefined, after, limit: this.opts.pageSize });
-      startServerTime ??= page.serverTime;
+    const fetchPage = (cursor: string | undefined) =>
+      this.client.articlePage({ updatedSince: updatedSince ?? undefined, after: cursor, limit: this.opts.pageSize });
+    let pending: Promise<ArticlePage> | undefined = fetchPage(after);
+    while (pending) {
+      const page: ArticlePage = await pending;
+      // Fetch the next page while this one is handled: download and work overlap.
+      pending = page.next !== null && !req.signal?.aborted ? fetchPage(page.next) : undefined;
+      pending?.catch(() => undefined);
+      const runStart = (startServerTime ??= page.serverTime);
       summary.pages += 1;
       summary.fetched += page.articles.length + page.invalid.length;
       for (const bad of page.invalid) this.fail(summary, { sku: bad.sku, id: bad.id, reason: `invalid article: ${bad.reason}` });
@@ -141,13 +143,12 @@ export class ProductSync {
       for (const c of changes) if (!failedSkus.has(c.product.sku)) summary[c.kind] += 1;
       for (const f of failed) this.fail(summary, { sku: f.sku, id: f.totalgestId, reason: f.error });
       writeFailures += failed.length;
-      if (!dryRun) {
-        this.store.record(done, failed, Date.now());
-        this.store.setResume(page.next ? { after: page.next, updatedSince, startServerTime, full } : undefined);
-      }
+      if (!dryRun) this.store.recordPage(done, failed, page.next ? { after: page.next, updatedSince, startServerTime: runStart, full } : undefined, Date.now());
       req.onProgress?.(summary.fetched);
-      if (page.next === null) break;
-      after = page.next;
+      if (page.next !== null && req.signal?.aborted) {
+        summary.aborted = true;
+        break;
+      }
       await yieldToLoop();
     }
     // The cursor moves only after a complete run whose every write succeeded: failed writes
@@ -168,7 +169,7 @@ export class ProductSync {
   }
 
   private async changesOf(
-    articles: Awaited<ReturnType<TotalGestClient['articlePage']>>['articles'],
+    articles: ArticlePage['articles'],
     summary: SyncSummary,
     force: boolean,
   ): Promise<Array<{ product: Fw360Product; hash: string; kind: 'created' | 'updated' | 'deactivated' }>> {

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import { getMeta, runTransaction, setMeta, type StateDatabase } from './state-db';
 
 export type ProductState = 'linked' | 'failed' | 'deactivated';
@@ -36,13 +37,14 @@ const LAST_RUN = 'products.lastRun';
 /** Product links (SKU ↔ Framework360 id ↔ TotalGest id), their hashes, and the sync cursor. */
 export class ProductStore {
   private readonly stmts;
+  private readonly knownStmts = new Map<number, Statement<string[], { sku: string; hash: string | null; state: ProductState }>>();
 
   constructor(private readonly db: StateDatabase) {
     this.stmts = {
       get: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE sku = ?'),
-      upsert: db.prepare(
+      upsert: db.prepare<[string, string, string | null, string, string, number, number]>(
         `INSERT INTO products (sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at)
-         VALUES (@sku, @totalgestId, @fw360Id, @hash, @state, NULL, @now, @now)
+         VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
          ON CONFLICT(sku) DO UPDATE SET totalgest_id = excluded.totalgest_id, fw360_id = COALESCE(excluded.fw360_id, products.fw360_id),
            hash = excluded.hash, state = excluded.state, error = NULL, synced_at = excluded.synced_at, updated_at = excluded.updated_at`,
       ),
@@ -63,24 +65,29 @@ export class ProductStore {
     const out = new Map<string, { hash: string | null; state: ProductState }>();
     for (let i = 0; i < skus.length; i += 500) {
       const chunk = skus.slice(i, i + 500);
-      const rows = this.db.prepare(`SELECT sku, hash, state FROM products WHERE sku IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Array<{
-        sku: string;
-        hash: string | null;
-        state: ProductState;
-      }>;
-      for (const r of rows) out.set(r.sku, { hash: r.hash, state: r.state });
+      let stmt = this.knownStmts.get(chunk.length);
+      if (!stmt) {
+        stmt = this.db.prepare<string[], { sku: string; hash: string | null; state: ProductState }>(
+          `SELECT sku, hash, state FROM products WHERE sku IN (${chunk.map(() => '?').join(',')})`,
+        );
+        this.knownStmts.set(chunk.length, stmt);
+      }
+      for (const r of stmt.all(...chunk)) out.set(r.sku, { hash: r.hash, state: r.state });
     }
     return out;
   }
 
-  /** One transaction for a page's results; not synced to disk at once (a loss means a rewrite). */
-  record(done: ProductRecord[], failed: Array<{ sku: string; totalgestId: string; error: string }>, now: number): void {
-    if (!done.length && !failed.length) return;
+  /**
+   * A page's results and where to resume, in one transaction that is not synced to disk at
+   * once: losing it in a power cut only means the page is read and written again.
+   */
+  recordPage(done: ProductRecord[], failed: Array<{ sku: string; totalgestId: string; error: string }>, resume: SyncResume | undefined, now: number): void {
     runTransaction(
       this.db,
       () => {
-        for (const d of done) this.stmts.upsert.run({ ...d, now });
+        for (const d of done) this.stmts.upsert.run(d.sku, d.totalgestId, d.fw360Id, d.hash, d.state, now, now);
         for (const f of failed) this.stmts.fail.run({ ...f, now });
+        this.setResume(resume);
       },
       { durable: false },
     );

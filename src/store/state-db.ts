@@ -35,8 +35,8 @@ const MIGRATIONS: string[] = [
      error TEXT,
      synced_at INTEGER,
      updated_at INTEGER NOT NULL
-   );
-   CREATE INDEX products_state ON products(state);`,
+   ) WITHOUT ROWID;
+`,
 ];
 
 export type StateDatabase = Database.Database;

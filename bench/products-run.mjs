@@ -1,0 +1,55 @@
+// One measured product sync in a fresh process (so peak RSS belongs to this run alone).
+// argv: <tgUrl> <fwUrl|-> <mode: bare|emit|write|incremental>
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import axios from 'axios';
+import { dist } from './lib.mjs';
+
+const [tgUrl, fwUrl, mode] = process.argv.slice(2);
+const creds = { shopId: 'demo-shop', ownerId: 'demo-owner', username: 'demo', password: 'demo-password' };
+const rssBefore = process.memoryUsage().rss;
+let result;
+if (mode === 'bare') {
+  // Baseline: download the same pages with a bare HTTP client, parse the JSON, nothing else.
+  const token = (await axios.post(`${tgUrl}/api/v1/auth/login`, creds)).data.token;
+  const t0 = performance.now();
+  let after;
+  let n = 0;
+  do {
+    const res = await axios.get(`${tgUrl}/api/v1/shops/demo-shop/articles`, { params: { limit: 500, after }, headers: { Authorization: `Bearer ${token}` } });
+    n += res.data.items.length;
+    after = res.data.next ?? undefined;
+  } while (after);
+  result = { products: n, ms: performance.now() - t0 };
+} else {
+  const { TotalGestClient } = dist('totalgest/client.js');
+  const { Framework360Client } = dist('framework360/client.js');
+  const { ProductSync } = dist('engine/product-sync.js');
+  const { ProductStore } = dist('store/product-store.js');
+  const { openStateDatabase } = dist('store/state-db.js');
+  const dir = mkdtempSync(join(os.tmpdir(), 'tg-bench-products-'));
+  const db = openStateDatabase(join(dir, 'state.sqlite'));
+  const client = new TotalGestClient({ endpoint: tgUrl, ...creds });
+  const writer = mode === 'write' ? new Framework360Client({ siteUrl: fwUrl, apiKey: 'demo-key', concurrency: 8 }) : undefined;
+  await client.getShop();
+  const sync = () => new ProductSync(client, new ProductStore(db), writer, { pageSize: 500, writeConcurrency: 8 });
+  let emitted = 0;
+  const t0 = performance.now();
+  const s = await sync().run({ onBatch: (b) => (emitted += b.length) });
+  const ms = performance.now() - t0;
+  result = { products: s.fetched, written: s.created + s.updated, emitted, ms, failed: s.failed };
+  if (mode === 'incremental') {
+    const t1 = performance.now();
+    const inc = await sync().run({});
+    result.incrementalMs = performance.now() - t1;
+    result.incrementalFetched = inc.fetched;
+  }
+  client.close();
+  writer?.close();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+result.peakRssMb = process.resourceUsage().maxRSS / 1024;
+result.rssBeforeMb = rssBefore / 1024 / 1024;
+console.log(JSON.stringify(result));
