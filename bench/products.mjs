@@ -5,7 +5,13 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { root, startSandboxes, table } from './lib.mjs';
 
-const run = (tg, fw, mode) => JSON.parse(execFileSync(process.execPath, [join(root, 'bench/products-run.mjs'), tg, fw, mode], { encoding: 'utf8' }).trim().split('\n').pop());
+const run = (tg, fw, mode) =>
+  JSON.parse(
+    execFileSync(process.execPath, [join(root, 'bench/products-run.mjs'), tg, fw, mode], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop(),
+  );
 const rows = [];
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const peaks = {};
@@ -18,7 +24,13 @@ for (const size of sizes) {
     const bareRate = bare.products / (bare.ms / 1000);
     const rate = emit.products / (emit.ms / 1000);
     peaks[size] = emit.peakRssMb;
-    rows.push({ run: `baseline: bare HTTP download, ${size.toLocaleString('en-US')}`, 'products/s': bareRate.toFixed(0), 'vs baseline': '1.00', 'peak RSS MB': bare.peakRssMb.toFixed(0), notes: '' });
+    rows.push({
+      run: `baseline: bare HTTP download, ${size.toLocaleString('en-US')}`,
+      'products/s': bareRate.toFixed(0),
+      'vs baseline': '1.00',
+      'peak RSS MB': bare.peakRssMb.toFixed(0),
+      notes: '',
+    });
     rows.push({
       run: `full sync, emit mode, ${size.toLocaleString('en-US')}`,
       'products/s': rate.toFixed(0),
@@ -34,7 +46,13 @@ const writeSize = Number(process.env.BENCH_WRITE_SIZE ?? 10000);
 const sbw = await startSandboxes({ tgPort: 18462, fwPort: 18463, articles: writeSize });
 try {
   const w = run(sbw.tg, sbw.fw, 'write');
-  rows.push({ run: `full sync, write mode (products/save, 8 parallel), ${writeSize.toLocaleString('en-US')}`, 'products/s': (w.products / (w.ms / 1000)).toFixed(0), 'vs baseline': '', 'peak RSS MB': w.peakRssMb.toFixed(0), notes: `${w.written} written, ${w.failed} failed` });
+  rows.push({
+    run: `full sync, write mode (products/save, 8 parallel), ${writeSize.toLocaleString('en-US')}`,
+    'products/s': (w.products / (w.ms / 1000)).toFixed(0),
+    'vs baseline': '',
+    'peak RSS MB': w.peakRssMb.toFixed(0),
+    notes: `${w.written} written, ${w.failed} failed`,
+  });
 } finally {
   sbw.stop();
 }

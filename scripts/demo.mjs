@@ -19,18 +19,23 @@ export const DEMO = {
 };
 
 /** The example flows merged into one flow file; config nodes shared by id. */
-export function demoFlows() {
+export function demoFlows(ports = DEMO) {
   const byId = new Map();
   for (const f of readdirSync(join(root, 'examples'))
     .filter((f) => f.endsWith('.json'))
     .sort()) {
     for (const node of JSON.parse(readFileSync(join(root, 'examples', f), 'utf8'))) byId.set(node.id, node);
   }
+  // The examples point at the sandboxes' default ports; follow them when they run elsewhere.
+  for (const node of byId.values()) {
+    if (node.type === 'totalgest-config') node.endpoint = `http://127.0.0.1:${ports.tgPort}`;
+    if (node.type === 'framework360-config') node.siteUrl = `http://127.0.0.1:${ports.fwPort}`;
+  }
   return [...byId.values()];
 }
 
 /** Lays out a Node-RED user directory with this package linked in and the demo credentials. */
-export function prepareUserDir(userDir, port) {
+export function prepareUserDir(userDir, port, ports = DEMO) {
   rmSync(userDir, { recursive: true, force: true });
   mkdirSync(join(userDir, 'node_modules'), { recursive: true });
   symlinkSync(root, join(userDir, 'node_modules', 'node-red-contrib-totalgest'), 'dir');
@@ -38,7 +43,7 @@ export function prepareUserDir(userDir, port) {
     join(userDir, 'package.json'),
     JSON.stringify({ name: 'totalgest-demo', private: true, dependencies: { 'node-red-contrib-totalgest': 'file:..' } }, null, 2),
   );
-  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(demoFlows(), null, 2));
+  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(demoFlows(ports), null, 2));
   // Demo secrets only: a real installation keeps credentials encrypted (credentialSecret).
   writeFileSync(
     join(userDir, 'flows_cred.json'),
@@ -83,7 +88,7 @@ export function seedDemoOrders(fw) {
 
 async function main() {
   if (!existsSync(join(root, 'dist/nodes/totalgest-config.js'))) throw new Error('dist/ is missing: run npm run build');
-  const userDir = join(root, '.demo');
+  const userDir = process.env.DEMO_USER_DIR ?? join(root, '.demo');
   const tg = new TotalGestSandbox({ articles: DEMO.articles, demoArticles: true });
   const fw = new Framework360Sandbox({ webhookUrl: `http://127.0.0.1:${DEMO.nodeRedPort}/fw360/webhook` });
   await tg.start(DEMO.tgPort);
