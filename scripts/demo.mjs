@@ -90,7 +90,10 @@ async function main() {
   if (!existsSync(join(root, 'dist/nodes/totalgest-config.js'))) throw new Error('dist/ is missing: run npm run build');
   const userDir = process.env.DEMO_USER_DIR ?? join(root, '.demo');
   const tg = new TotalGestSandbox({ articles: DEMO.articles, demoArticles: true });
-  const fw = new Framework360Sandbox({ webhookUrl: `http://127.0.0.1:${DEMO.nodeRedPort}/fw360/webhook` });
+  const fw = new Framework360Sandbox({
+    webhookUrl: `http://127.0.0.1:${DEMO.nodeRedPort}/fw360/webhook`,
+    statusUrl: `http://127.0.0.1:${DEMO.nodeRedPort}/totalgest/status`,
+  });
   await tg.start(DEMO.tgPort);
   await fw.start(DEMO.fwPort);
   seedDemoOrders(fw);
@@ -100,6 +103,8 @@ async function main() {
   TotalGest sandbox     http://127.0.0.1:${DEMO.tgPort}   (user demo / demo-password, shop demo-shop, owner demo-owner)
   Framework360 sandbox  http://127.0.0.1:${DEMO.fwPort}   (API key demo-key, webhook secret demo-webhook-secret)
   Node-RED editor       http://127.0.0.1:${DEMO.nodeRedPort}
+  Status page           http://127.0.0.1:${DEMO.nodeRedPort}/totalgest/status/
+  Shop lists            http://127.0.0.1:${DEMO.fwPort}/admin/orders  http://127.0.0.1:${DEMO.fwPort}/admin/products
   Place an order:       curl -X POST http://127.0.0.1:${DEMO.fwPort}/_sandbox/orders -d '{}'
   Ctrl-C stops everything.
 `);

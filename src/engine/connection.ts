@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { TotalGestClient, type TotalGestClientOptions } from '../totalgest/client';
-import { openStateDatabase, type StateDatabase } from '../store/state-db';
+import { getMeta, openStateDatabase, type StateDatabase } from '../store/state-db';
+import { StatusReader } from './status';
 import { OrderStore } from '../store/order-store';
 import { ProductStore } from '../store/product-store';
 import { OrderExporter, type ExporterOptions } from './order-exporter';
@@ -15,6 +16,8 @@ export class TotalGestConnection extends EventEmitter {
   private dbInstance: StateDatabase | undefined;
   private exporterInstance: OrderExporter | undefined;
   private productStoreInstance: ProductStore | undefined;
+  private orderStoreInstance: OrderStore | undefined;
+  private statusInstance: StatusReader | undefined;
   private closed = false;
   private readonly closing = new AbortController();
   private readonly tracked = new Set<Promise<unknown>>();
@@ -43,7 +46,7 @@ export class TotalGestConnection extends EventEmitter {
   /** The one outbox worker of this connection, started on first use. */
   get exporter(): OrderExporter {
     if (!this.exporterInstance) {
-      const exporter = new OrderExporter(this.client, new OrderStore(this.db), () => this.notifyChanged('orders'), {
+      const exporter = new OrderExporter(this.client, this.orders, () => this.notifyChanged('orders'), {
         concurrency: this.options.concurrency ?? 4,
         ...this.exporterOptions,
       });
@@ -52,6 +55,20 @@ export class TotalGestConnection extends EventEmitter {
       this.exporterInstance = exporter;
     }
     return this.exporterInstance;
+  }
+
+  get orders(): OrderStore {
+    this.orderStoreInstance ??= new OrderStore(this.db);
+    return this.orderStoreInstance;
+  }
+
+  /** What tg-status and the status API read. */
+  get status(): StatusReader {
+    this.statusInstance ??= new StatusReader(this.orders, this.products, () => {
+      const text = getMeta(this.db, 'orders.lastReconciliation');
+      return text ? (JSON.parse(text) as unknown) : null;
+    });
+    return this.statusInstance;
   }
 
   get products(): ProductStore {
@@ -89,6 +106,8 @@ export class TotalGestConnection extends EventEmitter {
     await Promise.allSettled([this.exporterInstance?.stop(), ...this.tracked]);
     this.exporterInstance = undefined;
     this.productStoreInstance = undefined;
+    this.orderStoreInstance = undefined;
+    this.statusInstance = undefined;
     this.clientInstance?.close();
     this.dbInstance?.close();
     this.clientInstance = undefined;

@@ -157,6 +157,7 @@ export class ProductSync {
       const next = new Date(Date.parse(startServerTime) - this.opts.overlapMs).toISOString();
       if (!cursorBefore || next > cursorBefore || full) this.store.setCursor(next);
       summary.cursorAfter = this.store.cursor() ?? null;
+      this.store.setLastSuccessAt(new Date().toISOString());
     }
     summary.durationMs = Date.now() - t0;
     if (!dryRun) this.store.setLastRun({ ...summary, failures: summary.failures.slice(0, 20), wouldWrite: undefined, finishedAt: new Date().toISOString() });

@@ -12,13 +12,14 @@ async function main(): Promise<void> {
       articles: { type: 'string', default: process.env.TG_SANDBOX_ARTICLES ?? '500' },
       'token-lifetime': { type: 'string', default: process.env.TG_SANDBOX_TOKEN_LIFETIME_MS ?? String(30 * 60_000) },
       'webhook-url': { type: 'string', default: process.env.FW360_WEBHOOK_URL },
+      'status-url': { type: 'string', default: process.env.FW360_STATUS_URL },
       'no-demo-articles': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log(`totalgest-sandbox [--tg-port 8450] [--fw-port 8451] [--articles 500] [--token-lifetime ms] [--webhook-url URL] [--no-demo-articles]
-Env: TG_SANDBOX_PORT, FW360_SANDBOX_PORT, TG_SANDBOX_ARTICLES, TG_SANDBOX_TOKEN_LIFETIME_MS, FW360_WEBHOOK_URL`);
+    console.log(`totalgest-sandbox [--tg-port 8450] [--fw-port 8451] [--articles 500] [--token-lifetime ms] [--webhook-url URL] [--status-url URL] [--no-demo-articles]
+Env: TG_SANDBOX_PORT, FW360_SANDBOX_PORT, TG_SANDBOX_ARTICLES, TG_SANDBOX_TOKEN_LIFETIME_MS, FW360_WEBHOOK_URL, FW360_STATUS_URL`);
     return;
   }
   const tg = new TotalGestSandbox({
@@ -26,7 +27,7 @@ Env: TG_SANDBOX_PORT, FW360_SANDBOX_PORT, TG_SANDBOX_ARTICLES, TG_SANDBOX_TOKEN_
     tokenLifetimeMs: Number(values['token-lifetime']),
     demoArticles: !values['no-demo-articles'],
   });
-  const fw = new Framework360Sandbox({ webhookUrl: values['webhook-url'] });
+  const fw = new Framework360Sandbox({ webhookUrl: values['webhook-url'], statusUrl: values['status-url'] });
   const tgUrl = await tg.start(Number(values['tg-port']));
   const fwUrl = await fw.start(Number(values['fw-port']));
   console.log(

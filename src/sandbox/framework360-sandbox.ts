@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { zodProblems } from '../core/schema-primitives';
 import { productSchema, type Fw360Product } from '../framework360/schemas';
 import { signBody } from '../framework360/signature';
+import { fetchColumn, renderAdminList } from './admin-pages';
 import { FaultInjector } from './faults';
 import { json, Router, startServer, type Reply, type RunningServer, type SandboxRequest } from './http-server';
 
@@ -13,6 +14,9 @@ export interface Framework360SandboxOptions {
   siteName?: string;
   /** First redelivery delay; doubles up to maxRedeliveryDelayMs. */
   redeliveryDelayMs?: number;
+  /** This package's status API, for the "TotalGest" column of /admin/orders and /admin/products. */
+  statusUrl?: string;
+  statusToken?: string;
   maxRedeliveryDelayMs?: number;
 }
 
@@ -76,6 +80,8 @@ export class Framework360Sandbox {
   apiKey: string;
   webhookSecret: string;
   webhookUrl: string | undefined;
+  statusUrl: string | undefined;
+  statusToken: string | undefined;
   private server: RunningServer | undefined;
   private productSeq = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -85,6 +91,8 @@ export class Framework360Sandbox {
     this.apiKey = opts.apiKey ?? 'demo-key';
     this.webhookSecret = opts.webhookSecret ?? 'demo-webhook-secret';
     this.webhookUrl = opts.webhookUrl;
+    this.statusUrl = opts.statusUrl;
+    this.statusToken = opts.statusToken;
   }
 
   get url(): string {
@@ -188,8 +196,10 @@ export class Framework360Sandbox {
     r.on('POST', '/_sandbox/reset', () => (this.reset(), json(200, { ok: true })));
     r.on('POST', '/_sandbox/faults', (req) => json(200, this.faults.configure(req.body)));
     r.on('POST', '/_sandbox/config', (req) => {
-      const b = (req.body ?? {}) as { webhookUrl?: unknown; webhookSecret?: unknown; apiKey?: unknown };
+      const b = (req.body ?? {}) as { webhookUrl?: unknown; webhookSecret?: unknown; apiKey?: unknown; statusUrl?: unknown; statusToken?: unknown };
       if (typeof b.webhookUrl === 'string') this.webhookUrl = b.webhookUrl;
+      if (typeof b.statusUrl === 'string') this.statusUrl = b.statusUrl;
+      if (typeof b.statusToken === 'string') this.statusToken = b.statusToken;
       if (typeof b.webhookSecret === 'string') this.webhookSecret = b.webhookSecret;
       if (typeof b.apiKey === 'string') this.apiKey = b.apiKey;
       return json(200, { webhookUrl: this.webhookUrl ?? null });
@@ -203,7 +213,47 @@ export class Framework360Sandbox {
     r.on('GET', '/_sandbox/orders', () => json(200, { items: [...this.orders.values()] }));
     r.on('GET', '/_sandbox/deliveries', () => json(200, { items: this.deliveries }));
     r.on('GET', '/_sandbox/products', () => json(200, { items: [...this.products.values()] }));
+    r.on('GET', '/admin/orders', (req) => this.adminOrders(req));
+    r.on('GET', '/admin/products', (req) => this.adminProducts(req));
     return r;
+  }
+
+  private static page<T>(all: T[], req: SandboxRequest, size = 50): { items: T[]; page: number; pages: number } {
+    const pages = Math.max(1, Math.ceil(all.length / size));
+    const page = Math.min(pages, Math.max(1, Number(req.query.get('page') ?? '1') || 1));
+    return { items: all.slice((page - 1) * size, page * size), page, pages };
+  }
+
+  private async adminOrders(req: SandboxRequest): Promise<Reply> {
+    const all = [...this.orders.values()].sort((a, b) => b.id - a.id);
+    const { items, page, pages } = Framework360Sandbox.page(all, req);
+    const status = await fetchColumn(
+      this.statusUrl,
+      this.statusToken,
+      'orders',
+      items.map((o) => String(o.id)),
+    );
+    const rows = items.map((o) => ({ id: String(o.id), cells: [o.id, o.numero, o.data_ordine, o.stato?.nome, o.totale] }));
+    return {
+      status: 200,
+      html: renderAdminList({ title: 'Ordini', kind: 'orders', headers: ['ID', 'Numero', 'Data', 'Stato', 'Totale'], rows, status, page, pages }),
+    };
+  }
+
+  private async adminProducts(req: SandboxRequest): Promise<Reply> {
+    const all = [...this.products.values()].sort((a, b) => a.sku.localeCompare(b.sku));
+    const { items, page, pages } = Framework360Sandbox.page(all, req);
+    const status = await fetchColumn(
+      this.statusUrl,
+      this.statusToken,
+      'products',
+      items.map((p) => p.sku),
+    );
+    const rows = items.map((p) => ({ id: p.sku, cells: [p.sku, p.name, p.price, p.stock, p.active ? 'sì' : 'no'] }));
+    return {
+      status: 200,
+      html: renderAdminList({ title: 'Prodotti', kind: 'products', headers: ['SKU', 'Nome', 'Prezzo', 'Giacenza', 'Attivo'], rows, status, page, pages }),
+    };
   }
 
   private listOrders(req: SandboxRequest): Reply {

@@ -184,6 +184,46 @@ export class OrderStore {
     return out;
   }
 
+  getMany(orderIds: string[]): Map<string, OrderRow> {
+    const out = new Map<string, OrderRow>();
+    for (const id of orderIds) {
+      const row = this.stmts.get.get(id);
+      if (row) out.set(id, row);
+    }
+    return out;
+  }
+
+  /** A page of orders, newest change first, optionally by state and id prefix. */
+  list(q: { states?: OrderState[]; search?: string; offset: number; limit: number }): { rows: OrderRow[]; total: number } {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (q.states?.length) {
+      where.push(`state IN (${q.states.map(() => '?').join(',')})`);
+      args.push(...q.states);
+    }
+    if (q.search) {
+      where.push(`(order_id LIKE ? ESCAPE '\\' OR external_ref LIKE ? ESCAPE '\\' OR number LIKE ? ESCAPE '\\')`);
+      const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      args.push(like, like, like);
+    }
+    const sqlWhere = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM orders ${sqlWhere}`).get(...args) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM orders ${sqlWhere} ORDER BY updated_at DESC, order_id LIMIT ? OFFSET ?`)
+      .all(...args, q.limit, q.offset) as OrderRow[];
+    return { rows, total };
+  }
+
+  /** The most recent failure, for the status summary. */
+  lastError(): { orderId: string; error: string; at: number } | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT order_id, error, updated_at FROM orders WHERE state IN ('failed', 'dead', 'invalid') AND error IS NOT NULL ORDER BY updated_at DESC LIMIT 1`,
+      )
+      .get() as { order_id: string; error: string; updated_at: number } | undefined;
+    return row && { orderId: row.order_id, error: row.error, at: row.updated_at };
+  }
+
   oldestPendingCreatedAt(): number | undefined {
     return this.stmts.oldestPending.get()?.t ?? undefined;
   }

@@ -33,6 +33,7 @@ export interface SyncResume {
 const CURSOR = 'products.cursor';
 const RESUME = 'products.resume';
 const LAST_RUN = 'products.lastRun';
+const LAST_SUCCESS = 'products.lastSuccessAt';
 
 /** Product links (SKU ↔ Framework360 id ↔ TotalGest id), their hashes, and the sync cursor. */
 export class ProductStore {
@@ -118,6 +119,48 @@ export class ProductStore {
 
   setLastRun(summary: unknown): void {
     setMeta(this.db, LAST_RUN, JSON.stringify(summary));
+  }
+
+  lastSuccessAt(): string | undefined {
+    return getMeta(this.db, LAST_SUCCESS);
+  }
+
+  setLastSuccessAt(iso: string): void {
+    setMeta(this.db, LAST_SUCCESS, iso);
+  }
+
+  getMany(skus: string[]): Map<string, ProductRow> {
+    const out = new Map<string, ProductRow>();
+    for (const sku of skus) {
+      const row = this.stmts.get.get(sku);
+      if (row) out.set(sku, row);
+    }
+    return out;
+  }
+
+  /** A page of products in SKU order, optionally by state and SKU prefix: an index range, never the whole table. */
+  list(q: { states?: ProductState[]; search?: string; offset: number; limit: number }): { rows: ProductRow[]; total: number } {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (q.states?.length) {
+      where.push(`state IN (${q.states.map(() => '?').join(',')})`);
+      args.push(...q.states);
+    }
+    if (q.search) {
+      // A prefix range on the primary key: uses the index.
+      where.push('sku >= ? AND sku < ?');
+      args.push(q.search, `${q.search}\u{10FFFF}`);
+    }
+    const sqlWhere = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM products ${sqlWhere}`).get(...args) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT * FROM products ${sqlWhere} ORDER BY sku LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as ProductRow[];
+    return { rows, total };
+  }
+
+  lastError(): { sku: string; error: string; at: number } | undefined {
+    const row = this.db.prepare(`SELECT sku, error, updated_at FROM products WHERE state = 'failed' ORDER BY updated_at DESC LIMIT 1`).get() as
+      { sku: string; error: string; updated_at: number } | undefined;
+    return row && { sku: row.sku, error: row.error, at: row.updated_at };
   }
 
   counts(): Record<ProductState, number> {

@@ -1,0 +1,135 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { LINK_STATES, pickLang, type Lang, type LinkState } from '../core/status-labels';
+import type { StatusReader } from '../engine/status';
+import { renderStatusPage } from './status-page';
+
+export interface StatusApiOptions {
+  /** Bearer token required for the JSON endpoints and retry; empty = open. */
+  token: string;
+  defaultLang: Lang;
+  /** Origin allowed to call the API from a browser (Framework360's admin); empty = none. */
+  corsOrigin: string;
+  status: () => StatusReader;
+  retryOrders: (ids: string[]) => string[];
+}
+
+export const MAX_IDS = 500;
+const ORDER_ID = /^\d{1,15}$/;
+const SKU = /^[^\s,\u0000-\u001f]{1,64}$/;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
+  res.end(JSON.stringify(body));
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  // Hash both so the comparison is constant-time whatever the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function idList(value: string | null, name: string, pattern: RegExp, what: string): string[] {
+  if (value === null || value.trim() === '')
+    throw new HttpError(400, `${name}: give a comma-separated list, e.g. ?${name}=${what === 'order id' ? '10452,10453' : 'CAF-250,TEA-100'}`);
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (ids.length > MAX_IDS) throw new HttpError(400, `${name}: at most ${MAX_IDS} per request, got ${ids.length}`);
+  const bad = ids.find((id) => !pattern.test(id));
+  if (bad !== undefined) throw new HttpError(400, `${name}: ${JSON.stringify(bad.slice(0, 80))} is not a valid ${what}`);
+  return [...new Set(ids)];
+}
+
+function listQuery(q: URLSearchParams): { state?: LinkState; search?: string; offset: number; limit: number } {
+  const state = q.get('state') || undefined;
+  if (state !== undefined && !(LINK_STATES as readonly string[]).includes(state)) throw new HttpError(400, `state: must be one of ${LINK_STATES.join(', ')}`);
+  const offset = Number(q.get('offset') ?? '0');
+  const limit = Number(q.get('limit') ?? '50');
+  if (!Number.isInteger(offset) || offset < 0) throw new HttpError(400, 'offset: must be a whole number ≥ 0');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError(400, 'limit: must be a whole number from 1 to 200');
+  const search = (q.get('q') ?? '').trim().slice(0, 64) || undefined;
+  return { state: state as LinkState | undefined, search, offset, limit };
+}
+
+/**
+ * The status API and page as a plain request handler (mounted by tg-status under its path):
+ * GET summary, orders?ids=, products?skus=, list/orders, list/products; POST orders/:id/retry;
+ * GET / the page. Shows ids, numbers, states and errors — never addresses or secrets.
+ */
+export function statusApiHandler(opts: StatusApiOptions) {
+  return (req: IncomingMessage, res: ServerResponse, mountPath: string): void => {
+    const url = new URL(req.url ?? '/', 'http://status');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const lang = pickLang(url.searchParams.get('lang') ?? undefined, req.headers['accept-language'], opts.defaultLang);
+    const cors: Record<string, string> = opts.corsOrigin
+      ? { 'Access-Control-Allow-Origin': opts.corsOrigin, 'Access-Control-Allow-Headers': 'Authorization', Vary: 'Origin' }
+      : {};
+    try {
+      if (req.method === 'OPTIONS' && opts.corsOrigin) {
+        res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET, POST' });
+        res.end();
+        return;
+      }
+      if (path === '/' && req.method === 'GET') {
+        // Behind express the mount point is stripped; the original URL tells whether the slash was there.
+        const original = new URL((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'http://status').pathname;
+        if (!original.endsWith('/')) {
+          res.writeHead(301, { Location: `${mountPath}/` });
+          res.end();
+          return;
+        }
+        res.writeHead(200, {
+          'Content-Type': 'text/html; charset=utf-8',
+          'Cache-Control': 'no-store',
+          'Content-Security-Policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+        });
+        res.end(renderStatusPage({ lang, tokenRequired: opts.token !== '' }));
+        return;
+      }
+      if (opts.token) {
+        const auth = req.headers.authorization ?? '';
+        const given = /^Bearer\s+(.+)$/i.exec(auth)?.[1] ?? '';
+        if (!given || !sameSecret(given, opts.token))
+          return send(res, 401, { error: 'a valid bearer token is required' }, { ...cors, 'WWW-Authenticate': 'Bearer' });
+      }
+      const status = opts.status();
+      const retry = /^\/orders\/([^/]+)\/retry$/.exec(path);
+      if (retry && req.method === 'POST') {
+        const [id] = idList(decodeURIComponent(retry[1]!), 'order id', ORDER_ID, 'order id');
+        const retried = opts.retryOrders([id!]);
+        if (retried.length === 0) throw new HttpError(409, `order ${id}: nothing to retry (only failed orders can be retried)`);
+        return send(res, 202, { retried }, cors);
+      }
+      if (req.method !== 'GET') throw new HttpError(405, `${req.method ?? ''} is not allowed here`);
+      switch (path) {
+        case '/summary':
+          return send(res, 200, status.summary(), cors);
+        case '/orders':
+          return send(res, 200, status.orderStatuses(idList(url.searchParams.get('ids'), 'ids', ORDER_ID, 'order id'), lang), cors);
+        case '/products':
+          return send(res, 200, status.productStatuses(idList(url.searchParams.get('skus'), 'skus', SKU, 'SKU'), lang), cors);
+        case '/list/orders':
+          return send(res, 200, status.listOrders(listQuery(url.searchParams), lang), cors);
+        case '/list/products':
+          return send(res, 200, status.listProducts(listQuery(url.searchParams), lang), cors);
+        default:
+          throw new HttpError(404, `no such status resource: ${path}`);
+      }
+    } catch (err) {
+      if (err instanceof HttpError) return send(res, err.status, { error: err.message }, cors);
+      send(res, 503, { error: `status unavailable: ${err instanceof Error ? err.message : String(err)}` }, cors);
+    }
+  };
+}
