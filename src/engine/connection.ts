@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { TotalGestClient, type TotalGestClientOptions } from '../totalgest/client';
 import { getMeta, openStateDatabase, type StateDatabase } from '../store/state-db';
 import { StatusReader } from './status';
+import { LAST_RECONCILIATION } from './reconciler';
 import { OrderStore } from '../store/order-store';
 import { ProductStore } from '../store/product-store';
 import { OrderExporter, type ExporterOptions } from './order-exporter';
@@ -65,7 +66,7 @@ export class TotalGestConnection extends EventEmitter {
   /** What tg-status and the status API read. */
   get status(): StatusReader {
     this.statusInstance ??= new StatusReader(this.orders, this.products, () => {
-      const text = getMeta(this.db, 'orders.lastReconciliation');
+      const text = getMeta(this.db, LAST_RECONCILIATION);
       return text ? (JSON.parse(text) as unknown) : null;
     });
     return this.statusInstance;

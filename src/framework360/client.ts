@@ -65,7 +65,8 @@ export class Framework360Client {
 
   listOrders(q: OrderListQuery): Promise<z.infer<typeof orderListDataSchema>> {
     const query: TransportRequest['query'] = { page: q.page, limit: q.limit };
-    if (q.statuses?.length) query['statuses[]'] = q.statuses;
+    // Sent as statuses[]=3&statuses[]=4 (Framework360's PHP-style array parameter).
+    if (q.statuses?.length) query.statuses = q.statuses;
     if (q.from || q.to) query.daterange = `${q.from ?? ''},${q.to ?? ''}`;
     return this.call({ method: 'GET', path: '/orders/list', call: 'orders/list', query }, orderListDataSchema);
   }

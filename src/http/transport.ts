@@ -78,7 +78,7 @@ export class Transport {
         method: req.method,
         url: req.path,
         params: req.query,
-        paramsSerializer: { indexes: null },
+        paramsSerializer: { indexes: false },
         data: req.body === undefined ? undefined : JSON.stringify(req.body),
         headers: { Accept: 'application/json', ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...req.headers },
       });

@@ -3,6 +3,7 @@ import type { EligibilityRule } from '../core/order-mapping';
 import type { TotalGestConnection } from '../engine/connection';
 import type { OrderExporter, SubmitResult } from '../engine/order-exporter';
 import { buildReport, httpStatusFor, readWebhook, reportItem, type Headers } from '../engine/order-intake';
+import { Reconciler, type ReconcileSummary } from '../engine/reconciler';
 import { errorMessage, shortText } from './red-helpers';
 import type { Framework360ConfigNode, TotalGestConfigNode } from './config-types';
 
@@ -15,6 +16,9 @@ interface Def extends NodeDef {
   override: string;
   cancelledStatuses: string;
   cashOnDelivery: boolean;
+  reconcileStatuses: string;
+  reconcileOverlap: string;
+  reconcileDays: string;
 }
 
 type Msg = NodeMessageInFlow & { req?: { headers?: Headers }; statusCode?: number; dryRun?: unknown; orderIds?: unknown };
@@ -65,6 +69,7 @@ export = function register(RED: NodeAPI): void {
     };
 
     let statusTimer: NodeJS.Timeout | undefined;
+    let lastReconcile: ReconcileSummary | undefined;
     const showStatus = (): void => {
       statusTimer = undefined;
       if (setupError) return this.status({ fill: 'red', shape: 'ring', text: shortText(setupError) });
@@ -73,7 +78,11 @@ export = function register(RED: NodeAPI): void {
         const c = ex.store.counts();
         const queued = c.pending + c.sending;
         const last = ex.lastResult;
-        const tail = last ? ` · ${last.ok ? '✓' : '✗'} ${last.text}` : '';
+        const tail = last
+          ? ` · ${last.ok ? '✓' : '✗'} ${last.text}`
+          : lastReconcile
+            ? ` · reconciled ${lastReconcile.enqueued} new · ${lastReconcile.finishedAt.slice(11, 16)}`
+            : '';
         this.status({
           fill: last && !last.ok ? 'red' : queued ? 'blue' : 'green',
           shape: last && !last.ok ? 'ring' : 'dot',
@@ -114,9 +123,42 @@ export = function register(RED: NodeAPI): void {
       );
     };
 
+    // One sweep at a time; a trigger during a sweep gets that sweep's result.
+    let sweeping: Promise<ReconcileSummary> | undefined;
+    const reconcile = (ex: OrderExporter, since: string | undefined): Promise<ReconcileSummary> => {
+      if (!fwConfig) throw new InputError('reconcile needs a Framework360 connection: select one in the node', 400);
+      if (!sweeping) {
+        const reconciler = new Reconciler(fwConfig.client(), ex, connection!.db, {
+          statuses: (def.reconcileStatuses ?? '3')
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+          overlapMs: Math.max(0, Number(def.reconcileOverlap ?? 10) || 0) * 60_000,
+          firstSweepDays: Math.max(1, Number(def.reconcileDays ?? 7) || 7),
+        });
+        sweeping = connection!.track(reconciler.sweep({ since, rule, signal: connection!.closingSignal })).finally(() => {
+          sweeping = undefined;
+        });
+        connection!.notifyChanged('reconcile');
+      }
+      return sweeping;
+    };
+
     async function handle(msg: Msg, send: (m: NodeMessage) => void): Promise<Error | undefined> {
       const ex = getExporter();
       const payload = msg.payload as unknown;
+      if (msg.topic === 'reconcile') {
+        const since = (payload as { since?: unknown } | undefined)?.since;
+        if (since !== undefined && typeof since !== 'string') throw new InputError('msg.payload.since must be an ISO date/time string', 400);
+        const summary = await reconcile(ex, since);
+        lastReconcile = summary;
+        connection!.notifyChanged('reconcile');
+        msg.payload = summary;
+        send(msg);
+        return summary.failed
+          ? new InputError(`reconciliation: ${summary.failed} failed, e.g. ${summary.failures[0]?.orderId}: ${summary.failures[0]?.reason}`, 422)
+          : undefined;
+      }
       if (msg.topic === 'retry') {
         const ids = (payload as { orderIds?: unknown } | undefined)?.orderIds;
         const retried = ex.retry(Array.isArray(ids) ? ids.map(String) : 'all');

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { signBody } from '../../src/framework360/signature';
+import { getMeta } from '../../src/store/state-db';
+import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
+import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
+import { control, startFramework360, startTotalGest } from '../helpers/sandboxes';
+import { dist, helper, waitFor } from '../helpers/red';
+
+const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js')];
+
+describe('reconciliation: orders whose webhook never arrived', function () {
+  this.timeout(60_000);
+  let tg: TotalGestSandbox;
+  let fw: Framework360Sandbox;
+  let userDir: string;
+
+  const load = () =>
+    helper.load(
+      nodes,
+      [
+        { id: 'c1', type: 'totalgest-config', endpoint: tg.url, shopId: 'demo-shop', ownerId: 'demo-owner', concurrency: 8 },
+        { id: 'f1', type: 'framework360-config', siteUrl: fw.url },
+        {
+          id: 'p1',
+          type: 'tg-push-order',
+          connection: 'c1',
+          framework360: 'f1',
+          mode: 'queue',
+          reconcileStatuses: '3',
+          reconcileOverlap: 10,
+          reconcileDays: 7,
+          wires: [['out']],
+        },
+        { id: 'out', type: 'helper' },
+      ],
+      { c1: { username: 'demo', password: 'demo-password' }, f1: { apiKey: 'demo-key', webhookSecret: 'sek' } },
+    );
+  const send = (msg: Record<string, unknown>) =>
+    new Promise<{ payload: any; error?: string }>((resolve) => {
+      const p1 = helper.getNode('p1');
+      let error: string | undefined;
+      const onErr = (c: { args: unknown[] }) => (error = String(c.args[0]));
+      p1.on('call:error', onErr);
+      helper.getNode('out').once('input', (m: any) =>
+        setTimeout(() => {
+          p1.removeListener('call:error', onErr);
+          resolve({ payload: m.payload, error });
+        }, 20),
+      );
+      p1.receive(msg);
+    });
+  const reconcile = (payload: unknown = {}) => send({ topic: 'reconcile', payload });
+  const place = (order: Record<string, unknown> = {}) => fw.placeOrder(order, false).order;
+  const exported = () => tg.orders.map((o) => o.externalRef);
+  const db = () => helper.getNode('c1').connection().db;
+
+  before(async () => {
+    tg = await startTotalGest();
+    fw = await startFramework360();
+  });
+  beforeEach(async () => {
+    userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-rec-'));
+    helper.settings({ userDir });
+    tg.reset();
+    fw.reset();
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    rmSync(userDir, { recursive: true, force: true });
+  });
+  after(async () => {
+    await tg.stop();
+    await fw.stop();
+  });
+
+  it('exports exactly once the orders placed while Node-RED was stopped, on the first sweep', async () => {
+    const placed = [place(), place(), place()];
+    await load();
+    const r = await reconcile();
+    assert.deepEqual([r.payload.checked, r.payload.enqueued, r.payload.alreadyLinked], [3, 3, 0]);
+    await waitFor(() => exported().length === 3);
+    const again = await reconcile();
+    assert.deepEqual([again.payload.enqueued, again.payload.alreadyLinked], [0, 3]);
+    await new Promise((res) => setTimeout(res, 100));
+    assert.deepEqual(exported().sort(), placed.map((o) => `FW360-${o.id}`).sort());
+    const lookups = tg.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/orders')).length;
+    assert.equal(lookups, 0, 'already linked orders cost no TotalGest call');
+    assert.ok(JSON.parse(getMeta(db(), 'orders.lastReconciliation')!).finishedAt);
+  });
+
+  it('exports once an order that arrives both by webhook and by sweep', async () => {
+    const order = place();
+    await load();
+    const body = Buffer.from(JSON.stringify({ event: 'order.completed', data: order }));
+    const hook = await send({ payload: body, req: { headers: { 'x-fw360-signature': signBody('sek', body), 'x-fw360-delivery': 'd1' } } });
+    assert.equal(hook.payload.outcome, 'queued');
+    const r = await reconcile();
+    assert.equal(r.payload.enqueued, 0);
+    assert.equal(r.payload.alreadyLinked + r.payload.alreadyQueued, 1);
+    await waitFor(() => exported().length === 1);
+    await new Promise((res) => setTimeout(res, 100));
+    assert.deepEqual(exported(), [`FW360-${order.id}`]);
+  });
+
+  it('skips cancelled and unpaid orders as the webhook would, and fails a malformed one alone', async () => {
+    place({ stato: { id: 3, nome: 'Completato' }, pagato: false });
+    const bad = place({ carrello: [{ sku: 'CAF-250', nome: 'x', quantita: -1, prezzo: '12.90', iva: '2.6', sconto: '0' }] });
+    place();
+    // A cancelled order has another status: not even listed with statuses[]=3.
+    place({ stato: { id: 5, nome: 'Annullato' } });
+    await load();
+    const r = await reconcile();
+    assert.deepEqual([r.payload.checked, r.payload.skipped, r.payload.failed, r.payload.enqueued], [3, 1, 1, 1]);
+    assert.equal(r.payload.failures[0].orderId, String(bad.id));
+    assert.match(r.payload.failures[0].reason, /carrello\[0\]\.quantita/);
+    assert.match(r.error ?? '', /reconciliation: 1 failed/);
+    const row = helper.getNode('c1').connection().orders.get(String(bad.id));
+    assert.deepEqual([row.state, row.reason], ['invalid', 'invalid_order']);
+  });
+
+  it('leaves the window where it was when orders/list fails ({status:0} or 5xx)', async () => {
+    place();
+    await load();
+    const first = await reconcile();
+    const mark = getMeta(db(), 'orders.reconcile.lastStart');
+    assert.equal(mark, first.payload.window.to);
+    await control(fw.url, '/_sandbox/faults', {
+      status: 200,
+      rawBody: '{"status":0,"error":"Database temporarily unavailable"}',
+      count: 1,
+      path: '/orders/list',
+    });
+    const r0 = await reconcile();
+    assert.match(r0.error ?? '', /Database temporarily unavailable/);
+    await control(fw.url, '/_sandbox/faults', { status: 500, count: 20, path: '/orders/list' });
+    const r5 = await reconcile();
+    assert.match(r5.error ?? '', /HTTP 500/);
+    assert.equal(getMeta(db(), 'orders.reconcile.lastStart'), mark);
+    fw.faults.reset();
+    const next = await reconcile();
+    assert.equal(Date.parse(next.payload.window.from), Date.parse(mark!) - 10 * 60_000, 'the next window starts at the last good start minus the overlap');
+  });
+
+  it('pages correctly through 5,000 orders', async () => {
+    for (let i = 0; i < 5000; i++) place();
+    await load();
+    const r = await reconcile();
+    assert.deepEqual([r.payload.checked, r.payload.enqueued, r.payload.pages], [5000, 5000, 50]);
+    const c = helper.getNode('c1').connection().orders.counts();
+    assert.equal(c.pending + c.sending + c.done, 5000);
+  });
+
+  it('takes an explicit since without moving the regular window', async () => {
+    await load();
+    const r = await reconcile({ since: '2026-01-01T00:00:00Z' });
+    assert.equal(r.payload.window.from, '2026-01-01T00:00:00Z');
+    assert.equal(getMeta(db(), 'orders.reconcile.lastStart'), undefined);
+    const bad = await reconcile({ since: 'last tuesday' });
+    assert.match(bad.error ?? '', /since: "last tuesday" is not an ISO date/);
+  });
+});
