@@ -156,7 +156,7 @@ async function webhookLatency() {
   const port = 18880;
   const sb = await startSandboxes({ tgPort: 18452, fwPort: 18453 });
   const userDir = mkdtempSync(join(os.tmpdir(), 'tg-bench-red-'));
-  prepareUserDir(userDir, port, { tgPort: 18452, fwPort: 18453 });
+  prepareUserDir(userDir, { port, tgPort: 18452, fwPort: 18453 });
   // Endpoint and a second route without tg-push-order: the baseline in the same runtime.
   const flows = JSON.parse((await import('node:fs')).readFileSync(join(userDir, 'flows.json'), 'utf8'));
   flows.push(

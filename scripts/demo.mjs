@@ -1,7 +1,6 @@
 // `npm start`: both sandboxes and a Node-RED runtime with this package and the example
 // flows, wired to the sandboxes. Editor at http://127.0.0.1:1880. Ctrl-C stops all of it.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,8 @@ const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { TotalGestSandbox } = require(join(root, 'dist/sandbox/totalgest-sandbox.js'));
 const { Framework360Sandbox } = require(join(root, 'dist/sandbox/framework360-sandbox.js'));
+const { prepareUserDir, startNodeRed } = require('./demo-lib.cjs');
+export { prepareUserDir, startNodeRed };
 
 export const DEMO = {
   nodeRedPort: Number(process.env.DEMO_NODE_RED_PORT ?? 1880),
@@ -17,67 +18,6 @@ export const DEMO = {
   fwPort: Number(process.env.FW360_SANDBOX_PORT ?? 8451),
   articles: Number(process.env.TG_SANDBOX_ARTICLES ?? 500),
 };
-
-/** The example flows merged into one flow file; config nodes shared by id. */
-export function demoFlows(ports = DEMO) {
-  const byId = new Map();
-  for (const f of readdirSync(join(root, 'examples'))
-    .filter((f) => f.endsWith('.json'))
-    .sort()) {
-    for (const node of JSON.parse(readFileSync(join(root, 'examples', f), 'utf8'))) byId.set(node.id, node);
-  }
-  // The examples point at the sandboxes' default ports; follow them when they run elsewhere.
-  for (const node of byId.values()) {
-    if (node.type === 'totalgest-config') node.endpoint = `http://127.0.0.1:${ports.tgPort}`;
-    if (node.type === 'framework360-config') node.siteUrl = `http://127.0.0.1:${ports.fwPort}`;
-  }
-  return [...byId.values()];
-}
-
-/** Lays out a Node-RED user directory with this package linked in and the demo credentials. */
-export function prepareUserDir(userDir, port, ports = DEMO) {
-  rmSync(userDir, { recursive: true, force: true });
-  mkdirSync(join(userDir, 'node_modules'), { recursive: true });
-  symlinkSync(root, join(userDir, 'node_modules', 'node-red-contrib-totalgest'), 'dir');
-  writeFileSync(
-    join(userDir, 'package.json'),
-    JSON.stringify({ name: 'totalgest-demo', private: true, dependencies: { 'node-red-contrib-totalgest': 'file:..' } }, null, 2),
-  );
-  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(demoFlows(ports), null, 2));
-  // Demo secrets only: a real installation keeps credentials encrypted (credentialSecret).
-  writeFileSync(
-    join(userDir, 'flows_cred.json'),
-    JSON.stringify({
-      'tg-demo-connection': { username: 'demo', password: 'demo-password' },
-      'fw360-demo-connection': { apiKey: 'demo-key', webhookSecret: 'demo-webhook-secret' },
-    }),
-  );
-  writeFileSync(
-    join(userDir, 'settings.js'),
-    `module.exports = {
-  uiHost: '127.0.0.1',
-  uiPort: ${port},
-  flowFile: 'flows.json',
-  credentialSecret: false,
-  editorTheme: { tours: false, projects: { enabled: false } },
-  diagnostics: { enabled: false },
-  telemetry: { enabled: false },
-  logging: { console: { level: 'info' } },
-};
-`,
-  );
-}
-
-export function startNodeRed(userDir, opts = {}) {
-  return spawn(
-    process.execPath,
-    [...(opts.execArgv ?? []), require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js')],
-    {
-      stdio: opts.stdio ?? 'inherit',
-      env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
-    },
-  );
-}
 
 /** The shared fixture orders, placed in the shop without a webhook: the manual export example sends them. */
 export function seedDemoOrders(fw) {
@@ -97,7 +37,7 @@ async function main() {
   await tg.start(DEMO.tgPort);
   await fw.start(DEMO.fwPort);
   seedDemoOrders(fw);
-  prepareUserDir(userDir, DEMO.nodeRedPort);
+  prepareUserDir(userDir, { port: DEMO.nodeRedPort, tgPort: DEMO.tgPort, fwPort: DEMO.fwPort });
   const red = startNodeRed(userDir);
   console.log(`
   TotalGest sandbox     http://127.0.0.1:${DEMO.tgPort}   (user demo / demo-password, shop demo-shop, owner demo-owner)

@@ -30,7 +30,10 @@ export interface ReceivedOrder {
 interface LoggedRequest {
   method: string;
   path: string;
+  /** When the request arrived, and when and how it was answered. */
   at: number;
+  status?: number;
+  doneAt?: number;
 }
 
 const API = '/api/v1';
@@ -103,8 +106,13 @@ export class TotalGestSandbox {
       port,
       middleware: async (req, res) => {
         if (!req.path.startsWith('/_sandbox/')) {
-          this.requests.push({ method: req.method, path: req.path, at: Date.now() });
-          if (this.requests.length > 50_000) this.requests.splice(0, 10_000);
+          const entry: LoggedRequest = { method: req.method, path: req.path, at: Date.now() };
+          this.requests.push(entry);
+          res.once('finish', () => {
+            entry.status = res.statusCode;
+            entry.doneAt = Date.now();
+          });
+          if (this.requests.length > 200_000) this.requests.splice(0, 50_000);
         }
         return this.faults.middleware(req, res);
       },

@@ -64,7 +64,10 @@ interface CallSpec<S extends z.ZodType> extends TransportRequest {
   auth: boolean;
 }
 
-/** Re-login this long before a token's stated expiry, so a call never starts with a dying token. */
+/**
+ * Re-login this long before a token's stated expiry, so a call never starts with a dying
+ * token: 5 s, or a tenth of the token's life when tokens are short-lived.
+ */
 const TOKEN_MARGIN_MS = 5_000;
 
 /**
@@ -77,7 +80,7 @@ export class TotalGestClient {
   private readonly transport: Transport;
   private readonly limiter: RequestLimiter;
   private readonly policy: RetryPolicy;
-  private token: { value: string; expiresAt: number } | undefined;
+  private token: { value: string; expiresAt: number; margin: number } | undefined;
   private loginInFlight: Promise<string> | undefined;
   /** Counts logins; the reliability tests check that each expiry costs one. */
   loginCount = 0;
@@ -199,7 +202,7 @@ export class TotalGestClient {
   }
 
   private currentToken(): Promise<string> {
-    if (this.token && this.token.expiresAt - TOKEN_MARGIN_MS > Date.now()) return Promise.resolve(this.token.value);
+    if (this.token && this.token.expiresAt - this.token.margin > Date.now()) return Promise.resolve(this.token.value);
     this.loginInFlight ??= this.login().finally(() => {
       this.loginInFlight = undefined;
     });
@@ -221,7 +224,8 @@ export class TotalGestClient {
     };
     this.loginCount += 1;
     const res = this.interpret(spec, await this.transport.send(spec));
-    this.token = { value: res.token, expiresAt: Date.parse(res.expiresAt) };
+    const expiresAt = Date.parse(res.expiresAt);
+    this.token = { value: res.token, expiresAt, margin: Math.min(TOKEN_MARGIN_MS, Math.max(0, (expiresAt - Date.now()) / 10)) };
     return res.token;
   }
 

@@ -138,6 +138,21 @@ describe('ProductSync (engine) against the sandboxes', function () {
     assert.equal(fw.products.size, 500);
   });
 
+  it('stops on a malformed TotalGest answer, naming the call and field, and keeps the cursor', async () => {
+    const first = await sync().run();
+    await control(tg.url, '/_sandbox/articles/mutate', { count: 3 });
+    for (const rawBody of ['{"items":[],"serverTime":"2026-11-28T10:00:00.000Z"}', '<html><body>502 Bad Gateway</body></html>', '{"items":[{"id":"A-1"']) {
+      await control(tg.url, '/_sandbox/faults', { status: 200, rawBody, count: 1, path: '/articles' });
+      await assert.rejects(
+        sync().run(),
+        (e: Error) => /GET \/shops\/\{shopId\}\/articles/.test(e.message) && (/next/.test(e.message) || /not JSON/.test(e.message)),
+      );
+      assert.equal(new ProductStore(db).cursor(), first.cursorAfter, 'the cursor did not move');
+    }
+    const s = await sync().run();
+    assert.equal(s.updated, 3);
+  });
+
   it('emits batches without a Framework360 connection', async () => {
     const batches: Fw360Product[][] = [];
     const s = await new ProductSync(client, new ProductStore(db), undefined, { pageSize: 100, batchSize: 30 }).run({ onBatch: (b) => batches.push(b) });
