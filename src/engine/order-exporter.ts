@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { defaultEligibility, eligibility, externalRefOf, idempotencyKey, orderToDocument, type EligibilityRule } from '../core/order-mapping';
 import { describeProblems, zodProblems, type FieldProblem } from '../core/schema-primitives';
 import { orderSchema } from '../framework360/schemas';
-import { ApiError, DuplicateError, errorSummary, isRetryable, retryAfterOf, ValidationError } from '../http/errors';
+import { ApiError, causeText, DuplicateError, isRetryable, retryAfterOf, ValidationError } from '../http/errors';
 import { backoffDelay, type RetryPolicy } from '../http/retry';
 import type { OrderRow, OrderStore } from '../store/order-store';
 import type { TotalGestClient } from '../totalgest/client';
@@ -336,7 +336,8 @@ export class OrderExporter extends EventEmitter {
         return this.failure(job, lookupErr);
       }
     }
-    const text = errorSummary(err);
+    // Stored concise (the field and what is wrong): it is what the report, the status page and the status show.
+    const text = causeText(err);
     this.lastResult = { orderId: job.order_id, externalRef: ref, ok: false, text: `${ref}: ${text}`, at: now };
     if (err instanceof ValidationError) {
       return () => this.store.markFailed(job.order_id, 'failed', err.code ?? 'validation_failed', text, err.details, Date.now());

@@ -71,6 +71,7 @@ export interface ReportItem {
 }
 
 export interface ExportReport {
+  summary: string;
   total: number;
   exported: number;
   alreadyLinked: number;
@@ -78,7 +79,6 @@ export interface ExportReport {
   skipped: number;
   failed: number;
   items: ReportItem[];
-  summary: string;
 }
 
 /** One submitted order → a report line; `row` is its stored state after waiting, if waited for. */
@@ -88,8 +88,10 @@ export function reportItem(result: SubmitResult, row?: OrderRow, waited = false)
     case 'skipped':
       return { orderId, outcome: 'skipped', reason: result.reason };
     case 'invalid':
+      // The fields alone: the report line already names the order.
+      return { orderId, outcome: 'failed', reason: result.problems?.length ? describeProblems(result.problems) : (result.message ?? result.reason) };
     case 'total_mismatch':
-      return { orderId, outcome: 'failed', reason: result.message ?? result.reason };
+      return { orderId, outcome: 'failed', reason: `total_mismatch: computed ${result.computed}, order says ${result.given}` };
     case 'dry_run':
       return { orderId, outcome: 'would_export' };
     case 'already_failed':
@@ -125,5 +127,6 @@ export function buildReport(items: ReportItem[]): ExportReport {
   if (wouldExport) parts.unshift(`${wouldExport} would be exported (dry run)`);
   const failures = items.filter((i) => i.outcome === 'failed').map((i) => `${i.orderId}: ${i.reason ?? 'failed'}`);
   const summary = `${report.total} order${report.total === 1 ? '' : 's'}: ${parts.join(', ')}${failures.length ? ` — ${failures.join('; ')}` : ''}`;
-  return { ...report, summary };
+  // The summary first: the debug sidebar previews the first properties of a collapsed object.
+  return { summary, ...report };
 }

@@ -40,6 +40,8 @@ export interface SyncFailure {
 }
 
 export interface SyncSummary {
+  /** One readable line, first so the debug sidebar shows it in the collapsed message. */
+  summary: string;
   mode: 'write' | 'emit';
   full: boolean;
   dryRun: boolean;
@@ -90,6 +92,7 @@ export class ProductSync {
     if (resume && !continuing) this.store.setResume(undefined);
     const updatedSince = continuing ? continuing.updatedSince : full ? null : cursorBefore;
     const summary: SyncSummary = {
+      summary: '',
       mode: this.writer ? 'write' : 'emit',
       full,
       dryRun,
@@ -160,6 +163,7 @@ export class ProductSync {
       this.store.setLastSuccessAt(new Date().toISOString());
     }
     summary.durationMs = Date.now() - t0;
+    summary.summary = `${summary.fetched} fetched: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.deactivated} deactivated, ${summary.failed} failed${dryRun ? ' (dry run)' : ''}${summary.aborted ? ' (stopped)' : ''}`;
     if (!dryRun) this.store.setLastRun({ ...summary, failures: summary.failures.slice(0, 20), wouldWrite: undefined, finishedAt: new Date().toISOString() });
     return summary;
   }

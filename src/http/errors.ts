@@ -123,3 +123,17 @@ export function errorSummary(err: unknown): string {
   }
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * The cause alone, for a node status where space is short: without the call prefix, and for
+ * a rejected document its field details ("lines[0].sku unknown article").
+ */
+export function causeText(err: unknown): string {
+  if (err instanceof ValidationError && err.details.length) return err.details.map((d) => `${d.path} ${d.message}`).join('; ');
+  if (err instanceof ApiError) {
+    const prefix = `${err.call}: `;
+    const i = err.message.indexOf(prefix);
+    return i >= 0 ? err.message.slice(i + prefix.length) : err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

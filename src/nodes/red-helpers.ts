@@ -1,13 +1,29 @@
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
+import { ApiError, causeText } from '../http/errors';
 
 /** Small pieces of Node-RED glue shared by the node files. */
 
 export type StatusFill = 'red' | 'green' | 'yellow' | 'blue' | 'grey';
 
 /** Node-RED status texts are cut in the editor; keep them readable. */
-export function shortText(text: string, max = 60): string {
+export function shortText(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A red ring with the cause alone (the call and the details go to Catch nodes). */
+export function errorStatus(err: unknown): { fill: 'red'; shape: 'ring'; text: string } {
+  return { fill: 'red', shape: 'ring', text: shortText(causeText(err)) };
+}
+
+/**
+ * The error handed to done(): Node-RED shows it as "Name: message" in the debug sidebar and
+ * cuts long strings, so the cause comes first and the call after it; the original is `cause`.
+ */
+export function forCatch(err: unknown): Error {
+  const where = err instanceof ApiError && err.call !== 'configuration' ? ` (${err.call})` : '';
+  const e = new Error(`${causeText(err)}${where}`, { cause: err });
+  return e;
 }
 
 export function errorMessage(err: unknown): string {

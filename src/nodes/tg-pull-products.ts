@@ -3,7 +3,7 @@ import { Coalescer } from '../engine/coalescer';
 import type { TotalGestConnection } from '../engine/connection';
 import { ProductSync, type SyncSummary } from '../engine/product-sync';
 import type { Fw360Product } from '../framework360/schemas';
-import { errorMessage, shortText } from './red-helpers';
+import { errorMessage, errorStatus, forCatch, shortText } from './red-helpers';
 import type { Framework360ConfigNode, TotalGestConfigNode } from './config-types';
 
 interface Def extends NodeDef {
@@ -92,8 +92,8 @@ export = function register(RED: NodeAPI): void {
       runner.trigger(flags, (result) => {
         if (result instanceof Error) {
           if (abort.signal.aborted || connection?.isClosed) return done();
-          this.status({ fill: 'red', shape: 'ring', text: shortText(errorMessage(result)) });
-          return done(result);
+          this.status(errorStatus(result));
+          return done(forCatch(result));
         }
         this.status({ fill: result.failed ? 'yellow' : 'green', shape: 'dot', text: shortText(summaryText(result)) });
         send([null, { ...msg, payload: result }]);

@@ -4,7 +4,7 @@ import type { TotalGestConnection } from '../engine/connection';
 import type { OrderExporter, SubmitResult } from '../engine/order-exporter';
 import { buildReport, httpStatusFor, readWebhook, reportItem, type Headers } from '../engine/order-intake';
 import { Reconciler, type ReconcileSummary } from '../engine/reconciler';
-import { errorMessage, shortText } from './red-helpers';
+import { errorMessage, errorStatus, forCatch, shortText } from './red-helpers';
 import type { Framework360ConfigNode, TotalGestConfigNode } from './config-types';
 
 interface Def extends NodeDef {
@@ -89,7 +89,7 @@ export = function register(RED: NodeAPI): void {
           text: shortText(`${queued} queued${tail}`),
         });
       } catch (err) {
-        this.status({ fill: 'red', shape: 'ring', text: shortText(errorMessage(err)) });
+        this.status(errorStatus(err));
       }
     };
     // Refresh on change, at most four times a second.
@@ -238,7 +238,7 @@ export = function register(RED: NodeAPI): void {
 
     this.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       handle(msg as Msg, send).then(
-        (err) => (err ? done(err) : done()),
+        (err) => (err ? done(forCatch(err)) : done()),
         (err: unknown) => {
           const e = err instanceof Error ? err : new Error(String(err));
           const statusCode = e instanceof InputError ? e.statusCode : 503;
@@ -247,8 +247,8 @@ export = function register(RED: NodeAPI): void {
           out.statusCode = statusCode;
           out.payload = { error: e.message };
           send(out);
-          this.status({ fill: 'red', shape: 'ring', text: shortText(e.message) });
-          done(e);
+          this.status(errorStatus(e));
+          done(forCatch(e));
         },
       );
     });

@@ -3,7 +3,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { pickLang } from '../core/status-labels';
 import type { TotalGestConnection } from '../engine/connection';
 import { MAX_IDS, statusApiHandler } from '../web/status-api';
-import { errorMessage, shortText } from './red-helpers';
+import { errorMessage, errorStatus, forCatch, shortText } from './red-helpers';
 import type { TotalGestConfigNode } from './config-types';
 
 interface Def extends NodeDef {
@@ -48,7 +48,7 @@ export = function register(RED: NodeAPI): void {
           text: `${failed ? '⚠' : '✓'} ${(s.orders.linked + s.products.linked).toLocaleString('en-US')} linked · ${failed} failed · ${s.queueDepth} queued`,
         });
       } catch (err) {
-        this.status({ fill: 'red', shape: 'ring', text: shortText(errorMessage(err)) });
+        this.status(errorStatus(err));
       }
     };
     // Refreshed when recorded state changes (at most twice a second), not by a polling timer.
@@ -102,7 +102,7 @@ export = function register(RED: NodeAPI): void {
         send(msg);
         done();
       } catch (err) {
-        done(err instanceof Error ? err : new Error(String(err)));
+        done(forCatch(err));
       }
     });
 
