@@ -1,4 +1,6 @@
-import type { NodeAPI } from 'node-red';
+import type { Node, NodeAPI, NodeMessage } from 'node-red';
+import type { TotalGestConnection } from '../engine/connection';
+import type { TotalGestConfigNode } from './config-types';
 import type { Request, Response } from 'express';
 import { ApiError, causeText } from '../http/errors';
 
@@ -49,4 +51,32 @@ export function jsonBody(req: Request): Record<string, unknown> {
 
 export function sendJson(res: Response, status: number, body: unknown): void {
   res.status(status).json(body);
+}
+
+export interface NodeSetup {
+  connection: TotalGestConnection | undefined;
+  /** The node's JSONata override, compiled; undefined when none is set. */
+  override: ((input: unknown) => Promise<unknown>) | undefined;
+  /** Why the node cannot work, for its status and for each input. */
+  error: string | undefined;
+}
+
+/** What every TotalGest node needs at start: its connection and its optional JSONata override. */
+export function nodeSetup(RED: NodeAPI, node: Node, connectionId: string, overrideText: string | undefined): NodeSetup {
+  try {
+    const config = RED.nodes.getNode(connectionId) as TotalGestConfigNode | null;
+    if (!config) throw new Error('no TotalGest connection selected');
+    const connection = config.connection();
+    if (!overrideText?.trim()) return { connection, override: undefined, error: undefined };
+    const expr = RED.util.prepareJSONataExpression(overrideText, node);
+    const override = (input: unknown) =>
+      new Promise<unknown>((resolve, reject) =>
+        RED.util.evaluateJSONataExpression(expr, input as NodeMessage, (err, value: unknown) =>
+          err ? reject(new Error(`override: ${err.message}`)) : resolve(value),
+        ),
+      );
+    return { connection, override, error: undefined };
+  } catch (err) {
+    return { connection: undefined, override: undefined, error: `config: ${errorMessage(err)}` };
+  }
 }

@@ -1,10 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { Coalescer } from '../engine/coalescer';
-import type { TotalGestConnection } from '../engine/connection';
 import { ProductSync, type SyncSummary } from '../engine/product-sync';
-import type { Fw360Product } from '../framework360/schemas';
-import { errorMessage, errorStatus, forCatch, shortText } from './red-helpers';
-import type { Framework360ConfigNode, TotalGestConfigNode } from './config-types';
+import { errorMessage, errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
+import type { Framework360ConfigNode } from './config-types';
 
 interface Def extends NodeDef {
   connection: string;
@@ -37,32 +35,20 @@ function summaryText(s: SyncSummary): string {
 export = function register(RED: NodeAPI): void {
   function TgPullProducts(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
-    const tgConfig = RED.nodes.getNode(def.connection) as TotalGestConfigNode | null;
     const fwConfig = def.framework360 ? (RED.nodes.getNode(def.framework360) as Framework360ConfigNode | null) : null;
-    let setupError: string | undefined;
-    let connection: TotalGestConnection | undefined;
-    let override: ReturnType<typeof RED.util.prepareJSONataExpression> | undefined;
+    const { connection, override: reshape, error: setupError } = nodeSetup(RED, this, def.connection, def.override);
+    let fwError: string | undefined;
     try {
-      if (!tgConfig) throw new Error('no TotalGest connection selected');
-      connection = tgConfig.connection();
-      if (fwConfig) fwConfig.client();
-      if (def.override?.trim()) override = RED.util.prepareJSONataExpression(def.override, this);
+      fwConfig?.client();
     } catch (err) {
-      setupError = `config: ${errorMessage(err)}`;
-      this.status({ fill: 'red', shape: 'ring', text: shortText(setupError) });
+      fwError = `config: ${errorMessage(err)}`;
     }
+    if (setupError ?? fwError) this.status({ fill: 'red', shape: 'ring', text: shortText((setupError ?? fwError)!) });
     const abort = new AbortController();
     const batchSize = num(def.batchSize, 100, 1, 5000);
 
-    const reshape = override
-      ? (p: Fw360Product) =>
-          new Promise<unknown>((resolve, reject) =>
-            RED.util.evaluateJSONataExpression(override!, p as unknown as NodeMessage, (err, value: unknown) => (err ? reject(err) : resolve(value))),
-          )
-      : undefined;
-
     const runner = new Coalescer<Flags, SyncSummary>(async (flags) => {
-      if (!connection) throw new Error(setupError ?? 'not configured');
+      if (!connection || fwError) throw new Error(setupError ?? fwError ?? 'not configured');
       const sync = new ProductSync(connection.client, connection.products, fwConfig?.client(), {
         overlapMs: num(def.overlap, 60, 0, 86_400) * 1000,
         pageSize: num(def.pageSize, 500, 1, 500),

@@ -1,11 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { EligibilityRule } from '../core/order-mapping';
-import type { TotalGestConnection } from '../engine/connection';
 import type { OrderExporter, SubmitResult } from '../engine/order-exporter';
 import { buildReport, httpStatusFor, readWebhook, reportItem, type Headers } from '../engine/order-intake';
 import { Reconciler, type ReconcileSummary } from '../engine/reconciler';
-import { errorMessage, errorStatus, forCatch, shortText } from './red-helpers';
-import type { Framework360ConfigNode, TotalGestConfigNode } from './config-types';
+import { errorMessage, errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
+import type { Framework360ConfigNode } from './config-types';
 
 interface Def extends NodeDef {
   connection: string;
@@ -36,7 +35,6 @@ class InputError extends Error {
 export = function register(RED: NodeAPI): void {
   function TgPushOrder(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
-    const tgConfig = RED.nodes.getNode(def.connection) as TotalGestConfigNode | null;
     const fwConfig = def.framework360 ? (RED.nodes.getNode(def.framework360) as Framework360ConfigNode | null) : null;
     const rule: EligibilityRule = {
       cancelledStatuses: (def.cancelledStatuses ?? '5,Annullato')
@@ -46,16 +44,7 @@ export = function register(RED: NodeAPI): void {
       cashOnDelivery: def.cashOnDelivery !== false,
     };
     const waitMs = Math.max(1, Number(def.waitTimeout) || 60) * 1000;
-    let setupError: string | undefined;
-    let connection: TotalGestConnection | undefined;
-    let override: ReturnType<typeof RED.util.prepareJSONataExpression> | undefined;
-    try {
-      if (!tgConfig) throw new Error('no TotalGest connection selected');
-      connection = tgConfig.connection();
-      if (def.override?.trim()) override = RED.util.prepareJSONataExpression(def.override, this);
-    } catch (err) {
-      setupError = `config: ${errorMessage(err)}`;
-    }
+    const { connection, override, error: setupError } = nodeSetup(RED, this, def.connection, def.override);
 
     let exporter: OrderExporter | undefined;
     const getExporter = (): OrderExporter => {
@@ -99,13 +88,14 @@ export = function register(RED: NodeAPI): void {
     connection?.on('changed', onChanged);
     showStatus();
 
-    const reshape = (order: unknown): Promise<unknown> =>
-      new Promise((resolve, reject) => {
-        if (!override) return resolve(order);
-        RED.util.evaluateJSONataExpression(override, order as NodeMessage, (err, value: unknown) =>
-          err ? reject(new InputError(`mapping override: ${err.message}`, 422)) : resolve(value),
-        );
-      });
+    const reshape = async (order: unknown): Promise<unknown> => {
+      if (!override) return order;
+      try {
+        return await override(order);
+      } catch (err) {
+        throw new InputError(`input ${errorMessage(err)}`, 422);
+      }
+    };
 
     const fetchOrders = async (ids: unknown[]): Promise<Array<{ order?: unknown; id: string; error?: string }>> => {
       if (!fwConfig) throw new InputError('orderIds need a Framework360 connection: select one in the node', 400);

@@ -1,10 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { pickLang } from '../core/status-labels';
-import type { TotalGestConnection } from '../engine/connection';
 import { MAX_IDS, statusApiHandler } from '../web/status-api';
-import { errorMessage, errorStatus, forCatch, shortText } from './red-helpers';
-import type { TotalGestConfigNode } from './config-types';
+import { errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
 
 interface Def extends NodeDef {
   connection: string;
@@ -25,16 +23,10 @@ const mounted = new Set<string>();
 export = function register(RED: NodeAPI): void {
   function TgStatus(this: Node<{ token?: string }>, def: Def): void {
     RED.nodes.createNode(this, def);
-    const tgConfig = RED.nodes.getNode(def.connection) as TotalGestConfigNode | null;
     const lang = pickLang(def.lang, String((RED.settings as unknown as { lang?: string }).lang ?? ''));
-    let connection: TotalGestConnection | undefined;
-    let setupError: string | undefined;
-    try {
-      if (!tgConfig) throw new Error('no TotalGest connection selected');
-      connection = tgConfig.connection();
-    } catch (err) {
-      setupError = `config: ${errorMessage(err)}`;
-    }
+    const setup = nodeSetup(RED, this, def.connection, undefined);
+    const connection = setup.connection;
+    let setupError = setup.error;
 
     const showStatus = (): void => {
       statusTimer = undefined;
