@@ -333,16 +333,22 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
       })();
       const statusTexts = [...roStatus, ...comms.messages.filter((m) => m.topic?.startsWith('status/')).map((m) => String(m.data?.text ?? ''))];
       comms.close();
-      const redo = await post(70_001);
-      assert.equal(redo.status, 202);
+      // Framework360 redelivers what was refused: now it is stored and exported, once.
+      const refusedIds = [70_001, ...full.filter((f) => f.status === 503).map((f) => f.id)];
+      for (const id of refusedIds) assert.equal((await post(id, id === 70_001 ? '' : 'x'.repeat(9000))).status, 202);
+      const all = [70_001, ...full.map((f) => f.id)].map((id) => `FW360-${id}`);
+      await until(() => all.every((ref) => h!.exportedCounts().has(ref)), 30_000, 'every order exported after recovery');
+      const counts = h.exportedCounts();
+      const duplicates = all.filter((ref) => (counts.get(ref) ?? 0) > 1).length;
+      assert.equal(duplicates, 0);
       report.push({
         scenario: 'Disk faults',
-        injected: 'state database on a read-only tmpfs, then on a full one',
-        sent: 21,
-        exported: r,
-        duplicates: 0,
+        injected: 'state database on a read-only file system, then on a full one; then space again and redelivery',
+        sent: all.length,
+        exported: all.filter((ref) => counts.has(ref)).length,
+        duplicates,
         lost: 0,
-        notes: `read-only: 503; disk full: ${refused} answered 503, ${acked.length} stored and acknowledged 202 (all exported); node status said: ${statusTexts.find((t) => /database|readonly|full/i.test(t)) ?? '(no status seen)'}`,
+        notes: `read-only: answered 503; disk full: ${refused} answered 503, ${acked.length} stored and acknowledged 202 (${r} exported); the refused ones exported once after redelivery; node status said: ${statusTexts.find((t) => /database|readonly|full/i.test(t)) ?? '(no status seen)'}`,
       });
       assert.ok(
         statusTexts.some((t) => /database|readonly|full/i.test(t)),
