@@ -118,13 +118,19 @@ export function buildReport(items: ReportItem[]): ExportReport {
     failed: count('failed'),
     items,
   };
-  const parts = [`${report.exported} exported`];
-  if (report.alreadyLinked) parts.push(`${report.alreadyLinked} already linked`);
-  if (report.queued) parts.push(`${report.queued} queued`);
-  if (report.skipped) parts.push(`${report.skipped} skipped`);
-  parts.push(`${report.failed} failed`);
+  // Only what happened, so the line stays short enough for the debug sidebar (80 characters).
+  const parts = [
+    [report.exported, 'exported'],
+    [report.alreadyLinked, 'already linked'],
+    [report.queued, 'queued'],
+    [report.skipped, 'skipped'],
+    [report.failed, 'failed'],
+  ]
+    .filter(([n]) => n)
+    .map(([n, what]) => `${n} ${what}`);
   const wouldExport = count('would_export');
   if (wouldExport) parts.unshift(`${wouldExport} would be exported (dry run)`);
+  if (parts.length === 0) parts.push('nothing to do');
   const failures = items.filter((i) => i.outcome === 'failed').map((i) => `${i.orderId}: ${i.reason ?? 'failed'}`);
   const summary = `${report.total} order${report.total === 1 ? '' : 's'}: ${parts.join(', ')}${failures.length ? ` — ${failures.join('; ')}` : ''}`;
   // The summary first: the debug sidebar previews the first properties of a collapsed object.

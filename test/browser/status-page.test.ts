@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, getJson, poll, startDemo, type Demo } from '../helpers/demo';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, getJson, poll, startDemo, type Demo } from '../helpers/demo';
 
 const artifacts = path.join(__dirname, '../artifacts');
 
@@ -35,19 +35,7 @@ describe('status page and shop column in a browser', function () {
       20_000,
       'products synced',
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   });
   after(async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { fixtures } from '../helpers/fixtures';
-import { CHROMIUM, chromiumAvailable, poll } from '../helpers/demo';
+import { chromiumAvailable, launchChromium, poll } from '../helpers/demo';
 import { Harness, sleep } from '../reliability/harness';
 
 const shots = path.join(__dirname, '../artifacts/editor');
@@ -20,20 +20,6 @@ describe("the integrator's day in the Node-RED editor", function () {
   let browser: Browser;
   let page: Page;
 
-  const launch = () =>
-    chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
   const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
   const openEditor = async (p: Page) => {
     await p.goto(h.redUrl);
@@ -54,6 +40,15 @@ describe("the integrator's day in the Node-RED editor", function () {
       },
       [type, name] as const,
     );
+    // Notifications sit over the tab bar for a few seconds; wait them out (a person would).
+    await p
+      .waitForFunction(() => ![...document.querySelectorAll('.red-ui-notification')].some((n) => (n as HTMLElement).offsetParent !== null), undefined, {
+        timeout: 15_000,
+      })
+      .catch(async () => {
+        const texts = await p.locator('.red-ui-notification:visible').allInnerTexts();
+        throw new Error(`a notification stays over the editor: ${texts.join(' | ')}`);
+      });
     const tab = p.locator('#red-ui-workspace-tabs .red-ui-tab', { hasText: found.tab }).first();
     if (!/\bactive\b/.test((await tab.getAttribute('class')) ?? '')) await tab.click();
     await p.locator(`[id="${found.id}"]`).waitFor({ timeout: 5000 });
@@ -77,7 +72,7 @@ describe("the integrator's day in the Node-RED editor", function () {
       if (order.id === 10453) order.carrello[0].sku = 'NOT-IN-TOTALGEST';
       h.fw.placeOrder(order, false);
     }
-    browser = await launch();
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: 'en-US' });
     await openEditor(page);
   });

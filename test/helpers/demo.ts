@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
 
 export interface Demo {
   ports: { red: number; tg: number; fw: number };
@@ -41,6 +42,23 @@ export async function startDemo(base: number, name: string): Promise<Demo> {
 }
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+/** Debian's chromium, headless, without the background traffic this closed network refuses. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
 
 /** Browser tests need Debian's chromium; CI installs it, so there a missing browser is a failure. */
 export function chromiumAvailable(): boolean {

@@ -1,26 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
-import { control, startFramework360, startTotalGest } from '../helpers/sandboxes';
-import { dist, helper, waitFor } from '../helpers/red';
+import { control } from '../helpers/sandboxes';
+import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
 
 const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-pull-products.js')];
 
 describe('tg-pull-products in Node-RED', function () {
   this.timeout(30_000);
-  let tg: TotalGestSandbox;
-  let fw: Framework360Sandbox;
-  let userDir: string;
+  const env = nodeRedWithSandboxes('tg-pull-', { articles: 500 });
 
   const load = (pull: Record<string, unknown> = {}, withFw = true) =>
     helper.load(
       nodes,
       [
-        { id: 'c1', type: 'totalgest-config', endpoint: tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-        { id: 'f1', type: 'framework360-config', siteUrl: fw.url },
+        { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
+        { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
         {
           id: 'p1',
           type: 'tg-pull-products',
@@ -48,27 +41,6 @@ describe('tg-pull-products in Node-RED', function () {
     return s;
   }
 
-  before(async () => {
-    tg = await startTotalGest({ articles: 500 });
-    fw = await startFramework360();
-  });
-  beforeEach(async () => {
-    userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-pull-'));
-    helper.settings({ userDir });
-    tg.reset();
-    fw.reset();
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    rmSync(userDir, { recursive: true, force: true });
-  });
-  after(async () => {
-    await tg.stop();
-    await fw.stop();
-  });
-
   it('syncs on any message, shows progress and the summary in the status, and sends the summary', async () => {
     await load();
     const summaries = collect('summary');
@@ -76,8 +48,8 @@ describe('tg-pull-products in Node-RED', function () {
     helper.getNode('p1').receive({ payload: 'go' });
     await waitFor(() => summaries.length === 1);
     const s = summaries[0].payload;
-    assert.deepEqual([s.fetched, s.created, s.failed], [tg.articles.size, tg.articles.size, 0]);
-    assert.equal(fw.products.size, tg.articles.size);
+    assert.deepEqual([s.fetched, s.created, s.failed], [env.tg.articles.size, env.tg.articles.size, 0]);
+    assert.equal(env.fw.products.size, env.tg.articles.size);
     assert.ok(
       st.some((x) => /^syncing \d{1,3}(,\d{3})* …$/.test(x.text ?? '')),
       JSON.stringify(st),
@@ -87,7 +59,7 @@ describe('tg-pull-products in Node-RED', function () {
   });
 
   it('coalesces triggers: one run at a time and one queued behind it', async () => {
-    await control(tg.url, '/_sandbox/faults', { latencyMs: 20 });
+    await control(env.tg.url, '/_sandbox/faults', { latencyMs: 20 });
     await load();
     const summaries = collect('summary');
     const p1 = helper.getNode('p1');
@@ -98,8 +70,8 @@ describe('tg-pull-products in Node-RED', function () {
     const runs = new Set(summaries.map((m) => m.payload.startedAt));
     assert.equal(runs.size, 2);
     assert.equal(summaries.at(-1).payload.full, true);
-    const articleCalls = tg.requests.filter((r) => r.path.endsWith('/articles'));
-    assert.equal(articleCalls.length, 2 * Math.ceil(tg.articles.size / 100), '2 runs of every page, never overlapping');
+    const articleCalls = env.tg.requests.filter((r) => r.path.endsWith('/articles'));
+    assert.equal(articleCalls.length, 2 * Math.ceil(env.tg.articles.size / 100), '2 runs of every page, never overlapping');
   });
 
   it('emits product batches with msg.parts without a Framework360 connection', async () => {
@@ -110,14 +82,14 @@ describe('tg-pull-products in Node-RED', function () {
     await waitFor(() => summaries.length === 1);
     assert.equal(
       batches.reduce((n, m) => n + m.payload.length, 0),
-      tg.articles.size,
+      env.tg.articles.size,
     );
     assert.deepEqual(
       batches.map((m) => m.parts.index),
       batches.map((_, i) => i),
     );
     assert.ok(batches.every((m) => m.payload.length <= 50));
-    assert.equal(fw.products.size, 0);
+    assert.equal(env.fw.products.size, 0);
   });
 
   it('dry run via msg.dryRun writes nothing', async () => {
@@ -125,12 +97,12 @@ describe('tg-pull-products in Node-RED', function () {
     const summaries = collect('summary');
     helper.getNode('p1').receive({ dryRun: true });
     await waitFor(() => summaries.length === 1);
-    assert.equal(summaries[0].payload.wouldWrite.created.length, tg.articles.size);
-    assert.equal(fw.products.size, 0);
+    assert.equal(summaries[0].payload.wouldWrite.created.length, env.tg.articles.size);
+    assert.equal(env.fw.products.size, 0);
   });
 
   it('turns the status red and tells Catch nodes when TotalGest fails', async () => {
-    await control(tg.url, '/_sandbox/faults', { status: 403, code: 'shop_forbidden', count: 100 });
+    await control(env.tg.url, '/_sandbox/faults', { status: 403, code: 'shop_forbidden', count: 100 });
     await load();
     const st = statuses();
     const errors: string[] = [];
@@ -143,7 +115,7 @@ describe('tg-pull-products in Node-RED', function () {
   });
 
   it('reports failed products to Catch nodes while finishing the run', async () => {
-    await control(fw.url, '/_sandbox/faults', { status: 400, count: 1, path: '/products/save' });
+    await control(env.fw.url, '/_sandbox/faults', { status: 400, count: 1, path: '/products/save' });
     await load({ writeConcurrency: 1 });
     const summaries = collect('summary');
     const errors: string[] = [];
@@ -157,22 +129,22 @@ describe('tg-pull-products in Node-RED', function () {
   });
 
   it('stops a running sync on redeploy and leaves no work behind', async () => {
-    await control(tg.url, '/_sandbox/faults', { latencyMs: 100 });
+    await control(env.tg.url, '/_sandbox/faults', { latencyMs: 100 });
     await load();
     helper.getNode('p1').receive({});
-    await waitFor(() => tg.requests.filter((r) => r.path.endsWith('/articles')).length >= 3);
+    await waitFor(() => env.tg.requests.filter((r) => r.path.endsWith('/articles')).length >= 3);
     const t0 = Date.now();
     await helper.unload();
     assert.ok(Date.now() - t0 < 2000, 'close waits only for the page in flight');
-    const calls = tg.requests.length;
+    const calls = env.tg.requests.length;
     await new Promise((r) => setTimeout(r, 400));
-    assert.equal(tg.requests.length, calls, 'no request after close');
+    assert.equal(env.tg.requests.length, calls, 'no request after close');
     // After the redeploy the next run continues the interrupted one.
     await load();
     const summaries = collect('summary');
     helper.getNode('p1').receive({});
     await waitFor(() => summaries.length === 1, 20_000);
-    assert.ok(summaries[0].payload.fetched < tg.articles.size);
-    assert.equal(fw.products.size, tg.articles.size);
+    assert.ok(summaries[0].payload.fetched < env.tg.articles.size);
+    assert.equal(env.fw.products.size, env.tg.articles.size);
   });
 });

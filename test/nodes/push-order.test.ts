@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { signBody } from '../../src/framework360/signature';
 import { TotalGestClient } from '../../src/totalgest/client';
 import { openStateDatabase } from '../../src/store/state-db';
 import { OrderStore } from '../../src/store/order-store';
-import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
-import { control, demoCredentials, startFramework360, startTotalGest } from '../helpers/sandboxes';
-import { dist, helper, waitFor } from '../helpers/red';
+import { control, demoCredentials } from '../helpers/sandboxes';
+import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
 import { assertSameDocument, fixtures } from '../helpers/fixtures';
 
 const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js')];
@@ -22,13 +18,11 @@ interface Out {
 
 describe('tg-push-order in Node-RED against the sandboxes', function () {
   this.timeout(30_000);
-  let tg: TotalGestSandbox;
-  let fw: Framework360Sandbox;
-  let userDir: string;
+  const env = nodeRedWithSandboxes('tg-push-');
 
   const flow = (push: Record<string, unknown> = {}) => [
-    { id: 'c1', type: 'totalgest-config', endpoint: tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-    { id: 'f1', type: 'framework360-config', siteUrl: fw.url },
+    { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
+    { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
     {
       id: 'p1',
       type: 'tg-push-order',
@@ -67,28 +61,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     return { payload: body, req: { headers } };
   };
   const fixture = (name: string) => structuredClone(fixtures.find(([f]) => f.startsWith(name))![1]);
-  const sent = () => tg.orders.map((o) => o.externalRef);
-
-  before(async () => {
-    tg = await startTotalGest();
-    fw = await startFramework360();
-  });
-  beforeEach(async () => {
-    userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-push-'));
-    helper.settings({ userDir });
-    tg.reset();
-    fw.reset();
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    rmSync(userDir, { recursive: true, force: true });
-  });
-  after(async () => {
-    await tg.stop();
-    await fw.stop();
-  });
+  const sent = () => env.tg.orders.map((o) => o.externalRef);
 
   it('exports every fixture as its exact document, skips and fails the others', async () => {
     await load();
@@ -106,9 +79,9 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
       }
     }
     const exported = fixtures.filter(([, fx]) => fx.expected.outcome === 'exported');
-    await waitFor(() => tg.orders.length === exported.length, 5000, 'all exported');
+    await waitFor(() => env.tg.orders.length === exported.length, 5000, 'all exported');
     for (const [name, fx] of exported) {
-      const got = tg.orders.find((o) => o.externalRef === fx.expected.document!.externalRef);
+      const got = env.tg.orders.find((o) => o.externalRef === fx.expected.document!.externalRef);
       assert.ok(got, name);
       assertSameDocument(got.body, fx.expected.document);
     }
@@ -148,7 +121,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
   });
 
   it('links to the existing document on 409 duplicate_external_ref', async () => {
-    const client = new TotalGestClient({ endpoint: tg.url, ...demoCredentials });
+    const client = new TotalGestClient({ endpoint: env.tg.url, ...demoCredentials });
     const fx = fixture('01');
     const existing = await client.createOrder(fx.expected.document as any, 'created-elsewhere');
     client.close();
@@ -156,7 +129,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     const { out } = await roundTrip({ payload: [fx.order] });
     assert.equal(out.payload.exported, 1);
     assert.deepEqual([out.payload.items[0].totalgestId, out.payload.items[0].number], [existing.id, existing.number]);
-    assert.equal(tg.orders.length, 1);
+    assert.equal(env.tg.orders.length, 1);
   });
 
   it('records a 422 as failed with the details, and retries on demand', async () => {
@@ -169,24 +142,24 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     assert.match(out.payload.items[0].reason, /lines\[0\]\.sku unknown article/);
     assert.match(out.payload.summary, /777: .*unknown article/);
     assert.equal(errors.length, 1);
-    const art = { ...tg.articles.findBySku('CAF-250')!, id: 'A-NEW', sku: 'NOT-IN-TOTALGEST' };
-    await control(tg.url, '/_sandbox/articles', { items: [art] });
+    const art = { ...env.tg.articles.findBySku('CAF-250')!, id: 'A-NEW', sku: 'NOT-IN-TOTALGEST' };
+    await control(env.tg.url, '/_sandbox/articles', { items: [art] });
     const retried = await roundTrip({ topic: 'retry', payload: { orderIds: ['777'] } });
     assert.deepEqual(retried.out.payload.retried, ['777']);
     await waitFor(() => sent().includes('FW360-777'));
   });
 
   it('rides out 503s and exports once after recovery', async () => {
-    await control(tg.url, '/_sandbox/faults', { status: 503, retryAfter: 0, count: 3, path: '/orders' });
+    await control(env.tg.url, '/_sandbox/faults', { status: 503, retryAfter: 0, count: 3, path: '/orders' });
     await load({ mode: 'wait' });
     const { out } = await roundTrip({ payload: [fixture('01').order] });
     assert.equal(out.payload.exported, 1, JSON.stringify(out.payload));
-    assert.equal(tg.orders.length, 1);
-    assert.equal(tg.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/orders')).length, 4);
+    assert.equal(env.tg.orders.length, 1);
+    assert.equal(env.tg.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/orders')).length, 4);
   });
 
   it('re-sends once a job that a killed process left in sending', async () => {
-    const file = path.join(userDir, 'totalgest', 'state-c1.sqlite');
+    const file = path.join(env.userDir, 'totalgest', 'state-c1.sqlite');
     const db = openStateDatabase(file);
     const store = new OrderStore(db);
     const doc = fixture('01').expected.document!;
@@ -200,7 +173,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
   });
 
   it('loses nothing and runs one worker across redeploys with jobs pending', async () => {
-    await control(tg.url, '/_sandbox/faults', { latencyMs: 30 });
+    await control(env.tg.url, '/_sandbox/faults', { latencyMs: 30 });
     await load();
     const base = fixture('01').order;
     for (let i = 0; i < 30; i++) await roundTrip({ payload: { ...base, id: 30_000 + i } });
@@ -208,7 +181,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
       await helper.unload();
       await load();
     }
-    await waitFor(() => tg.orders.length === 30, 15_000, 'all 30 orders');
+    await waitFor(() => env.tg.orders.length === 30, 15_000, 'all 30 orders');
     await new Promise((r) => setTimeout(r, 200));
     const refs = sent();
     assert.equal(new Set(refs).size, 30, 'no duplicates');
@@ -216,7 +189,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
   });
 
   it('reports a mixed manual export, fetching ids from Framework360', async () => {
-    for (const [, fx] of fixtures) fw.placeOrder(fx.order, false);
+    for (const [, fx] of fixtures) env.fw.placeOrder(fx.order, false);
     await load({ mode: 'wait' });
     const ids = fixtures.map(([, fx]) => fx.order.id);
     const { out, errors } = await roundTrip({ payload: { orderIds: [...ids, 99999] } });
@@ -236,7 +209,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     assert.equal(out.payload.documents.length, 5);
     assert.match(out.payload.summary, /5 would be exported \(dry run\)/);
     await new Promise((r) => setTimeout(r, 100));
-    assert.equal(tg.orders.length, 0);
+    assert.equal(env.tg.orders.length, 0);
   });
 
   it('shows the queue and the last result in the status, and a config error in red', async () => {

@@ -1,28 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { signBody } from '../../src/framework360/signature';
 import { getMeta } from '../../src/store/state-db';
-import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
-import { control, startFramework360, startTotalGest } from '../helpers/sandboxes';
-import { dist, helper, waitFor } from '../helpers/red';
+import { control } from '../helpers/sandboxes';
+import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
 
 const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js')];
 
 describe('reconciliation: orders whose webhook never arrived', function () {
   this.timeout(60_000);
-  let tg: TotalGestSandbox;
-  let fw: Framework360Sandbox;
-  let userDir: string;
+  const env = nodeRedWithSandboxes('tg-rec-');
 
   const load = () =>
     helper.load(
       nodes,
       [
-        { id: 'c1', type: 'totalgest-config', endpoint: tg.url, shopId: 'demo-shop', ownerId: 'demo-owner', concurrency: 8 },
-        { id: 'f1', type: 'framework360-config', siteUrl: fw.url },
+        { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner', concurrency: 8 },
+        { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
         {
           id: 'p1',
           type: 'tg-push-order',
@@ -53,30 +46,9 @@ describe('reconciliation: orders whose webhook never arrived', function () {
       p1.receive(msg);
     });
   const reconcile = (payload: unknown = {}) => send({ topic: 'reconcile', payload });
-  const place = (order: Record<string, unknown> = {}) => fw.placeOrder(order, false).order;
-  const exported = () => tg.orders.map((o) => o.externalRef);
+  const place = (order: Record<string, unknown> = {}) => env.fw.placeOrder(order, false).order;
+  const exported = () => env.tg.orders.map((o) => o.externalRef);
   const db = () => helper.getNode('c1').connection().db;
-
-  before(async () => {
-    tg = await startTotalGest();
-    fw = await startFramework360();
-  });
-  beforeEach(async () => {
-    userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-rec-'));
-    helper.settings({ userDir });
-    tg.reset();
-    fw.reset();
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    rmSync(userDir, { recursive: true, force: true });
-  });
-  after(async () => {
-    await tg.stop();
-    await fw.stop();
-  });
 
   it('exports exactly once the orders placed while Node-RED was stopped, on the first sweep', async () => {
     const placed = [place(), place(), place()];
@@ -88,7 +60,7 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     assert.deepEqual([again.payload.enqueued, again.payload.alreadyLinked], [0, 3]);
     await new Promise((res) => setTimeout(res, 100));
     assert.deepEqual(exported().sort(), placed.map((o) => `FW360-${o.id}`).sort());
-    const lookups = tg.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/orders')).length;
+    const lookups = env.tg.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/orders')).length;
     assert.equal(lookups, 0, 'already linked orders cost no TotalGest call');
     assert.ok(JSON.parse(getMeta(db(), 'orders.lastReconciliation')!).finishedAt);
   });
@@ -129,7 +101,7 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     const first = await reconcile();
     const mark = getMeta(db(), 'orders.reconcile.lastStart');
     assert.equal(mark, first.payload.window.to);
-    await control(fw.url, '/_sandbox/faults', {
+    await control(env.fw.url, '/_sandbox/faults', {
       status: 200,
       rawBody: '{"status":0,"error":"Database temporarily unavailable"}',
       count: 1,
@@ -137,11 +109,11 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     });
     const r0 = await reconcile();
     assert.match(r0.error ?? '', /Database temporarily unavailable/);
-    await control(fw.url, '/_sandbox/faults', { status: 500, count: 20, path: '/orders/list' });
+    await control(env.fw.url, '/_sandbox/faults', { status: 500, count: 20, path: '/orders/list' });
     const r5 = await reconcile();
     assert.match(r5.error ?? '', /HTTP 500/);
     assert.equal(getMeta(db(), 'orders.reconcile.lastStart'), mark);
-    fw.faults.reset();
+    env.fw.faults.reset();
     const next = await reconcile();
     assert.equal(Date.parse(next.payload.window.from), Date.parse(mark!) - 10 * 60_000, 'the next window starts at the last good start minus the overlap');
   });

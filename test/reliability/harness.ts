@@ -5,7 +5,6 @@ import WebSocket from 'ws';
 import { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
 import { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const demoLib = require('../../scripts/demo-lib.cjs') as {
   DEMO_SECRETS: Secrets;
   demoFlows(ports: { tgPort: number; fwPort: number }): Array<Record<string, any>>;

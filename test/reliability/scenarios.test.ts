@@ -225,7 +225,8 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
     h.tg.faults.configure({ latencyMs: 0 });
     const r = await allExportedOnce(h, refs, 120_000);
     await until(async () => (await h!.json('/totalgest/status/summary')).queueDepth === 0, 30_000, 'an empty queue');
-    await sleep(1500);
+    // The example injects fire once 3 s and 5 s after each deploy: let those one-shot timers pass.
+    await sleep(6000);
     const after = await h.probe();
     const dbFiles = (p: { files: string[] }) => p.files.filter((f) => f.includes(`${path.sep}totalgest${path.sep}state-`)).length;
     const timers = (p: { kinds: Record<string, number> }) => p.kinds.Timeout ?? 0;

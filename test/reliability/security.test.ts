@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { signBody } from '../../src/framework360/signature';
 import { FULL, Harness, report, sleep, until } from './harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const bcrypt = require('bcryptjs') as { hashSync(s: string, rounds: number): string };
 
 const SECRETS = { password: 'PW-s3cr3t-7a1f0c', apiKey: 'KEY-s3cr3t-91c2de', webhookSecret: 'WH-s3cr3t-55d0ab', statusToken: 'TOK-s3cr3t-0b3e77' };
