@@ -29,10 +29,6 @@ export class Decimal {
     }
   }
 
-  static fromCents(cents: bigint): Decimal {
-    return new Decimal(cents, 2);
-  }
-
   private rescale(scale: number): bigint {
     if (scale < this.scale) throw new RangeError('rescale would lose digits; use round()');
     return this.units * 10n ** BigInt(scale - this.scale);

@@ -226,10 +226,6 @@ export class OrderExporter extends EventEmitter {
     });
   }
 
-  get inFlightCount(): number {
-    return this.inFlight.size;
-  }
-
   /** Stops taking jobs, waits for the sends in flight (bounded by the send policy) and records them. */
   async stop(): Promise<void> {
     this.stopped = true;

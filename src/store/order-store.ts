@@ -1,4 +1,4 @@
-import { runTransaction, type StateDatabase } from './state-db';
+import { rowsByKey, runTransaction, type StateDatabase } from './state-db';
 
 export type OrderState = 'pending' | 'sending' | 'done' | 'failed' | 'dead' | 'skipped' | 'invalid';
 
@@ -185,12 +185,7 @@ export class OrderStore {
   }
 
   getMany(orderIds: string[]): Map<string, OrderRow> {
-    const out = new Map<string, OrderRow>();
-    for (const id of orderIds) {
-      const row = this.stmts.get.get(id);
-      if (row) out.set(id, row);
-    }
-    return out;
+    return rowsByKey(this.stmts.get, orderIds);
   }
 
   /** A page of orders, newest change first, optionally by state and id prefix. */

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { getMeta, runTransaction, setMeta, type StateDatabase } from './state-db';
+import { getMeta, rowsByKey, runTransaction, setMeta, type StateDatabase } from './state-db';
 
 export type ProductState = 'linked' | 'failed' | 'deactivated';
 
@@ -112,11 +112,6 @@ export class ProductStore {
     else this.db.prepare('DELETE FROM meta WHERE key = ?').run(RESUME);
   }
 
-  lastRun<T>(): T | undefined {
-    const text = getMeta(this.db, LAST_RUN);
-    return text ? (JSON.parse(text) as T) : undefined;
-  }
-
   setLastRun(summary: unknown): void {
     setMeta(this.db, LAST_RUN, JSON.stringify(summary));
   }
@@ -130,12 +125,7 @@ export class ProductStore {
   }
 
   getMany(skus: string[]): Map<string, ProductRow> {
-    const out = new Map<string, ProductRow>();
-    for (const sku of skus) {
-      const row = this.stmts.get.get(sku);
-      if (row) out.set(sku, row);
-    }
-    return out;
+    return rowsByKey(this.stmts.get, skus);
   }
 
   /** A page of products in SKU order, optionally by state and SKU prefix: an index range, never the whole table. */

@@ -72,6 +72,16 @@ function migrate(db: StateDatabase): void {
   }
 }
 
+/** The rows of the given keys through a single-key statement; missing keys are left out. */
+export function rowsByKey<R>(stmt: { get(key: string): R | undefined }, keys: string[]): Map<string, R> {
+  const out = new Map<string, R>();
+  for (const key of keys) {
+    const row = stmt.get(key);
+    if (row) out.set(key, row);
+  }
+  return out;
+}
+
 export function getMeta(db: StateDatabase, key: string): string | undefined {
   const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
   return row?.value;

@@ -14,10 +14,8 @@ export const errorBodySchema = z.object({
     existingId: z.string().optional(),
   }),
 });
-export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export const loginResponseSchema = z.object({ token: z.string().min(1), expiresAt: isoTime });
-export type LoginResponse = z.infer<typeof loginResponseSchema>;
 
 export const shopSchema = z.object({
   id: z.string(),

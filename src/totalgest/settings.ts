@@ -34,7 +34,6 @@ export const totalgestSettingsSchema = z.object({
   rateLimit: wholeNumber('Rate limit (requests/s)', 0, 1000, 0),
   allowInsecureHttp: z.preprocess((v) => v === true || v === 'true', z.boolean()),
 });
-export type TotalGestSettingsInput = z.input<typeof totalgestSettingsSchema>;
 
 /** Node config + credentials → client options, or a ConfigError naming the field. */
 export function toClientOptions(input: Record<string, unknown>): TotalGestClientOptions {
