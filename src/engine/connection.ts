@@ -26,7 +26,7 @@ export class TotalGestConnection extends EventEmitter {
   constructor(
     readonly options: TotalGestClientOptions,
     private readonly dbFile: string,
-    private readonly exporterOptions: Partial<ExporterOptions> = {},
+    private readonly exporterOptions: ExporterOptions = {},
   ) {
     super();
     this.setMaxListeners(100);
@@ -49,9 +49,11 @@ export class TotalGestConnection extends EventEmitter {
     if (!this.exporterInstance) {
       const exporter = new OrderExporter(this.client, this.orders, () => this.notifyChanged('orders'), {
         concurrency: this.options.concurrency ?? 4,
+        dbKey: this.dbFile,
         ...this.exporterOptions,
       });
       exporter.on('worker_error', (err: unknown) => this.emit('worker_error', err));
+      exporter.on('transition', (t: unknown) => this.emit('order_transition', t));
       exporter.start();
       this.exporterInstance = exporter;
     }
@@ -90,6 +92,25 @@ export class TotalGestConnection extends EventEmitter {
     };
     work.then(untrack, untrack);
     return work;
+  }
+
+  /**
+   * The nodes that raise background order failures to Catch nodes: the first one registered
+   * does, so each transition reaches the flow once, not once per node.
+   */
+  private readonly reporters: object[] = [];
+
+  addReporter(node: object): void {
+    this.reporters.push(node);
+  }
+
+  removeReporter(node: object): void {
+    const i = this.reporters.indexOf(node);
+    if (i >= 0) this.reporters.splice(i, 1);
+  }
+
+  isReporter(node: object): boolean {
+    return this.reporters[0] === node;
   }
 
   get isClosed(): boolean {

@@ -6,7 +6,9 @@ import type { SubmitResult } from './order-exporter';
 
 export type Headers = Record<string, string | string[] | undefined>;
 
-export type WebhookRead = { ok: true; order: unknown; deliveryId: string | undefined; event: string } | { ok: false; status: 400 | 401; message: string };
+export type WebhookRead =
+  | { ok: true; order: unknown; deliveryId: string | undefined; event: string; sentAt: number | undefined }
+  | { ok: false; status: 400 | 401; message: string };
 
 function header(headers: Headers, name: string): string | undefined {
   const v = headers[name] ?? headers[name.toLowerCase()];
@@ -42,17 +44,22 @@ export function readWebhook(body: unknown, headers: Headers, secret: string): We
   const env = webhookSchema.safeParse(parsed);
   if (!env.success) return { ok: false, status: 400, message: `webhook body is not a Framework360 event: ${describeProblems(zodProblems(env.error))}` };
   if (env.data.data === undefined || env.data.data === null) return { ok: false, status: 400, message: 'webhook body: data: the order is missing' };
-  return { ok: true, order: env.data.data, deliveryId: header(headers, DELIVERY_HEADER), event: env.data.event };
+  const sentAt = env.data.sentAt === undefined ? undefined : Date.parse(env.data.sentAt);
+  return { ok: true, order: env.data.data, deliveryId: header(headers, DELIVERY_HEADER), event: env.data.event, sentAt };
 }
 
-/** What the `http response` answers for one submitted order. */
+/** What the `http response` answers for one submitted order: 2xx whenever the order is recorded. */
 export function httpStatusFor(result: SubmitResult): number {
   switch (result.outcome) {
     case 'queued':
     case 'already_queued':
     case 'already_linked':
+    case 'deferred':
+    case 'needs_review':
       return 202;
     case 'skipped':
+    case 'withdrawn':
+    case 'stale':
     case 'dry_run':
       return 200;
     default:
@@ -81,11 +88,31 @@ export interface ExportReport {
   items: ReportItem[];
 }
 
+/** The report line of a stored order in a settled state. */
+function settledItem(orderId: string, row: OrderRow): ReportItem | undefined {
+  const linked = { totalgestId: row.totalgest_id ?? undefined, number: row.number ?? undefined };
+  switch (row.state) {
+    case 'done':
+      return { orderId, outcome: 'exported', ...linked };
+    case 'failed':
+    case 'dead':
+    case 'invalid':
+      return { orderId, outcome: 'failed', reason: row.error ?? row.reason ?? row.state };
+    case 'needs_review':
+      return { orderId, outcome: 'failed', reason: `needs review: ${row.error ?? row.reason ?? ''}` };
+    case 'skipped':
+      return { orderId, outcome: 'skipped', reason: row.reason ?? undefined };
+    default:
+      return undefined;
+  }
+}
+
 /** One submitted order → a report line; `row` is its stored state after waiting, if waited for. */
 export function reportItem(result: SubmitResult, row?: OrderRow, waited = false): ReportItem {
   const orderId = result.orderId ?? '(no id)';
   switch (result.outcome) {
     case 'skipped':
+    case 'stale':
       return { orderId, outcome: 'skipped', reason: result.reason };
     case 'invalid':
       // The fields alone: the report line already names the order.
@@ -98,12 +125,16 @@ export function reportItem(result: SubmitResult, row?: OrderRow, waited = false)
       return { orderId, outcome: 'failed', reason: row?.error ?? 'failed before; send "retry" to try again' };
     case 'already_linked':
       return { orderId, outcome: 'already_linked', totalgestId: row?.totalgest_id ?? undefined, number: row?.number ?? undefined };
+    case 'needs_review':
+      return { orderId, outcome: 'failed', reason: `needs review: ${row?.error ?? result.message ?? ''}` };
     default:
       break;
   }
+  // queued, already queued, deferred, withdrawn: where the order stands now.
+  const settled = row && (waited || result.outcome === 'withdrawn') ? settledItem(orderId, row) : undefined;
+  if (settled) return settled;
+  if (result.outcome === 'withdrawn') return { orderId, outcome: 'queued', reason: 'withdrawing: checking that TotalGest holds no earlier attempt' };
   if (!waited || !row) return { orderId, outcome: 'queued' };
-  if (row.state === 'done') return { orderId, outcome: 'exported', totalgestId: row.totalgest_id ?? undefined, number: row.number ?? undefined };
-  if (row.state === 'failed' || row.state === 'dead') return { orderId, outcome: 'failed', reason: row.error ?? row.reason ?? row.state };
   return { orderId, outcome: 'queued', reason: row.error ? `still retrying: ${row.error}` : 'still queued' };
 }
 

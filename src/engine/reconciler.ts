@@ -1,22 +1,22 @@
-import type { EligibilityRule } from '../core/order-mapping';
 import type { Framework360Client } from '../framework360/client';
 import { errorSummary } from '../http/errors';
-import { getMeta, setMeta, type StateDatabase } from '../store/state-db';
-import type { OrderExporter } from './order-exporter';
+import type { OrderStore } from '../store/order-store';
+import { setMeta, type StateDatabase } from '../store/state-db';
+import type { SubmitResult } from './order-exporter';
 
 export interface ReconcileOptions {
-  /** Re-sweep this much before the last successful sweep's start. */
-  overlapMs: number;
-  /** How far back the very first sweep looks. */
-  firstSweepDays: number;
+  /** Every sweep looks this far back by order date: a late payment of an older order is still found. */
+  lookbackDays: number;
   /** Framework360 status ids to list (`statuses[]`); empty = every status. */
   statuses: string[];
   pageSize: number;
   /** Upper bound on pages per sweep: a runaway listing cannot loop forever. */
   maxPages: number;
+  /** Orders stored as not paid that are asked about again per sweep (newest first). */
+  maxRechecks: number;
 }
 
-export const defaultReconcileOptions: ReconcileOptions = { overlapMs: 10 * 60_000, firstSweepDays: 7, statuses: ['3'], pageSize: 100, maxPages: 10_000 };
+export const defaultReconcileOptions: ReconcileOptions = { lookbackDays: 7, statuses: ['3'], pageSize: 100, maxPages: 10_000, maxRechecks: 500 };
 
 export interface ReconcileSummary {
   checked: number;
@@ -25,6 +25,12 @@ export interface ReconcileSummary {
   alreadyQueued: number;
   skipped: number;
   failed: number;
+  needsReview: number;
+  /** Orders stored as not paid, fetched again one by one. */
+  rechecked: number;
+  /** Dry run: what would be exported; nothing was stored. */
+  dryRun: boolean;
+  wouldExport: number;
   failures: Array<{ orderId: string; reason: string }>;
   window: { from: string; to: string };
   pages: number;
@@ -32,20 +38,23 @@ export interface ReconcileSummary {
   finishedAt: string;
 }
 
-const LAST_START = 'orders.reconcile.lastStart';
 export const LAST_RECONCILIATION = 'orders.lastReconciliation';
 
+/** The node's intake: override, rules and dry run applied exactly as for a webhook. */
+export type Intake = (raw: unknown) => Promise<SubmitResult>;
+
 /**
- * The backstop beside webhooks: lists recent orders in Framework360 and hands every one that
- * is neither linked, queued nor failed to the same outbox a webhook would. Orders already
- * known cost a local lookup only. The window moves only after a sweep that finished.
+ * The backstop beside webhooks: lists the orders of the lookback window in Framework360 and
+ * hands every one that is not linked or queued to the same intake a webhook uses; orders
+ * stored as not paid are fetched again (a payment may have come without a webhook). Linked
+ * and queued orders cost a local lookup only.
  */
 export class Reconciler {
   private readonly opts: ReconcileOptions;
 
   constructor(
     private readonly fw: Framework360Client,
-    private readonly exporter: OrderExporter,
+    private readonly store: OrderStore,
     private readonly db: StateDatabase,
     opts: Partial<ReconcileOptions> = {},
   ) {
@@ -53,13 +62,11 @@ export class Reconciler {
   }
 
   window(now: number, since?: string): { from: string; to: string } {
-    const last = getMeta(this.db, LAST_START);
-    const from =
-      since ?? (last ? new Date(Date.parse(last) - this.opts.overlapMs).toISOString() : new Date(now - this.opts.firstSweepDays * 86_400_000).toISOString());
+    const from = since ?? new Date(now - this.opts.lookbackDays * 86_400_000).toISOString();
     return { from, to: new Date(now).toISOString() };
   }
 
-  async sweep(req: { since?: string; rule?: EligibilityRule; signal?: AbortSignal } = {}): Promise<ReconcileSummary> {
+  async sweep(req: { intake: Intake; since?: string; dryRun?: boolean; signal?: AbortSignal }): Promise<ReconcileSummary> {
     const t0 = Date.now();
     if (req.since !== undefined && Number.isNaN(Date.parse(req.since))) throw new Error(`since: "${req.since}" is not an ISO date/time`);
     const window = this.window(t0, req.since);
@@ -70,6 +77,10 @@ export class Reconciler {
       alreadyQueued: 0,
       skipped: 0,
       failed: 0,
+      needsReview: 0,
+      rechecked: 0,
+      dryRun: req.dryRun === true,
+      wouldExport: 0,
       failures: [],
       window,
       pages: 0,
@@ -80,40 +91,76 @@ export class Reconciler {
       s.failed += 1;
       if (s.failures.length < 100) s.failures.push({ orderId, reason });
     };
+    const seen = new Set<string>();
+    const take = async (item: unknown, id: string | undefined): Promise<void> => {
+      s.checked += 1;
+      if (id) seen.add(id);
+      const known = id ? this.store.get(id) : undefined;
+      if (known?.state === 'done') return void (s.alreadyLinked += 1);
+      if (known?.state === 'pending' || known?.state === 'sending') return void (s.alreadyQueued += 1);
+      let r: SubmitResult;
+      try {
+        r = await req.intake(item);
+      } catch (err) {
+        // The store failed: stop here; the next sweep covers the same window again.
+        throw new Error(`order ${id ?? '?'} could not be stored: ${errorSummary(err)}`);
+      }
+      switch (r.outcome) {
+        case 'queued':
+        case 'deferred':
+          s.enqueued += 1;
+          break;
+        case 'dry_run':
+          s.wouldExport += 1;
+          break;
+        case 'already_linked':
+          s.alreadyLinked += 1;
+          break;
+        case 'already_queued':
+          s.alreadyQueued += 1;
+          break;
+        case 'skipped':
+        case 'withdrawn':
+        case 'stale':
+          s.skipped += 1;
+          break;
+        case 'needs_review':
+          s.needsReview += 1;
+          break;
+        default:
+          fail(r.orderId ?? id ?? '(no id)', r.message ?? r.outcome);
+      }
+    };
     for (let page = 1; page <= this.opts.maxPages; page++) {
-      if (req.signal?.aborted) throw new Error('reconciliation stopped before it finished; the window stays where it was');
+      if (req.signal?.aborted) throw new Error('reconciliation stopped before it finished');
       const list = await this.fw.listOrders({ statuses: this.opts.statuses, from: window.from, to: window.to, page, limit: this.opts.pageSize });
       s.pages += 1;
-      for (const item of list.items) {
-        s.checked += 1;
-        const rawId = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
-        const id = rawId === undefined || rawId === null ? undefined : String(rawId);
-        const known = id ? this.exporter.store.get(id) : undefined;
-        if (known?.state === 'done') s.alreadyLinked += 1;
-        else if (known?.state === 'pending' || known?.state === 'sending') s.alreadyQueued += 1;
-        else if (known && ['failed', 'dead'].includes(known.state)) fail(id!, known.error ?? known.state);
-        else {
-          // New, skipped before (maybe paid since) or invalid before (maybe corrected): evaluate afresh.
-          try {
-            const r = this.exporter.submit(item, { rule: req.rule });
-            if (r.outcome === 'queued') s.enqueued += 1;
-            else if (r.outcome === 'already_linked') s.alreadyLinked += 1;
-            else if (r.outcome === 'already_queued') s.alreadyQueued += 1;
-            else if (r.outcome === 'skipped') s.skipped += 1;
-            else fail(r.orderId ?? id ?? '(no id)', r.message ?? r.outcome);
-          } catch (err) {
-            // The store failed: stop here so the window does not move past this order.
-            throw new Error(`order ${id ?? '?'} could not be stored: ${errorSummary(err)}`);
-          }
-        }
-      }
+      for (const item of list.items) await take(item, idOf(item));
       if (page >= list.pages || list.items.length === 0) break;
+    }
+    // Not paid when last seen, maybe paid since (in a status the listing leaves out, or dated before the window).
+    const since = Date.parse(window.from);
+    for (const id of this.store.notPaidSince(since, this.opts.maxRechecks)) {
+      if (seen.has(id)) continue;
+      if (req.signal?.aborted) throw new Error('reconciliation stopped before it finished');
+      let order: unknown;
+      try {
+        order = await this.fw.getOrder(id);
+      } catch (err) {
+        fail(id, `orders/get: ${errorSummary(err)}`);
+        continue;
+      }
+      s.rechecked += 1;
+      await take(order, id);
     }
     s.durationMs = Date.now() - t0;
     s.finishedAt = new Date().toISOString();
-    // A custom `since` is a one-off look back: it does not move the regular window.
-    if (req.since === undefined) setMeta(this.db, LAST_START, window.to);
-    setMeta(this.db, LAST_RECONCILIATION, JSON.stringify(s));
+    if (!s.dryRun) setMeta(this.db, LAST_RECONCILIATION, JSON.stringify(s));
     return s;
   }
+}
+
+function idOf(item: unknown): string | undefined {
+  const rawId = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
+  return rawId === undefined || rawId === null ? undefined : String(rawId);
 }

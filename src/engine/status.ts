@@ -24,16 +24,24 @@ const ORDER_STATE: Record<OrderState, LinkState> = {
   dead: 'failed',
   invalid: 'failed',
   skipped: 'not_linked',
+  needs_review: 'needs_review',
 };
 
 export const ORDER_DB_STATES: Record<LinkState, OrderState[]> = {
   linked: ['done'],
   pending: ['pending', 'sending'],
   failed: ['failed', 'dead', 'invalid'],
+  needs_review: ['needs_review'],
   not_linked: ['skipped'],
 };
 
-export const PRODUCT_DB_STATES: Record<LinkState, ProductState[]> = { linked: ['linked', 'deactivated'], pending: [], failed: ['failed'], not_linked: [] };
+export const PRODUCT_DB_STATES: Record<LinkState, ProductState[]> = {
+  linked: ['linked', 'deactivated'],
+  pending: [],
+  failed: ['failed'],
+  needs_review: [],
+  not_linked: [],
+};
 
 function unseen(lang: Lang): ItemStatus {
   return { state: 'not_linked', label: STATE_LABELS[lang].not_linked, totalgestId: null, number: null, lastSync: null, error: null, reason: null };
@@ -48,7 +56,7 @@ export function orderStatus(row: OrderRow | undefined, lang: Lang): ItemStatus {
     totalgestId: row.totalgest_id,
     number: row.number,
     lastSync: iso(row.done_at ?? row.updated_at),
-    error: state === 'failed' || state === 'pending' ? row.error : null,
+    error: state === 'failed' || state === 'pending' || state === 'needs_review' ? row.error : null,
     reason: row.reason,
   };
 }
@@ -105,8 +113,8 @@ export class StatusReader {
       .sort((a, b) => b.at - a.at);
     const last = errors[0];
     return {
-      products: { linked: p.linked + p.deactivated, pending: 0, failed: p.failed, not_linked: 0, deactivated: p.deactivated },
-      orders: { linked: o.done, pending: o.pending + o.sending, failed: o.failed + o.dead + o.invalid, not_linked: o.skipped },
+      products: { linked: p.linked + p.deactivated, pending: 0, failed: p.failed, needs_review: 0, not_linked: 0, deactivated: p.deactivated },
+      orders: { linked: o.done, pending: o.pending + o.sending, failed: o.failed + o.dead + o.invalid, needs_review: o.needs_review, not_linked: o.skipped },
       queueDepth: o.pending + o.sending,
       oldestPendingAgeMs: oldest === undefined ? null : now - oldest,
       lastProductSync: this.products.lastSuccessAt() ?? null,

@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { EligibilityRule } from '../core/order-mapping';
-import type { OrderExporter, SubmitResult } from '../engine/order-exporter';
+import { ALERT_STATES, type OrderExporter, type OrderRow, type SubmitResult, type Transition } from '../engine/order-exporter';
 import { buildReport, httpStatusFor, readWebhook, reportItem, type Headers } from '../engine/order-intake';
 import { Reconciler, type ReconcileSummary } from '../engine/reconciler';
 import { errorMessage, errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
@@ -16,7 +16,6 @@ interface Def extends NodeDef {
   cancelledStatuses: string;
   cashOnDelivery: boolean;
   reconcileStatuses: string;
-  reconcileOverlap: string;
   reconcileDays: string;
 }
 
@@ -67,15 +66,18 @@ export = function register(RED: NodeAPI): void {
         const c = ex.store.counts();
         const queued = c.pending + c.sending;
         const last = ex.lastResult;
+        // Dead and changed-after-export orders stay red until a person acts: they need one.
+        const alarms = [c.dead ? `${c.dead} dead` : '', c.needs_review ? `${c.needs_review} to review` : ''].filter(Boolean).join(' · ');
         const tail = last
           ? ` · ${last.ok ? '✓' : '✗'} ${last.text}`
           : lastReconcile
             ? ` · reconciled ${lastReconcile.enqueued} new · ${lastReconcile.finishedAt.slice(11, 16)}`
             : '';
+        const red = alarms !== '' || (last !== undefined && !last.ok);
         this.status({
-          fill: last && !last.ok ? 'red' : queued ? 'blue' : 'green',
-          shape: last && !last.ok ? 'ring' : 'dot',
-          text: shortText(`${queued} queued${tail}`),
+          fill: red ? 'red' : queued ? 'blue' : 'green',
+          shape: red ? 'ring' : 'dot',
+          text: shortText(`${queued} queued${alarms ? ` · ${alarms}` : ''}${tail}`),
         });
       } catch (err) {
         this.status(errorStatus(err));
@@ -86,8 +88,29 @@ export = function register(RED: NodeAPI): void {
       statusTimer ??= setTimeout(showStatus, 250);
     };
     connection?.on('changed', onChanged);
+
+    // Background failures reach Catch nodes once per transition (from one node per connection);
+    // orders a message is waiting for are reported by that message's report instead.
+    const awaited = new Map<string, number>();
+    const onTransition = (t: Transition): void => {
+      if (!connection?.isReporter(this) || !ALERT_STATES.has(t.to) || awaited.has(t.orderId)) return;
+      const { orderId, to: state, row } = t;
+      const reason = row.reason ?? state;
+      const text = `order ${orderId} ${state === 'needs_review' ? 'needs review' : state}: ${row.error ?? reason}`;
+      this.error(new Error(text), { topic: `order-${state}`, payload: { orderId, state, reason, error: row.error, number: row.number }, orderId, state, reason } as NodeMessage);
+    };
+    const onWorkerError = (err: unknown): void => {
+      if (!connection?.isReporter(this)) return;
+      const reason = `state database: ${errorMessage(err)}`;
+      this.error(new Error(`order export stalled: ${reason}`), { topic: 'worker-error', payload: { state: 'worker_error', reason }, state: 'worker_error', reason } as NodeMessage);
+      this.status(errorStatus(new Error(reason)));
+    };
+    connection?.addReporter(this);
+    connection?.on('order_transition', onTransition);
+    connection?.on('worker_error', onWorkerError);
     showStatus();
 
+    const rules = { rule };
     const reshape = async (order: unknown): Promise<unknown> => {
       if (!override) return order;
       try {
@@ -96,6 +119,9 @@ export = function register(RED: NodeAPI): void {
         throw new InputError(`input ${errorMessage(err)}`, 422);
       }
     };
+    /** The one intake of every path: override, rules and dry run, then the lifecycle. */
+    const intake = async (raw: unknown, ex: OrderExporter, ctx: { dryRun: boolean; deliveryId?: string; sentAt?: number }): Promise<SubmitResult> =>
+      ex.submit(await reshape(raw), { rules, ...ctx });
 
     const fetchOrders = async (ids: unknown[]): Promise<Array<{ order?: unknown; id: string; error?: string }>> => {
       if (!fwConfig) throw new InputError('orderIds need a Framework360 connection: select one in the node', 400);
@@ -115,18 +141,27 @@ export = function register(RED: NodeAPI): void {
 
     // One sweep at a time; a trigger during a sweep gets that sweep's result.
     let sweeping: Promise<ReconcileSummary> | undefined;
-    const reconcile = (ex: OrderExporter, since: string | undefined): Promise<ReconcileSummary> => {
+    const reconcile = (ex: OrderExporter, since: string | undefined, dryRun: boolean): Promise<ReconcileSummary> => {
       if (!fwConfig) throw new InputError('reconcile needs a Framework360 connection: select one in the node', 400);
       if (!sweeping) {
-        const reconciler = new Reconciler(fwConfig.client(), ex, connection!.db, {
+        const reconciler = new Reconciler(fwConfig.client(), ex.store, connection!.db, {
           statuses: (def.reconcileStatuses ?? '3')
             .split(',')
             .map((x) => x.trim())
             .filter(Boolean),
-          overlapMs: Math.max(0, Number(def.reconcileOverlap ?? 10) || 0) * 60_000,
-          firstSweepDays: Math.max(1, Number(def.reconcileDays ?? 7) || 7),
+          lookbackDays: Math.max(1, Number(def.reconcileDays ?? 7) || 7),
         });
-        sweeping = connection!.track(reconciler.sweep({ since, rule, signal: connection!.closingSignal })).finally(() => {
+        const sweepIntake = async (raw: unknown): Promise<SubmitResult> => {
+          try {
+            return await intake(raw, ex, { dryRun });
+          } catch (err) {
+            if (!(err instanceof InputError)) throw err;
+            // An override that fails on one order fails that order, not the sweep.
+            const id = (raw as { id?: unknown } | null)?.id;
+            return { orderId: id === undefined ? undefined : String(id), externalRef: undefined, outcome: 'invalid', message: err.message };
+          }
+        };
+        sweeping = connection!.track(reconciler.sweep({ since, intake: sweepIntake, dryRun, signal: connection!.closingSignal })).finally(() => {
           sweeping = undefined;
         });
         connection!.notifyChanged('reconcile');
@@ -137,10 +172,11 @@ export = function register(RED: NodeAPI): void {
     async function handle(msg: Msg, send: (m: NodeMessage) => void): Promise<Error | undefined> {
       const ex = getExporter();
       const payload = msg.payload as unknown;
+      const dryRun = def.dryRun || msg.dryRun === true;
       if (msg.topic === 'reconcile') {
         const since = (payload as { since?: unknown } | undefined)?.since;
         if (since !== undefined && typeof since !== 'string') throw new InputError('msg.payload.since must be an ISO date/time string', 400);
-        const summary = await reconcile(ex, since);
+        const summary = await reconcile(ex, since, dryRun);
         lastReconcile = summary;
         connection!.notifyChanged('reconcile');
         msg.payload = summary;
@@ -149,14 +185,20 @@ export = function register(RED: NodeAPI): void {
           ? new InputError(`reconciliation: ${summary.failed} failed, e.g. ${summary.failures[0]?.orderId}: ${summary.failures[0]?.reason}`, 422)
           : undefined;
       }
-      if (msg.topic === 'retry') {
+      if (msg.topic === 'retry' || msg.topic === 'acknowledge') {
         const ids = (payload as { orderIds?: unknown } | undefined)?.orderIds;
-        const retried = ex.retry(Array.isArray(ids) ? ids.map(String) : 'all');
-        msg.payload = { retried, summary: `${retried.length} order${retried.length === 1 ? '' : 's'} queued again` };
+        if (ids !== undefined && !Array.isArray(ids)) throw new InputError('msg.payload.orderIds must be an array of order ids', 400);
+        if (msg.topic === 'acknowledge') {
+          if (!ids) throw new InputError('acknowledge needs msg.payload.orderIds: the orders a person has reviewed', 400);
+          const acknowledged = ex.acknowledge(ids.map(String));
+          msg.payload = { acknowledged, summary: `${acknowledged.length} order${acknowledged.length === 1 ? '' : 's'} reviewed` };
+        } else {
+          const retried = ex.retry(ids ? ids.map(String) : 'all');
+          msg.payload = { retried, summary: `${retried.length} order${retried.length === 1 ? '' : 's'} queued again` };
+        }
         send(msg);
         return undefined;
       }
-      const dryRun = def.dryRun || msg.dryRun === true;
 
       // A webhook request: one order, answered with an HTTP status.
       if (
@@ -171,7 +213,7 @@ export = function register(RED: NodeAPI): void {
           send(msg);
           return new InputError(hook.message, hook.status);
         }
-        const result = ex.submit(await reshape(hook.order), { rule, deliveryId: hook.deliveryId, dryRun });
+        const result = await intake(hook.order, ex, { dryRun, deliveryId: hook.deliveryId, sentAt: hook.sentAt });
         return answerOne(msg, result, send, ex);
       }
 
@@ -180,7 +222,7 @@ export = function register(RED: NodeAPI): void {
       if (Array.isArray(ids)) inputs = await fetchOrders(ids);
       else if (Array.isArray(payload)) inputs = payload.map((order) => ({ order }));
       else if (typeof payload === 'object' && payload !== null) {
-        const single = ex.submit(await reshape(payload), { rule, dryRun });
+        const single = await intake(payload, ex, { dryRun });
         if (def.mode !== 'wait') return answerOne(msg, single, send, ex);
         return finishReport(msg, [single], send, ex, dryRun);
       } else throw new InputError('msg.payload must be a Framework360 order, an array of orders, {"orderIds": [...]} or a webhook request', 400);
@@ -189,7 +231,7 @@ export = function register(RED: NodeAPI): void {
       for (const input of inputs) {
         if (input.error !== undefined)
           results.push({ orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'fetch_failed', message: input.error });
-        else results.push(ex.submit(await reshape(input.order), { rule, dryRun }));
+        else results.push(await intake(input.order, ex, { dryRun }));
       }
       return finishReport(msg, results, send, ex, dryRun);
     }
@@ -217,8 +259,20 @@ export = function register(RED: NodeAPI): void {
       dryRun: boolean,
     ): Promise<Error | undefined> {
       const waitIds =
-        def.mode === 'wait' && !dryRun ? results.filter((r) => r.outcome === 'queued' || r.outcome === 'already_queued').map((r) => r.orderId!) : [];
-      const rows = waitIds.length ? await ex.waitFor(waitIds, waitMs) : new Map();
+        def.mode === 'wait' && !dryRun
+        ? results.filter((r) => ['queued', 'already_queued', 'deferred', 'withdrawn'].includes(r.outcome)).map((r) => r.orderId!)
+        : [];
+      for (const id of waitIds) awaited.set(id, (awaited.get(id) ?? 0) + 1);
+      let rows: Map<string, OrderRow | undefined>;
+      try {
+        rows = waitIds.length ? await ex.waitFor(waitIds, waitMs) : new Map();
+      } finally {
+        for (const id of waitIds) {
+          const n = (awaited.get(id) ?? 1) - 1;
+          if (n > 0) awaited.set(id, n);
+          else awaited.delete(id);
+        }
+      }
       const items = results.map((r) => reportItem(r, rows.get(r.orderId ?? '') ?? (r.orderId ? ex.store.get(r.orderId) : undefined), def.mode === 'wait'));
       const report = buildReport(items);
       msg.payload = dryRun ? { ...report, documents: results.filter((r) => r.document).map((r) => r.document) } : report;
@@ -245,6 +299,9 @@ export = function register(RED: NodeAPI): void {
 
     this.on('close', (_removed: boolean, done: () => void) => {
       connection?.off('changed', onChanged);
+      connection?.off('order_transition', onTransition);
+      connection?.off('worker_error', onWorkerError);
+      connection?.removeReporter(this);
       clearTimeout(statusTimer);
       done();
     });

@@ -4,7 +4,7 @@ import { classifyCheckFailure, type CheckResult } from '../engine/connection-che
 import { TotalGestConnection } from '../engine/connection';
 import { ConfigError } from '../http/errors';
 import { TotalGestClient } from '../totalgest/client';
-import { toClientOptions } from '../totalgest/settings';
+import { toClientOptions, toOutboxOptions } from '../totalgest/settings';
 import { errorMessage, jsonBody, resolveSecret, sendJson } from './red-helpers';
 import type { TotalGestConfigNode } from './config-types';
 
@@ -21,6 +21,8 @@ interface Def extends NodeDef {
   concurrency: string;
   rateLimit: string;
   allowInsecureHttp: boolean;
+  maxAgeHours: string;
+  deliveryDays: string;
 }
 
 function stateDbFile(userDir: string, nodeId: string): string {
@@ -49,7 +51,7 @@ export = function register(RED: NodeAPI): void {
     let connection: TotalGestConnection | undefined;
     try {
       const options = toClientOptions({ ...def, username: creds.username, password: creds.password });
-      connection = new TotalGestConnection(options, stateDbFile(userDir, this.id));
+      connection = new TotalGestConnection(options, stateDbFile(userDir, this.id), toOutboxOptions({ ...def }));
       this.configError = undefined;
     } catch (err) {
       this.configError = err instanceof ConfigError ? `${err.message}` : errorMessage(err);

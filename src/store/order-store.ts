@@ -1,6 +1,20 @@
+import {
+  acknowledgePatch,
+  intake,
+  retryPatch,
+  settle,
+  type Decision,
+  type JobPatch,
+  type JobSnapshot,
+  type OrderState,
+  type PendingChange,
+  type RetryTiming,
+  type SendResult,
+  type Verdict,
+} from '../core/order-lifecycle';
 import { rowsByKey, runTransaction, type StateDatabase } from './state-db';
 
-export type OrderState = 'pending' | 'sending' | 'done' | 'failed' | 'dead' | 'skipped' | 'invalid';
+export type { OrderState } from '../core/order-lifecycle';
 
 export interface OrderRow {
   order_id: string;
@@ -8,10 +22,18 @@ export interface OrderRow {
   idempotency_key: string | null;
   document: string | null;
   doc_hash: string | null;
+  total: string | null;
   state: OrderState;
+  action: 'create' | 'verify_withdraw';
   attempts: number;
   next_attempt_at: number;
+  queued_at: number | null;
   lease_until: number | null;
+  lease_owner: string | null;
+  maybe_sent: number;
+  event_at: number | null;
+  pending_change: string | null;
+  withdraw_to: string | null;
   totalgest_id: string | null;
   number: string | null;
   reason: string | null;
@@ -22,64 +44,97 @@ export interface OrderRow {
   done_at: number | null;
 }
 
-export type EnqueueOutcome = 'queued' | 'requeued' | 'already_linked' | 'already_queued' | 'already_failed';
+/** A state change the worker or intake made, for events (Catch nodes, waiters, status). */
+export interface Transition {
+  orderId: string;
+  from: OrderState | undefined;
+  to: OrderState;
+  row: OrderRow;
+}
+
+const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+
+export function snapshotOf(row: OrderRow): JobSnapshot {
+  return {
+    state: row.state,
+    docHash: row.doc_hash,
+    total: row.total,
+    eventAt: row.event_at,
+    attempts: row.attempts,
+    queuedAt: row.queued_at ?? row.created_at,
+    maybeSent: row.maybe_sent === 1,
+    totalgestId: row.totalgest_id,
+    number: row.number,
+    action: row.action,
+    pendingChange: parse<PendingChange>(row.pending_change),
+    withdrawTo: parse<Exclude<Verdict, { kind: 'export' }>>(row.withdraw_to),
+  };
+}
+
+/** Patch field → column and how it is stored. */
+const COLUMNS: { [K in keyof JobPatch]-?: [string, (v: NonNullable<JobPatch[K]> | null) => unknown] } = {
+  state: ['state', (v) => v],
+  document: ['document', (v) => v],
+  docHash: ['doc_hash', (v) => v],
+  total: ['total', (v) => v],
+  eventAt: ['event_at', (v) => v],
+  attempts: ['attempts', (v) => v],
+  nextAttemptAt: ['next_attempt_at', (v) => v],
+  queuedAt: ['queued_at', (v) => v],
+  maybeSent: ['maybe_sent', (v) => (v ? 1 : 0)],
+  totalgestId: ['totalgest_id', (v) => v],
+  number: ['number', (v) => v],
+  reason: ['reason', (v) => v],
+  error: ['error', (v) => v],
+  details: ['details', (v) => json(v)],
+  doneAt: ['done_at', (v) => v],
+  action: ['action', (v) => v],
+  pendingChange: ['pending_change', (v) => json(v)],
+  withdrawTo: ['withdraw_to', (v) => json(v)],
+  releaseLease: ['lease_until', () => null],
+};
 
 /**
- * The durable outbox and the order links, one row per Framework360 order. Every write is a
- * single SQLite transaction with synchronous=FULL: when a call returns, the row is on disk.
+ * The durable outbox and the order links, one row per Framework360 order. Every transition is
+ * decided by the pure functions of core/order-lifecycle and written here in one transaction;
+ * intake commits with synchronous=FULL, so when it returns the row is on disk.
  */
 export class OrderStore {
   private readonly stmts;
+  private readonly updates = new Map<string, { run(...args: unknown[]): unknown }>();
 
   constructor(private readonly db: StateDatabase) {
     this.stmts = {
       get: db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE order_id = ?'),
-      delivery: db.prepare<[string], { order_id: string }>('SELECT order_id FROM deliveries WHERE delivery_id = ?'),
       addDelivery: db.prepare('INSERT OR IGNORE INTO deliveries (delivery_id, order_id, received_at) VALUES (?, ?, ?)'),
+      delivery: db.prepare<[string], { order_id: string }>('SELECT order_id FROM deliveries WHERE delivery_id = ?'),
+      pruneDeliveries: db.prepare('DELETE FROM deliveries WHERE received_at < ?'),
       insert: db.prepare(
-        `INSERT INTO orders (order_id, external_ref, idempotency_key, document, doc_hash, state, attempts, next_attempt_at, created_at, updated_at)
-         VALUES (@order_id, @external_ref, @idempotency_key, @document, @doc_hash, 'pending', 0, @now, @now, @now)
-         ON CONFLICT(order_id) DO UPDATE SET idempotency_key = excluded.idempotency_key, document = excluded.document, doc_hash = excluded.doc_hash,
-           state = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at, lease_until = NULL, reason = NULL, error = NULL, details = NULL,
-           updated_at = excluded.updated_at`,
+        `INSERT INTO orders (order_id, external_ref, idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, 'skipped', ?, ?)`,
       ),
-      mark: db.prepare(
-        `INSERT INTO orders (order_id, external_ref, state, reason, error, details, created_at, updated_at)
-         VALUES (@order_id, @external_ref, @state, @reason, @error, @details, @now, @now)
-         ON CONFLICT(order_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, error = excluded.error, details = excluded.details,
-           document = NULL, doc_hash = NULL, updated_at = excluded.updated_at
-         WHERE orders.state NOT IN ('done', 'pending', 'sending')`,
-      ),
-      claim: db.prepare<[{ leaseUntil: number; now: number; limit: number }], OrderRow>(
-        `UPDATE orders SET state = 'sending', lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
+      claim: db.prepare<[{ leaseUntil: number; now: number; limit: number; owner: string; busy: string }], OrderRow>(
+        `UPDATE orders SET state = 'sending', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, updated_at = @now
          WHERE order_id IN (
            SELECT order_id FROM orders
-           WHERE (state = 'pending' AND next_attempt_at <= @now) OR (state = 'sending' AND lease_until <= @now)
+           WHERE ((state = 'pending' AND next_attempt_at <= @now) OR (state = 'sending' AND lease_until <= @now))
+             AND order_id NOT IN (SELECT value FROM json_each(@busy))
            ORDER BY next_attempt_at LIMIT @limit)
          RETURNING *`,
       ),
-      done: db.prepare(
-        `UPDATE orders SET state = 'done', totalgest_id = ?, number = ?, error = NULL, details = NULL, reason = NULL, lease_until = NULL, done_at = ?, updated_at = ?
-         WHERE order_id = ? AND state = 'sending'`,
-      ),
-      retryLater: db.prepare(
-        `UPDATE orders SET state = 'pending', next_attempt_at = ?, error = ?, lease_until = NULL, updated_at = ? WHERE order_id = ? AND state = 'sending'`,
-      ),
-      fail: db.prepare(
-        `UPDATE orders SET state = ?, reason = ?, error = ?, details = ?, lease_until = NULL, updated_at = ? WHERE order_id = ? AND state = 'sending'`,
-      ),
-      retryOne: db.prepare(
-        `UPDATE orders SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE order_id = ? AND state IN ('failed', 'dead') AND document IS NOT NULL`,
-      ),
-      retryAll: db.prepare(
-        `UPDATE orders SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE state IN ('failed', 'dead') AND document IS NOT NULL RETURNING order_id`,
-      ),
-      release: db.prepare(`UPDATE orders SET state = 'pending', lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE state = 'sending'`),
-      nextDue: db.prepare<[], { t: number | null }>(
-        `SELECT MIN(CASE WHEN state = 'pending' THEN next_attempt_at ELSE lease_until END) AS t FROM orders WHERE state IN ('pending', 'sending')`,
+      renew: db.prepare(`UPDATE orders SET lease_until = ? WHERE lease_owner = ? AND state = 'sending'`),
+      sendingOf: db.prepare<[string], OrderRow>(`SELECT * FROM orders WHERE state = 'sending' AND lease_owner = ?`),
+      sendingAll: db.prepare<[], OrderRow>(`SELECT * FROM orders WHERE state = 'sending'`),
+      nextDue: db.prepare<[string], { t: number | null }>(
+        `SELECT MIN(CASE WHEN state = 'pending' THEN next_attempt_at ELSE lease_until END) AS t FROM orders
+         WHERE state IN ('pending', 'sending') AND order_id NOT IN (SELECT value FROM json_each(?))`,
       ),
       counts: db.prepare<[], { state: OrderState; n: number }>('SELECT state, COUNT(*) AS n FROM orders GROUP BY state'),
-      oldestPending: db.prepare<[], { t: number | null }>(`SELECT MIN(created_at) AS t FROM orders WHERE state IN ('pending', 'sending')`),
+      oldestPending: db.prepare<[], { t: number | null }>(`SELECT MIN(COALESCE(queued_at, created_at)) AS t FROM orders WHERE state IN ('pending', 'sending')`),
+      retryable: db.prepare<[], OrderRow>(`SELECT * FROM orders WHERE state IN ('failed', 'dead') AND doc_hash IS NOT NULL`),
+      notPaid: db.prepare<[number, number], { order_id: string }>(
+        `SELECT order_id FROM orders WHERE state = 'skipped' AND reason = 'not_paid' AND created_at >= ? ORDER BY created_at DESC LIMIT ?`,
+      ),
     };
   }
 
@@ -92,100 +147,111 @@ export class OrderStore {
     return this.stmts.get.get(orderId);
   }
 
+  getMany(orderIds: string[]): Map<string, OrderRow> {
+    return rowsByKey(this.stmts.get, orderIds);
+  }
+
   /** The order a webhook delivery id already brought, if any. */
   deliveryOrder(deliveryId: string): string | undefined {
     return this.stmts.delivery.get(deliveryId)?.order_id;
   }
 
   /**
-   * Queues an order's document unless it is already linked or queued. A failed one is
-   * queued again only when its document changed (the shop corrected the order).
+   * Intake of one version of an order, decided by `intake()` and committed durably.
+   * Returns the decision and the row as stored afterwards.
    */
-  enqueue(
-    job: { orderId: string; externalRef: string; idempotencyKey: string; document: string; docHash: string; deliveryId?: string },
+  applyIntake(
+    input: { orderId: string; externalRef: string; idempotencyKey: string; verdict: Verdict; eventAt: number; deliveryId?: string },
     now: number,
-  ): EnqueueOutcome {
-    return this.db.transaction((): EnqueueOutcome => {
-      if (job.deliveryId) this.stmts.addDelivery.run(job.deliveryId, job.orderId, now);
-      const row = this.stmts.get.get(job.orderId);
-      if (row?.state === 'done') return 'already_linked';
-      if (row?.state === 'pending' || row?.state === 'sending') return 'already_queued';
-      if ((row?.state === 'failed' || row?.state === 'dead') && row.doc_hash === job.docHash) return 'already_failed';
-      this.stmts.insert.run({
-        order_id: job.orderId,
-        external_ref: job.externalRef,
-        idempotency_key: job.idempotencyKey,
-        document: job.document,
-        doc_hash: job.docHash,
-        now,
-      });
-      return row ? 'requeued' : 'queued';
-    })();
-  }
-
-  /** Records an order that will not be sent (skipped or invalid); never overrides a linked or queued one. */
-  recordNotSent(
-    o: { orderId: string; externalRef: string; state: 'skipped' | 'invalid'; reason: string; error?: string; details?: unknown; deliveryId?: string },
-    now: number,
-  ): OrderRow | undefined {
+  ): { decision: Decision; row: OrderRow | undefined; transition?: Transition } {
     return this.db.transaction(() => {
-      if (o.deliveryId) this.stmts.addDelivery.run(o.deliveryId, o.orderId, now);
-      this.stmts.mark.run({
-        order_id: o.orderId,
-        external_ref: o.externalRef,
-        state: o.state,
-        reason: o.reason,
-        error: o.error ?? null,
-        details: o.details === undefined ? null : JSON.stringify(o.details),
-        now,
-      });
-      return this.stmts.get.get(o.orderId);
+      if (input.deliveryId) this.stmts.addDelivery.run(input.deliveryId, input.orderId, now);
+      const before = this.stmts.get.get(input.orderId);
+      const decision = intake(before && snapshotOf(before), input.verdict, input.eventAt, now);
+      if (!decision.patch) return { decision, row: before };
+      if (!before) this.stmts.insert.run(input.orderId, input.externalRef, input.idempotencyKey, now, now);
+      // The key follows the externalRef (a prefix may have changed since): refreshed with every new document.
+      const patch = decision.patch;
+      this.write(input.orderId, patch, now, patch.document ? { external_ref: input.externalRef, idempotency_key: input.idempotencyKey } : {});
+      const row = this.stmts.get.get(input.orderId)!;
+      return { decision, row, transition: before?.state !== row.state ? { orderId: input.orderId, from: before?.state, to: row.state, row } : undefined };
     })();
   }
 
-  /** Leases up to `limit` due jobs (pending and due, or sending with an expired lease). */
-  claimDue(now: number, limit: number, leaseMs: number): OrderRow[] {
-    return this.stmts.claim.all({ leaseUntil: now + leaseMs, now, limit });
+  /** Leases up to `limit` due jobs to `owner`, leaving out the ids this process has in flight. */
+  claimDue(now: number, limit: number, leaseMs: number, owner: string, busy: Iterable<string>): OrderRow[] {
+    return this.stmts.claim.all({ leaseUntil: now + leaseMs, now, limit, owner, busy: JSON.stringify([...busy]) });
   }
 
-  markDone(orderId: string, totalgestId: string, number: string, now: number): void {
-    this.stmts.done.run(totalgestId, number, now, now, orderId);
+  /** Records how a send ended; ignored when the lease is no longer the owner's (another process took the job). */
+  settle(orderId: string, owner: string | null, result: SendResult, now: number, timing: RetryTiming): Transition | undefined {
+    const row = this.stmts.get.get(orderId);
+    if (!row || row.state !== 'sending' || row.lease_owner !== owner) return undefined;
+    const { patch } = settle(snapshotOf(row), result, now, timing);
+    this.write(orderId, { ...patch }, now, { lease_owner: null });
+    const after = this.stmts.get.get(orderId)!;
+    return { orderId, from: 'sending', to: after.state, row: after };
   }
 
-  retryLater(orderId: string, error: string, at: number, now: number): void {
-    this.stmts.retryLater.run(at, error, now, orderId);
+  /** Extends the leases of every job `owner` is sending. */
+  renewLeases(owner: string, until: number): void {
+    this.stmts.renew.run(until, owner);
   }
 
-  markFailed(orderId: string, state: 'failed' | 'dead', reason: string, error: string, details: unknown, now: number): void {
-    this.stmts.fail.run(state, reason, error, details === undefined ? null : JSON.stringify(details), now, orderId);
+  /** Jobs `owner` is still sending when it stops: due again at once. */
+  releaseOwned(owner: string, now: number, timing: RetryTiming): Transition[] {
+    return this.db.transaction(() =>
+      this.stmts.sendingOf
+        .all(owner)
+        .map((r) => this.settle(r.order_id, owner, { kind: 'abandoned' }, now, timing))
+        .filter((t): t is Transition => t !== undefined),
+    )();
+  }
+
+  /** Jobs leased by owners that no longer exist (a process that crashed): due again at once. */
+  releaseOrphans(isGone: (owner: string) => boolean, now: number, timing: RetryTiming): number {
+    return this.db.transaction(
+      () =>
+        this.stmts.sendingAll
+          .all()
+          .filter((r) => r.lease_owner === null || isGone(r.lease_owner))
+          .filter((r) => this.settle(r.order_id, r.lease_owner, { kind: 'abandoned' }, now, timing)).length,
+    )();
   }
 
   /** failed/dead → pending; returns the ids queued again. */
   retry(orderIds: string[] | 'all', now: number): string[] {
-    if (orderIds === 'all') return this.stmts.retryAll.all(now, now).map((r) => (r as { order_id: string }).order_id);
-    return this.db.transaction(() => orderIds.filter((id) => this.stmts.retryOne.run(now, now, id).changes > 0))();
+    return this.db.transaction(() => {
+      const rows = orderIds === 'all' ? this.stmts.retryable.all() : [...this.getMany(orderIds).values()];
+      return rows.filter((r) => this.applyPatch(r, retryPatch(snapshotOf(r), now), now)).map((r) => r.order_id);
+    })();
   }
 
-  /**
-   * Jobs left in `sending` by a process that died: one database belongs to one process, so
-   * at start-up nothing is really in flight and they are due again now.
-   */
-  releaseLeases(now: number): number {
-    return this.stmts.release.run(now, now).changes;
+  /** needs_review → done (a document exists) or skipped; returns the ids acknowledged. */
+  acknowledge(orderIds: string[], now: number): string[] {
+    return this.db.transaction(() =>
+      [...this.getMany(orderIds).values()].filter((r) => this.applyPatch(r, acknowledgePatch(snapshotOf(r)), now)).map((r) => r.order_id),
+    )();
   }
 
-  nextDueAt(): number | undefined {
-    return this.stmts.nextDue.get()?.t ?? undefined;
+  /** Forgets delivery ids received before `before` (their redelivery window is over). */
+  pruneDeliveries(before: number): number {
+    return this.stmts.pruneDeliveries.run(before).changes;
+  }
+
+  /** Orders skipped as not paid and first seen since `since`: the sweep asks Framework360 about them again. */
+  notPaidSince(since: number, limit: number): string[] {
+    return this.stmts.notPaid.all(since, limit).map((r) => r.order_id);
+  }
+
+  nextDueAt(busy: Iterable<string> = []): number | undefined {
+    return this.stmts.nextDue.get(JSON.stringify([...busy]))?.t ?? undefined;
   }
 
   counts(): Record<OrderState, number> {
-    const out: Record<OrderState, number> = { pending: 0, sending: 0, done: 0, failed: 0, dead: 0, skipped: 0, invalid: 0 };
+    const out: Record<OrderState, number> = { pending: 0, sending: 0, done: 0, failed: 0, dead: 0, skipped: 0, invalid: 0, needs_review: 0 };
     for (const r of this.stmts.counts.all()) out[r.state] = r.n;
     return out;
-  }
-
-  getMany(orderIds: string[]): Map<string, OrderRow> {
-    return rowsByKey(this.stmts.get, orderIds);
   }
 
   /** A page of orders, newest change first, optionally by state and id prefix. */
@@ -213,7 +279,8 @@ export class OrderStore {
   lastError(): { orderId: string; error: string; at: number } | undefined {
     const row = this.db
       .prepare(
-        `SELECT order_id, error, updated_at FROM orders WHERE state IN ('failed', 'dead', 'invalid') AND error IS NOT NULL ORDER BY updated_at DESC LIMIT 1`,
+        `SELECT order_id, error, updated_at FROM orders WHERE state IN ('failed', 'dead', 'invalid', 'needs_review') AND error IS NOT NULL
+         ORDER BY updated_at DESC LIMIT 1`,
       )
       .get() as { order_id: string; error: string; updated_at: number } | undefined;
     return row && { orderId: row.order_id, error: row.error, at: row.updated_at };
@@ -221,5 +288,35 @@ export class OrderStore {
 
   oldestPendingCreatedAt(): number | undefined {
     return this.stmts.oldestPending.get()?.t ?? undefined;
+  }
+
+  private applyPatch(row: OrderRow, patch: JobPatch | null, now: number): boolean {
+    if (!patch) return false;
+    this.write(row.order_id, patch, now, {});
+    return true;
+  }
+
+  /** One UPDATE for a patch; statements are cached by the set of columns they write. */
+  private write(orderId: string, patch: JobPatch, now: number, extra: Record<string, unknown>): void {
+    const cols: string[] = [];
+    const vals: unknown[] = [];
+    for (const [key, value] of Object.entries(patch) as Array<[keyof JobPatch, unknown]>) {
+      if (value === undefined) continue;
+      const [col, enc] = COLUMNS[key] as [string, (v: unknown) => unknown];
+      cols.push(col);
+      vals.push(enc(value));
+    }
+    if (patch.releaseLease && !('lease_owner' in extra)) extra = { ...extra, lease_owner: null };
+    for (const [col, value] of Object.entries(extra)) {
+      cols.push(col);
+      vals.push(value);
+    }
+    const sig = cols.join(',');
+    let stmt = this.updates.get(sig);
+    if (!stmt) {
+      stmt = this.db.prepare(`UPDATE orders SET ${cols.map((c) => `${c} = ?`).join(', ')}${cols.length ? ', ' : ''}updated_at = ? WHERE order_id = ?`);
+      this.updates.set(sig, stmt);
+    }
+    stmt.run(...vals, now, orderId);
   }
 }

@@ -37,6 +37,46 @@ const MIGRATIONS: string[] = [
      updated_at INTEGER NOT NULL
    ) WITHOUT ROWID;
 `,
+  // The order lifecycle as a state machine: event ordering, age-bounded retries, owned leases,
+  // changes that wait for a send in flight, and the needs_review state (a table rebuild, since
+  // SQLite cannot change a CHECK constraint in place).
+  `CREATE TABLE orders_v2 (
+     order_id TEXT PRIMARY KEY,
+     external_ref TEXT NOT NULL,
+     idempotency_key TEXT,
+     document TEXT,
+     doc_hash TEXT,
+     total TEXT,
+     state TEXT NOT NULL CHECK (state IN ('pending','sending','done','failed','dead','skipped','invalid','needs_review')),
+     action TEXT NOT NULL DEFAULT 'create' CHECK (action IN ('create','verify_withdraw')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL DEFAULT 0,
+     queued_at INTEGER,
+     lease_until INTEGER,
+     lease_owner TEXT,
+     maybe_sent INTEGER NOT NULL DEFAULT 0,
+     event_at INTEGER,
+     pending_change TEXT,
+     withdraw_to TEXT,
+     totalgest_id TEXT,
+     number TEXT,
+     reason TEXT,
+     error TEXT,
+     details TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     done_at INTEGER
+   );
+   INSERT INTO orders_v2 (order_id, external_ref, idempotency_key, document, doc_hash, total, state, attempts, next_attempt_at, queued_at,
+     lease_until, maybe_sent, totalgest_id, number, reason, error, details, created_at, updated_at, done_at)
+   SELECT order_id, external_ref, idempotency_key, document, doc_hash, json_extract(document, '$.total'), state, attempts, next_attempt_at, created_at,
+     lease_until, attempts > 0, totalgest_id, number, reason, error, details, created_at, updated_at, done_at FROM orders;
+   DROP TABLE orders;
+   ALTER TABLE orders_v2 RENAME TO orders;
+   CREATE INDEX orders_due ON orders(state, next_attempt_at);
+   CREATE INDEX orders_updated ON orders(updated_at);
+   CREATE INDEX deliveries_received ON deliveries(received_at);
+`,
 ];
 
 export type StateDatabase = Database.Database;

@@ -57,3 +57,18 @@ export function toClientOptions(input: Record<string, unknown>): TotalGestClient
     ratePerSecond: s.rateLimit,
   };
 }
+
+/** The connection's outbox fields: how long an order is retried, how long webhook delivery ids are kept. */
+export const outboxSettingsSchema = z.object({
+  maxAgeHours: wholeNumber('Give up after (hours)', 1, 8760, 72),
+  deliveryDays: wholeNumber('Remember webhook deliveries (days)', 1, 365, 7),
+});
+
+export function toOutboxOptions(input: Record<string, unknown>): { timing: { maxAgeMs: number }; deliveryRetentionMs: number } {
+  const parsed = outboxSettingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(issue.message, formatPath(issue.path));
+  }
+  return { timing: { maxAgeMs: parsed.data.maxAgeHours * 3_600_000 }, deliveryRetentionMs: parsed.data.deliveryDays * 86_400_000 };
+}

@@ -1,3 +1,4 @@
+import type { Verdict } from '../../src/core/order-lifecycle';
 import { OrderStore } from '../../src/store/order-store';
 import { ProductStore } from '../../src/store/product-store';
 import type { StateDatabase } from '../../src/store/state-db';
@@ -7,20 +8,16 @@ export function seedStatusRows(db: StateDatabase, products = 0): { orders: Order
   const orders = new OrderStore(db);
   const store = new ProductStore(db);
   const now = Date.now();
-  const job = (id: string) => ({ orderId: id, externalRef: `FW360-${id}`, idempotencyKey: `k${id}`, document: '{}', docHash: `h${id}` });
-  orders.enqueue(job('1001'), now); // stays pending
-  orders.enqueue(job('1002'), now);
-  orders.enqueue(job('1003'), now);
-  for (const row of orders.claimDue(now, 10, 60_000)) {
-    if (row.order_id === '1002') orders.markDone('1002', 'D-000002', '2026-000002', now);
-    if (row.order_id === '1003') orders.markFailed('1003', 'failed', 'validation_failed', 'lines[0].sku unknown article', [], now);
-    if (row.order_id === '1001') orders.retryLater('1001', 'server error 503', now, now);
-  }
-  orders.recordNotSent({ orderId: '1004', externalRef: 'FW360-1004', state: 'skipped', reason: 'cancelled' }, now);
-  orders.recordNotSent(
-    { orderId: '1005', externalRef: 'FW360-1005', state: 'invalid', reason: 'total_mismatch', error: 'total_mismatch: 32.80 vs 32.90' },
-    now,
-  );
+  const timing = { baseDelayMs: 1_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000 };
+  const intake = (orderId: string, verdict: Verdict) =>
+    orders.applyIntake({ orderId, externalRef: `FW360-${orderId}`, idempotencyKey: `k${orderId}`, verdict, eventAt: now }, now);
+  for (const id of ['1001', '1002', '1003']) intake(id, { kind: 'export', document: '{}', docHash: `h${id}`, total: '32.80' });
+  orders.claimDue(now, 10, 60_000, 'seed', []);
+  orders.settle('1001', 'seed', { kind: 'retry', message: 'server error 503', maybeSent: false }, now, timing); // stays pending
+  orders.settle('1002', 'seed', { kind: 'created', totalgestId: 'D-000002', number: '2026-000002' }, now, timing);
+  orders.settle('1003', 'seed', { kind: 'final', reason: 'validation_failed', message: 'lines[0].sku unknown article', details: [] }, now, timing);
+  intake('1004', { kind: 'skip', reason: 'cancelled', message: 'order 1004 skipped: cancelled' });
+  intake('1005', { kind: 'invalid', reason: 'total_mismatch', message: 'total_mismatch: 32.80 vs 32.90' });
   const records = [
     { sku: 'CAF-250', totalgestId: 'A-1', fw360Id: '55', hash: 'h1', state: 'linked' as const },
     { sku: 'OLD-1', totalgestId: 'A-2', fw360Id: '56', hash: 'h2', state: 'deactivated' as const },

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import path from 'node:path';
 import { signBody } from '../../src/framework360/signature';
 import { TotalGestClient } from '../../src/totalgest/client';
@@ -163,8 +164,11 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     const db = openStateDatabase(file);
     const store = new OrderStore(db);
     const doc = fixture('01').expected.document!;
-    store.enqueue({ orderId: '10452', externalRef: 'FW360-10452', idempotencyKey: 'k-10452', document: JSON.stringify(doc), docHash: 'h' }, Date.now());
-    assert.equal(store.claimDue(Date.now(), 10, 3_600_000).length, 1);
+    const document = JSON.stringify(doc);
+    const verdict = { kind: 'export' as const, document, docHash: 'h', total: doc.total };
+    store.applyIntake({ orderId: '10452', externalRef: 'FW360-10452', idempotencyKey: 'k-10452', verdict, eventAt: Date.now() }, Date.now());
+    // Leased for an hour by a process on this host that no longer exists.
+    assert.equal(store.claimDue(Date.now(), 10, 3_600_000, `${os.hostname()}|99999999|gone`, []).length, 1);
     db.close();
     await load();
     await waitFor(() => sent().length === 1, 5000, 'the leased job');
