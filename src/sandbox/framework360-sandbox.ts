@@ -40,6 +40,7 @@ export function templateOrder(id: number, now = new Date()): Order {
     id,
     numero: `${now.getUTCFullYear()}/${id}`,
     data_ordine: now.toISOString().replace('Z', '+00:00'),
+    data_modifica: now.toISOString(),
     stato: { id: 3, nome: 'Completato' },
     pagato: true,
     valuta: 'CHF',
@@ -139,6 +140,24 @@ export class Framework360Sandbox {
     return { order, delivery: d.delivery };
   }
 
+  /**
+   * Changes a placed order (paid, cancelled, edited) as the shop's back office would: a new
+   * `data_modifica`, and an `order.updated` webhook unless `deliver` is false.
+   */
+  updateOrder(id: number, changes: Record<string, unknown>, deliver = true): { order: Order; delivery: string | null } {
+    const current = this.orders.get(id);
+    if (!current) throw new Error(`order ${id} not found`);
+    const at = Math.max(Date.now(), Date.parse(String(current.data_modifica ?? '')) + 1 || 0);
+    const order = { ...current, ...changes, id, data_modifica: new Date(at).toISOString() } as Order;
+    this.orders.set(id, order);
+    if (!deliver || !this.webhookUrl) return { order, delivery: null };
+    const d: Delivery = { delivery: randomUUID(), orderId: id, event: 'order.updated', attempts: 0, statuses: [], delivered: false };
+    this.deliveries.push(d);
+    const body = JSON.stringify({ event: 'order.updated', site: this.opts.siteName ?? 'demo-shop.example.ch', sentAt: new Date(at).toISOString(), data: order });
+    void this.deliver(d, body, this.opts.redeliveryDelayMs ?? 500, this.generation);
+    return { order, delivery: d.delivery };
+  }
+
   private async deliver(d: Delivery, body: string, delayMs: number, generation: number): Promise<void> {
     if (generation !== this.generation || !this.webhookUrl) return;
     d.attempts += 1;
@@ -209,6 +228,13 @@ export class Framework360Sandbox {
       const partial = (b.order && typeof b.order === 'object' ? b.order : 'carrello' in b ? b : {}) as Record<string, unknown>;
       const placed = this.placeOrder(partial, b.deliver !== false, typeof b.event === 'string' ? b.event : 'order.completed');
       return json(201, { id: placed.order.id, delivery: placed.delivery });
+    });
+    r.on('POST', '/_sandbox/orders/update', (req) => {
+      const b = (req.body ?? {}) as { id?: unknown; changes?: unknown; deliver?: unknown };
+      if (typeof b.id !== 'number' || !this.orders.has(b.id)) return json(404, { error: `order ${String(b.id)} not found` });
+      const changes = typeof b.changes === 'object' && b.changes !== null ? (b.changes as Record<string, unknown>) : {};
+      const updated = this.updateOrder(b.id, changes, b.deliver !== false);
+      return json(200, { id: updated.order.id, delivery: updated.delivery, order: updated.order });
     });
     r.on('GET', '/_sandbox/orders', () => json(200, { items: [...this.orders.values()] }));
     r.on('GET', '/_sandbox/deliveries', () => json(200, { items: this.deliveries }));

@@ -222,7 +222,7 @@ export class TotalGestSandbox {
     const hash = createHash('sha256').update(req.rawBody).digest('hex');
     const seen = this.idempotency.get(key);
     if (seen && now - seen.at < IDEMPOTENCY_TTL_MS) {
-      if (seen.hash !== hash) return err(422, 'idempotency_key_reused', 'Idempotency-Key was used with a different body');
+      if (seen.hash !== hash) return err(409, 'idempotency_key_reused', 'Idempotency-Key was used with a different body');
       return seen.reply;
     }
     const parsed = orderDocumentSchema.safeParse(req.body);
