@@ -75,16 +75,7 @@ export interface JobPatch {
 
 /** How intake answers for one order (the webhook status and the report line derive from it). */
 export type IntakeOutcome =
-  | 'queued'
-  | 'already_queued'
-  | 'already_linked'
-  | 'already_failed'
-  | 'skipped'
-  | 'invalid'
-  | 'withdrawn'
-  | 'needs_review'
-  | 'deferred'
-  | 'stale';
+  'queued' | 'already_queued' | 'already_linked' | 'already_failed' | 'skipped' | 'invalid' | 'withdrawn' | 'needs_review' | 'deferred' | 'stale';
 
 export interface Decision {
   outcome: IntakeOutcome;

@@ -90,7 +90,8 @@ export class OrderExporter extends EventEmitter {
       ...(p.computed ? { computed: p.computed, given: p.given } : {}),
       ...(p.document ? { document: p.document } : {}),
     };
-    const judged: SubmitOutcome = v.kind === 'export' ? 'dry_run' : v.kind === 'skip' ? 'skipped' : v.reason === 'total_mismatch' ? 'total_mismatch' : 'invalid';
+    const judged: SubmitOutcome =
+      v.kind === 'export' ? 'dry_run' : v.kind === 'skip' ? 'skipped' : v.reason === 'total_mismatch' ? 'total_mismatch' : 'invalid';
     if (ctx.dryRun || !p.orderId || !p.externalRef) return { ...base, outcome: judged };
     const now = Date.now();
     const { decision, row, transition } = this.store.applyIntake(
@@ -112,9 +113,7 @@ export class OrderExporter extends EventEmitter {
     if (outcome === 'needs_review' || outcome === 'stale' || outcome === 'already_failed') {
       result.reason = outcome === 'stale' ? 'stale_event' : (row?.reason ?? outcome);
       result.message =
-        outcome === 'stale'
-          ? `order ${p.orderId}: an older event than the one already recorded; ignored`
-          : `order ${p.orderId}: ${row?.error ?? outcome}`;
+        outcome === 'stale' ? `order ${p.orderId}: an older event than the one already recorded; ignored` : `order ${p.orderId}: ${row?.error ?? outcome}`;
     }
     if (outcome === 'withdrawn') result.message = `order ${p.orderId}: ${v.kind === 'export' ? '' : v.message} — withdrawn from the queue`;
     return result;

@@ -7,8 +7,7 @@ import type { SubmitResult } from './order-exporter';
 export type Headers = Record<string, string | string[] | undefined>;
 
 export type WebhookRead =
-  | { ok: true; order: unknown; deliveryId: string | undefined; event: string; sentAt: number | undefined }
-  | { ok: false; status: 400 | 401; message: string };
+  { ok: true; order: unknown; deliveryId: string | undefined; event: string; sentAt: number | undefined } | { ok: false; status: 400 | 401; message: string };
 
 function header(headers: Headers, name: string): string | undefined {
   const v = headers[name] ?? headers[name.toLowerCase()];

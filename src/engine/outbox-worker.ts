@@ -297,7 +297,11 @@ export class OutboxWorker extends EventEmitter {
         return classifyError(lookupErr);
       }
       if (err.code === 'idempotency_key_reused') {
-        return { kind: 'final', reason: 'idempotency_key_reused', message: 'TotalGest refused the Idempotency-Key (used with another body) and holds no document for it' };
+        return {
+          kind: 'final',
+          reason: 'idempotency_key_reused',
+          message: 'TotalGest refused the Idempotency-Key (used with another body) and holds no document for it',
+        };
       }
       // The duplicate is not visible yet: look again later.
       return { kind: 'retry', message: `TotalGest reports ${ref} as existing but does not list it yet`, maybeSent: true };

@@ -97,12 +97,23 @@ export = function register(RED: NodeAPI): void {
       const { orderId, to: state, row } = t;
       const reason = row.reason ?? state;
       const text = `order ${orderId} ${state === 'needs_review' ? 'needs review' : state}: ${row.error ?? reason}`;
-      this.error(new Error(text), { topic: `order-${state}`, payload: { orderId, state, reason, error: row.error, number: row.number }, orderId, state, reason } as NodeMessage);
+      this.error(new Error(text), {
+        topic: `order-${state}`,
+        payload: { orderId, state, reason, error: row.error, number: row.number },
+        orderId,
+        state,
+        reason,
+      } as NodeMessage);
     };
     const onWorkerError = (err: unknown): void => {
       if (!connection?.isReporter(this)) return;
       const reason = `state database: ${errorMessage(err)}`;
-      this.error(new Error(`order export stalled: ${reason}`), { topic: 'worker-error', payload: { state: 'worker_error', reason }, state: 'worker_error', reason } as NodeMessage);
+      this.error(new Error(`order export stalled: ${reason}`), {
+        topic: 'worker-error',
+        payload: { state: 'worker_error', reason },
+        state: 'worker_error',
+        reason,
+      } as NodeMessage);
       this.status(errorStatus(new Error(reason)));
     };
     connection?.addReporter(this);
@@ -260,8 +271,8 @@ export = function register(RED: NodeAPI): void {
     ): Promise<Error | undefined> {
       const waitIds =
         def.mode === 'wait' && !dryRun
-        ? results.filter((r) => ['queued', 'already_queued', 'deferred', 'withdrawn'].includes(r.outcome)).map((r) => r.orderId!)
-        : [];
+          ? results.filter((r) => ['queued', 'already_queued', 'deferred', 'withdrawn'].includes(r.outcome)).map((r) => r.orderId!)
+          : [];
       for (const id of waitIds) awaited.set(id, (awaited.get(id) ?? 0) + 1);
       let rows: Map<string, OrderRow | undefined>;
       try {

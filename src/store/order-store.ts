@@ -110,9 +110,7 @@ export class OrderStore {
       addDelivery: db.prepare('INSERT OR IGNORE INTO deliveries (delivery_id, order_id, received_at) VALUES (?, ?, ?)'),
       delivery: db.prepare<[string], { order_id: string }>('SELECT order_id FROM deliveries WHERE delivery_id = ?'),
       pruneDeliveries: db.prepare('DELETE FROM deliveries WHERE received_at < ?'),
-      insert: db.prepare(
-        `INSERT INTO orders (order_id, external_ref, idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, 'skipped', ?, ?)`,
-      ),
+      insert: db.prepare(`INSERT INTO orders (order_id, external_ref, idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, 'skipped', ?, ?)`),
       claim: db.prepare<[{ leaseUntil: number; now: number; limit: number; owner: string; busy: string }], OrderRow>(
         `UPDATE orders SET state = 'sending', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, updated_at = @now
          WHERE order_id IN (

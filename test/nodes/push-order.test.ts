@@ -20,6 +20,16 @@ interface Out {
 describe('tg-push-order in Node-RED against the sandboxes', function () {
   this.timeout(30_000);
   const env = nodeRedWithSandboxes('tg-push-');
+  /** The positive signal that the export is over: nothing queued, nothing in flight — then absence can be asserted. */
+  const queueIdle = () =>
+    waitFor(
+      () => {
+        const c = helper.getNode('c1').connection().orders.counts();
+        return c.pending + c.sending === 0;
+      },
+      5000,
+      'the queue to drain',
+    );
 
   const flow = (push: Record<string, unknown> = {}) => [
     { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
@@ -99,7 +109,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     assert.match(missing.out.payload.error, /missing/);
     const garbage = await roundTrip({ payload: Buffer.from('{"event":'), req: { headers: { 'x-fw360-signature': signBody(SECRET, '{"event":') } } });
     assert.equal(garbage.out.statusCode, 400);
-    await new Promise((r) => setTimeout(r, 100));
+    await queueIdle();
     assert.deepEqual(sent(), []);
     const good = await roundTrip(webhook(order));
     assert.equal(good.out.statusCode, 202);
@@ -117,7 +127,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     const repeated = await roundTrip(webhook(order, { delivery: 'other' }));
     assert.equal(repeated.out.payload.outcome, 'already_linked');
     assert.match(repeated.out.payload.number, /^\d{4}-\d{6}$/);
-    await new Promise((r) => setTimeout(r, 100));
+    await queueIdle();
     assert.equal(sent().length, 1);
   });
 
@@ -172,7 +182,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     db.close();
     await load();
     await waitFor(() => sent().length === 1, 5000, 'the leased job');
-    await new Promise((r) => setTimeout(r, 200));
+    await queueIdle();
     assert.deepEqual(sent(), ['FW360-10452']);
   });
 
@@ -186,7 +196,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
       await load();
     }
     await waitFor(() => env.tg.orders.length === 30, 15_000, 'all 30 orders');
-    await new Promise((r) => setTimeout(r, 200));
+    await queueIdle();
     const refs = sent();
     assert.equal(new Set(refs).size, 30, 'no duplicates');
     assert.equal(refs.length, 30);
@@ -207,13 +217,41 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     assert.equal(again.out.payload.alreadyLinked, 2);
   });
 
-  it('dry run maps and reports without queueing or sending', async () => {
+  it('dry run (by message, by the node setting, by webhook) maps and reports the exact documents without storing or sending', async () => {
+    const exportable = fixtures.filter(([, fx]) => fx.expected.outcome === 'exported');
+    const checkNothingHappened = () => {
+      assert.deepEqual(helper.getNode('c1').connection().orders.counts(), {
+        pending: 0,
+        sending: 0,
+        done: 0,
+        failed: 0,
+        dead: 0,
+        skipped: 0,
+        invalid: 0,
+        needs_review: 0,
+      });
+      assert.deepEqual(
+        env.tg.requests.filter((r) => r.path.includes('/orders')),
+        [],
+      );
+    };
+    const checkDocuments = (documents: unknown[]) => {
+      assert.equal(documents.length, exportable.length);
+      exportable.forEach(([, fx], i) => assertSameDocument(documents[i], fx.expected.document));
+    };
     await load({ mode: 'wait' });
-    const { out } = await roundTrip({ payload: fixtures.map(([, fx]) => fx.order), dryRun: true });
-    assert.equal(out.payload.documents.length, 5);
-    assert.match(out.payload.summary, /5 would be exported \(dry run\)/);
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(env.tg.orders.length, 0);
+    const byMessage = await roundTrip({ payload: fixtures.map(([, fx]) => fx.order), dryRun: true });
+    checkDocuments(byMessage.out.payload.documents);
+    assert.match(byMessage.out.payload.summary, new RegExp(`^${fixtures.length} orders: ${exportable.length} would be exported \\(dry run\\)`));
+    checkNothingHappened();
+    await helper.unload();
+    await load({ mode: 'wait', dryRun: true });
+    const bySetting = await roundTrip({ payload: fixtures.map(([, fx]) => fx.order) });
+    checkDocuments(bySetting.out.payload.documents);
+    const byWebhook = await roundTrip(webhook(exportable[0]![1].order));
+    assert.deepEqual([byWebhook.out.statusCode, byWebhook.out.payload.outcome], [200, 'dry_run']);
+    assertSameDocument(byWebhook.out.payload.document, exportable[0]![1].expected.document);
+    checkNothingHappened();
   });
 
   it('shows the queue and the last result in the status, and a config error in red', async () => {

@@ -9,6 +9,16 @@ const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist
 describe('reconciliation: orders whose webhook never arrived', function () {
   this.timeout(60_000);
   const env = nodeRedWithSandboxes('tg-rec-');
+  /** The positive signal that the export is over: nothing queued, nothing in flight — then absence can be asserted. */
+  const queueIdle = () =>
+    waitFor(
+      () => {
+        const c = helper.getNode('c1').connection().orders.counts();
+        return c.pending + c.sending === 0;
+      },
+      5000,
+      'the queue to drain',
+    );
 
   const load = () =>
     helper.load(
@@ -23,7 +33,6 @@ describe('reconciliation: orders whose webhook never arrived', function () {
           framework360: 'f1',
           mode: 'queue',
           reconcileStatuses: '3',
-          reconcileOverlap: 10,
           reconcileDays: 7,
           wires: [['out']],
         },
@@ -58,7 +67,7 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     await waitFor(() => exported().length === 3);
     const again = await reconcile();
     assert.deepEqual([again.payload.enqueued, again.payload.alreadyLinked], [0, 3]);
-    await new Promise((res) => setTimeout(res, 100));
+    await queueIdle();
     assert.deepEqual(exported().sort(), placed.map((o) => `FW360-${o.id}`).sort());
     const lookups = env.tg.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/orders')).length;
     assert.equal(lookups, 0, 'already linked orders cost no TotalGest call');
@@ -75,7 +84,7 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     assert.equal(r.payload.enqueued, 0);
     assert.equal(r.payload.alreadyLinked + r.payload.alreadyQueued, 1);
     await waitFor(() => exported().length === 1);
-    await new Promise((res) => setTimeout(res, 100));
+    await queueIdle();
     assert.deepEqual(exported(), [`FW360-${order.id}`]);
   });
 
@@ -95,12 +104,12 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     assert.deepEqual([row.state, row.reason], ['invalid', 'invalid_order']);
   });
 
-  it('leaves the window where it was when orders/list fails ({status:0} or 5xx)', async () => {
+  it('reports a failed listing ({status:0} or 5xx) without recording a finished sweep; the next sweep covers the lookback again', async () => {
     place();
     await load();
     const first = await reconcile();
-    const mark = getMeta(db(), 'orders.reconcile.lastStart');
-    assert.equal(mark, first.payload.window.to);
+    const recorded = getMeta(db(), 'orders.lastReconciliation');
+    assert.equal(JSON.parse(recorded!).finishedAt, first.payload.finishedAt);
     await control(env.fw.url, '/_sandbox/faults', {
       status: 200,
       rawBody: '{"status":0,"error":"Database temporarily unavailable"}',
@@ -112,10 +121,12 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     await control(env.fw.url, '/_sandbox/faults', { status: 500, count: 20, path: '/orders/list' });
     const r5 = await reconcile();
     assert.match(r5.error ?? '', /HTTP 500/);
-    assert.equal(getMeta(db(), 'orders.reconcile.lastStart'), mark);
+    assert.equal(getMeta(db(), 'orders.lastReconciliation'), recorded);
     env.fw.faults.reset();
     const next = await reconcile();
-    assert.equal(Date.parse(next.payload.window.from), Date.parse(mark!) - 10 * 60_000, 'the next window starts at the last good start minus the overlap');
+    const from = Date.parse(next.payload.window.from);
+    const to = Date.parse(next.payload.window.to);
+    assert.equal(to - from, 7 * 86_400_000, 'every sweep looks back the whole lookback window');
   });
 
   it('pages correctly through 5,000 orders', async () => {
@@ -127,11 +138,10 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     assert.equal(c.pending + c.sending + c.done, 5000);
   });
 
-  it('takes an explicit since without moving the regular window', async () => {
+  it('takes an explicit since for one sweep', async () => {
     await load();
     const r = await reconcile({ since: '2026-01-01T00:00:00Z' });
     assert.equal(r.payload.window.from, '2026-01-01T00:00:00Z');
-    assert.equal(getMeta(db(), 'orders.reconcile.lastStart'), undefined);
     const bad = await reconcile({ since: 'last tuesday' });
     assert.match(bad.error ?? '', /since: "last tuesday" is not an ISO date/);
   });

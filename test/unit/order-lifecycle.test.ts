@@ -144,8 +144,14 @@ describe('order lifecycle: send results', () => {
   });
 
   it('a long Retry-After wins over a short backoff', () => {
-    assert.equal(retryDelay(1, 60_000, timing, () => 1), 60_000);
-    assert.equal(retryDelay(1, undefined, timing, () => 0), 1_000);
+    assert.equal(
+      retryDelay(1, 60_000, timing, () => 1),
+      60_000,
+    );
+    assert.equal(
+      retryDelay(1, undefined, timing, () => 0),
+      1_000,
+    );
   });
 
   it('an ambiguous failure marks the job as maybe sent', () => {
