@@ -110,7 +110,14 @@ export type MappingResult =
   | { ok: false; reason: 'total_mismatch'; computed: string; given: string; message: string }
   | { ok: false; reason: 'invalid_order'; message: string; problems: Array<{ path: string; message: string }> }
   /** Final: the same order never maps into this shop, whoever retries. */
-  | { ok: false; reason: 'currency_mismatch'; orderCurrency: string; shopCurrency: string; message: string; problems: Array<{ path: string; message: string }> };
+  | {
+      ok: false;
+      reason: 'currency_mismatch';
+      orderCurrency: string;
+      shopCurrency: string;
+      message: string;
+      problems: Array<{ path: string; message: string }>;
+    };
 
 export interface MappingOptions {
   /** The TotalGest shop's currency; money is never converted. Default CHF. */
