@@ -200,6 +200,9 @@ describe('core/order-mapping: coupon spread by largest remainder', () => {
     assert.deepEqual(cents(spreadCoupon(d(['7.00', '3.00']), Decimal.parse('0.11'))), ['0.08', '0.03']);
     // Fractions .6 (line 0) and .4 (line 1), 0.01 over 6.00 and 4.00 → the 6.00 line.
     assert.deepEqual(cents(spreadCoupon(d(['6.00', '4.00']), Decimal.parse('0.01'))), ['0.01', '0.00']);
+    // The smaller line has the larger fraction: 0.02 over 1.00 and 2.00 → exact 0.0067 and 0.0133, cut to
+    // 0.00 + 0.01; the missing cent goes to the 1.00 line (.67 > .33), not to the larger line.
+    assert.deepEqual(cents(spreadCoupon(d(['1.00', '2.00']), Decimal.parse('0.02'))), ['0.01', '0.01']);
     // 0.02 over 1.00 and 9.00 → exact 0.002 and 0.018 → 0.00 + 0.01, missing cent to .8 (line 1).
     assert.deepEqual(cents(spreadCoupon(d(['1.00', '9.00']), Decimal.parse('0.02'))), ['0.00', '0.02']);
   });
