@@ -396,6 +396,22 @@ describe('core/order-mapping: amounts with more than two decimals', () => {
     assert.equal(documentOf(orderToDocument(parsed)).lines[0]!.unitPrice, '12.90');
   });
 
+  it('refuses a number written with more than 50 characters, naming the field', () => {
+    const o = base();
+    o.carrello[0].prezzo = `12.${'0'.repeat(48)}`;
+    const p = orderSchema.safeParse(o);
+    assert.deepEqual(
+      p.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+      ['carrello.0.prezzo: expected a number of at most 50 characters'],
+    );
+  });
+
+  it('accepts 50 characters', () => {
+    const o = base();
+    o.carrello[0].prezzo = `12.${'0'.repeat(47)}`;
+    assert.equal(orderSchema.parse(o).carrello[0]!.prezzo, '12.00');
+  });
+
   it('refuses a negative amount however small, instead of rounding it to 0.00', () => {
     const o = base();
     o.carrello[0].prezzo = '-0.001';
