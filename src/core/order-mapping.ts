@@ -35,16 +35,20 @@ export function eligibility(order: Fw360Order, rule: EligibilityRule = defaultEl
 
 export const DEFAULT_REF_PREFIX = 'FW360-';
 
-/** What a Framework360 connection's externalRef prefix may be: short, and safe in any reference field. */
-export const REF_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,20}$/;
+/**
+ * What a Framework360 connection's externalRef prefix may be: 1-20 of [A-Za-z0-9_-], short and safe
+ * in any reference field, and not ending in a digit — "SHOP1" + order 12 and "SHOP" + order 112
+ * would both be "SHOP112"; with a non-digit last, a ref splits into prefix and id one way only.
+ */
+export const REF_PREFIX_PATTERN = /^[A-Za-z0-9_-]{0,19}[A-Za-z_-]$/;
 
 /** Why `prefix` is not a valid externalRef prefix, or `undefined` when it is. */
 export function refPrefixProblem(prefix: unknown): string | undefined {
   if (typeof prefix !== 'string') return 'must be text';
   if (REF_PREFIX_PATTERN.test(prefix)) return undefined;
-  return prefix.length === 0 || prefix.length > 20
-    ? `must be 1 to 20 characters long, got ${prefix.length}`
-    : `may only hold letters A-Z, digits, "_" and "-", got ${JSON.stringify(prefix)}`;
+  if (prefix.length === 0 || prefix.length > 20) return `must be 1 to 20 characters long, got ${prefix.length}`;
+  if (!/^[A-Za-z0-9_-]*$/.test(prefix)) return `may only hold letters A-Z, digits, "_" and "-", got ${JSON.stringify(prefix)}`;
+  return `must not end with a digit, got ${JSON.stringify(prefix)} (order ids follow it: end it with "-" or "_")`;
 }
 
 /**

@@ -4,6 +4,7 @@ import { cashRound, Decimal } from '../../src/core/decimal';
 import { assertSameDocument, fixtures } from '../helpers/fixtures';
 import {
   DEFAULT_REF_PREFIX,
+  REF_PREFIX_PATTERN,
   eligibility,
   externalRefOf,
   idempotencyKey,
@@ -489,8 +490,10 @@ describe('core/order-mapping: externalRef prefix and idempotency key', () => {
     );
   });
 
-  it('accepts 1-20 characters of [A-Za-z0-9_-] and names the problem otherwise', () => {
-    const problems = Object.fromEntries(['A', 'shop_2-', 'x'.repeat(20), '', 'x'.repeat(21), 'a b', 'SHÖP-', 'a/b'].map((p) => [p, refPrefixProblem(p)]));
+  it('accepts 1-20 characters of [A-Za-z0-9_-] not ending in a digit, and names the problem otherwise', () => {
+    const problems = Object.fromEntries(
+      ['A', 'shop_2-', 'x'.repeat(20), '', 'x'.repeat(21), 'a b', 'SHÖP-', 'a/b', 'SHOP1', '7'].map((p) => [p, refPrefixProblem(p)]),
+    );
     assert.deepEqual(problems, {
       A: undefined,
       'shop_2-': undefined,
@@ -500,7 +503,29 @@ describe('core/order-mapping: externalRef prefix and idempotency key', () => {
       'a b': 'may only hold letters A-Z, digits, "_" and "-", got "a b"',
       'SHÖP-': 'may only hold letters A-Z, digits, "_" and "-", got "SHÖP-"',
       'a/b': 'may only hold letters A-Z, digits, "_" and "-", got "a/b"',
+      SHOP1: 'must not end with a digit, got "SHOP1" (order ids follow it: end it with "-" or "_")',
+      '7': 'must not end with a digit, got "7" (order ids follow it: end it with "-" or "_")',
     });
+  });
+
+  it('property: two different valid prefixes never give the same ref for any two order ids', () => {
+    // A small alphabet and small ids, so that refs that could collide are tried often.
+    const prefix = fc.string({ unit: fc.constantFrom('a', '1', '2', '-'), minLength: 1, maxLength: 4 }).filter((p) => REF_PREFIX_PATTERN.test(p));
+    const id = fc.integer({ min: 1, max: 300 });
+    fc.assert(
+      fc.property(prefix, prefix, id, id, (p1, p2, id1, id2) => {
+        fc.pre(p1 !== p2);
+        assert.notEqual(externalRefOf(id1, p1), externalRefOf(id2, p2));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('would collide without the last-character rule: SHOP1 + 12 and SHOP + 112', () => {
+    assert.deepEqual(
+      [refPrefixProblem('SHOP'), refPrefixProblem('SHOP1'), `SHOP1${12}` === `SHOP${112}`],
+      [undefined, 'must not end with a digit, got "SHOP1" (order ids follow it: end it with "-" or "_")', true],
+    );
   });
 
   it('refuses to build a ref with an invalid prefix', () => {
