@@ -119,6 +119,17 @@ export class Decimal {
     return new Decimal(units, scale).toFixed(scale);
   }
 
+  /** Whole cents; a value with more than two significant decimals is a RangeError (round it first). */
+  toCents(): bigint {
+    const r = this.round(2);
+    if (!r.eq(this)) throw new RangeError(`${this.toString()} is not a whole number of cents`);
+    return r.units;
+  }
+
+  static ofCents(cents: bigint): Decimal {
+    return new Decimal(cents, 2);
+  }
+
   /** Money text: at least two decimals, more only if the value needs them. */
   toMoney(): string {
     const plain = this.toString();
@@ -153,6 +164,14 @@ function numberToPlain(n: number): string {
         ? `${digits.slice(0, exp)}.${digits.slice(exp)}`
         : `0.${'0'.repeat(-exp - digits.length)}${digits}`;
   return (m[1] ?? '') + body;
+}
+
+/**
+ * A money amount as a shop sends it ("12.9000", 0.30000000000000004): rounded half-up to the
+ * cent. Quantities and rates are not money and keep their decimals (use `Decimal.parse`).
+ */
+export function parseMoney(input: string | number): Decimal {
+  return Decimal.parse(input).round(2);
 }
 
 export const CASH_STEP = Decimal.parse('0.05');

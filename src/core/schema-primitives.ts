@@ -6,8 +6,11 @@ import { Decimal } from './decimal';
 /** A decimal as TotalGest writes it: a string like "12.90" — never a float. */
 export const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string like "12.90"');
 
-/** A decimal as Framework360 sends it: JSON number or numeric string; normalised to exact text. */
-export const looseDecimal = z.union([z.number(), z.string()]).transform((value, ctx) => {
+/**
+ * A decimal as Framework360 sends it: JSON number or numeric string; normalised to exact text.
+ * Text is capped: a million-digit "price" would block the event loop in BigInt arithmetic.
+ */
+export const looseDecimal = z.union([z.number(), z.string().max(50, 'expected a number of at most 50 characters')]).transform((value, ctx) => {
   const parsed = typeof value === 'number' && !Number.isFinite(value) ? undefined : Decimal.tryParse(value);
   if (!parsed) {
     ctx.addIssue({ code: 'custom', message: `expected a number, got ${JSON.stringify(value)}` });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decimalString, isoTime, looseDecimal } from '../core/schema-primitives';
-import { Decimal } from '../core/decimal';
+import { Decimal, parseMoney } from '../core/decimal';
 
 /**
  * Framework360 orders, webhooks and API answers (partly assumed, see
@@ -16,6 +16,11 @@ const text = z
 
 const positive = looseDecimal.refine((v) => Decimal.parse(v).cmp(Decimal.ZERO) > 0, 'must be greater than 0');
 const nonNegative = looseDecimal.refine((v) => !Decimal.parse(v).isNegative(), 'must not be negative');
+/**
+ * Money: rounded half-up to the cent ("12.9000" → "12.90", 0.30000000000000004 → "0.30"), after
+ * the sign check so that -0.001 is refused, not turned into 0.00. Quantities and rates keep their decimals.
+ */
+const money = nonNegative.transform((v) => parseMoney(v).toFixed(2));
 
 const orderId = z.union([
   z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
@@ -67,24 +72,24 @@ export const orderSchema = z.object({
         sku: z.string().min(1, 'is required').max(64),
         nome: z.string().max(1000),
         quantita: positive,
-        prezzo: nonNegative,
+        prezzo: money,
         iva: nonNegative,
-        sconto: nonNegative.optional().transform((v) => v ?? '0'),
+        sconto: money.optional().transform((v) => v ?? '0.00'),
       }),
     )
     .min(1, 'must hold at least one line')
     .max(1000),
   spedizione: z
-    .object({ id: z.union([z.number(), z.string()]).optional(), nome: text, costo: nonNegative, iva: nonNegative })
+    .object({ id: z.union([z.number(), z.string()]).optional(), nome: text, costo: money, iva: nonNegative })
     .nullable()
     .optional()
     .transform((v) => v ?? null),
   coupon: z
-    .object({ codice: text, sconto: nonNegative })
+    .object({ codice: text, sconto: money })
     .nullable()
     .optional()
     .transform((v) => v ?? null),
-  totale: nonNegative,
+  totale: money,
   note: text,
 });
 export type Fw360Order = z.infer<typeof orderSchema>;

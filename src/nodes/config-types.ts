@@ -15,5 +15,7 @@ export interface Framework360ConfigNode extends Node<{ apiKey?: string; webhookS
   client(): Framework360Client;
   /** Empty string when webhooks are not signed. */
   webhookSecret(): string;
+  /** The externalRef prefix (default `FW360-`); throws a ConfigError when the configured one is invalid. */
+  refPrefix(): string;
   configError: string | undefined;
 }

@@ -3,6 +3,7 @@ import { classifyCheckFailure, type CheckResult } from '../engine/connection-che
 import { Framework360Client } from '../framework360/client';
 import { toFramework360Settings, type Framework360Settings } from '../framework360/settings';
 import { ConfigError } from '../http/errors';
+import { DEFAULT_REF_PREFIX, refPrefixProblem } from '../core/order-mapping';
 import { errorMessage, jsonBody, resolveSecret, sendJson } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
 
@@ -16,6 +17,8 @@ interface Def extends NodeDef {
   timeout: string;
   concurrency: string;
   allowInsecureHttp: boolean;
+  /** Absent in flows saved before the option existed: the default then. */
+  refPrefix?: string;
 }
 
 async function checkConnection(input: Record<string, unknown>): Promise<CheckResult> {
@@ -50,6 +53,18 @@ export = function register(RED: NodeAPI): void {
       return client;
     };
     this.webhookSecret = () => settings?.webhookSecret ?? '';
+    // An invalid externalRef prefix is refused (configError, refPrefix() throws), never replaced by
+    // the default: a wrong prefix would mix two shops' orders in one TotalGest shop.
+    const refPrefix = def.refPrefix ?? DEFAULT_REF_PREFIX;
+    const prefixProblem = refPrefixProblem(refPrefix);
+    if (prefixProblem) {
+      this.configError ??= `externalRef prefix ${prefixProblem}`;
+      this.warn(`Framework360 connection "${def.name || this.id}" is not usable: externalRef prefix ${prefixProblem}`);
+    }
+    this.refPrefix = () => {
+      if (prefixProblem) throw new ConfigError(`externalRef prefix ${prefixProblem}`, 'refPrefix');
+      return refPrefix;
+    };
     this.on('close', (_removed: boolean, done: () => void) => {
       client?.close();
       client = undefined;

@@ -65,6 +65,15 @@ export const DEMO_ARTICLES: ReadonlyArray<Pick<Article, 'sku' | 'name' | 'price'
   { sku: 'CHOC-70', name: 'Chocolat noir 70 %', price: '3.95', vatCode: 'R', vatRate: '2.6', available: '80' },
   { sku: 'KNIFE-CH', name: 'Couteau suisse « Classic »', price: '34.00', vatCode: 'N', vatRate: '8.1', available: '15' },
   { sku: 'PEN-BLU', name: 'Penna blu', price: '4.99', vatCode: 'N', vatRate: '8.1', available: '200' },
+  // Fixture 09 (a coupon spread by the cent): seven postcards at alternating VAT rates.
+  ...[1, 2, 3, 4, 5, 6, 7].map((n) => ({
+    sku: `CARD-0${n}`,
+    name: 'Cartolina',
+    price: '3.00',
+    vatCode: n % 2 ? 'N' : 'R',
+    vatRate: n % 2 ? '8.1' : '2.6',
+    available: '100',
+  })),
 ];
 
 export function demoArticles(now = Date.now()): Article[] {

@@ -84,8 +84,12 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
         assert.deepEqual([out.statusCode, out.payload.outcome, out.payload.reason, errors], [200, 'skipped', fx.expected.reason, []], name);
       if (outcome === 'failed') {
         assert.equal(out.statusCode, 422, name);
-        assert.match(out.payload.message, /carrello\[0\]\.quantita/);
-        assert.match(out.payload.message, /carrello\[1\]\.sku/);
+        if (fx.expected.reason === 'currency_mismatch')
+          assert.match(out.payload.message, /currency_mismatch: the order is in EUR, the TotalGest shop keeps CHF/);
+        else {
+          assert.match(out.payload.message, /carrello\[0\]\.quantita/);
+          assert.match(out.payload.message, /carrello\[1\]\.sku/);
+        }
         assert.equal(errors.length, 1, 'Catch nodes see the invalid order');
       }
     }
@@ -208,8 +212,8 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     const ids = fixtures.map(([, fx]) => fx.order.id);
     const { out, errors } = await roundTrip({ payload: { orderIds: [...ids, 99999] } });
     const r = out.payload;
-    assert.deepEqual([r.total, r.exported, r.skipped, r.failed, r.alreadyLinked], [9, 5, 2, 2, 0]);
-    assert.match(r.summary, /^9 orders: 5 exported, 2 skipped, 2 failed — /);
+    assert.deepEqual([r.total, r.exported, r.skipped, r.failed, r.alreadyLinked], [11, 6, 2, 3, 0]);
+    assert.match(r.summary, /^11 orders: 6 exported, 2 skipped, 3 failed — /);
     assert.ok(r.items.find((i: any) => i.orderId === '99999').reason.includes('orders/get'));
     assert.ok(r.items.filter((i: any) => i.outcome === 'exported').every((i: any) => /^\d{4}-\d{6}$/.test(i.number)));
     assert.equal(errors.length, 1);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cashRound, Decimal } from '../../src/core/decimal';
+import { cashRound, Decimal, parseMoney } from '../../src/core/decimal';
 
 const d = (v: string | number) => Decimal.parse(v);
 
@@ -48,5 +48,34 @@ describe('core/decimal', () => {
       ['0.025', '0.05'],
     ];
     for (const [input, out] of cases) assert.equal(cashRound(d(input)).toFixed(2), out, input);
+  });
+
+  it('rounds money half-up to the cent, whatever decimals it arrives with', () => {
+    const cases: Array<[string | number, string]> = [
+      ['12.9000', '12.90'],
+      [0.1 + 0.2, '0.30'],
+      ['12.905', '12.91'],
+      [12.905, '12.91'],
+      ['12.9049999', '12.90'],
+      ['0.004', '0.00'],
+      ['0.005', '0.01'],
+      [7, '7.00'],
+      ['1', '1.00'],
+    ];
+    const got = cases.map(([input]) => parseMoney(input).toFixed(2));
+    assert.deepEqual(
+      got,
+      cases.map(([, out]) => out),
+    );
+  });
+
+  it('converts to and from whole cents exactly', () => {
+    assert.deepEqual([d('12.9').toCents(), d('3').toCents(), d('0.05').toCents(), d('-1.10').toCents(), d('2.5000').toCents()], [1290n, 300n, 5n, -110n, 250n]);
+    assert.equal(Decimal.ofCents(1290n).toFixed(2), '12.90');
+    assert.equal(Decimal.ofCents(123456789012345678901234567890n).toFixed(2), '1234567890123456789012345678.90');
+  });
+
+  it('refuses to take cents from a value with more than two significant decimals', () => {
+    assert.throws(() => d('0.125').toCents(), /0\.125 is not a whole number of cents/);
   });
 });
