@@ -40,6 +40,7 @@ export type ExporterOptions = WorkerSettings & {
 };
 
 const DEFAULT_DELIVERY_RETENTION_MS = 7 * 86_400_000;
+const SHOP_CURRENCY = 'totalgest.shopCurrency';
 
 /** States after which nothing more happens to an order without a new event. */
 export const SETTLED = new Set(['done', 'failed', 'dead', 'skipped', 'invalid', 'needs_review']);
@@ -56,6 +57,8 @@ export const ALERT_STATES = new Set(['failed', 'dead', 'needs_review']);
 export class OrderExporter extends EventEmitter {
   readonly worker: OutboxWorker;
   private pruneTimer: NodeJS.Timeout | undefined;
+  /** TotalGest's shop currency (orders in another fail currency_mismatch): remembered, refreshed at start. */
+  shopCurrency: string;
   private readonly retentionMs: number;
 
   constructor(
@@ -67,6 +70,7 @@ export class OrderExporter extends EventEmitter {
     super();
     this.setMaxListeners(1000);
     this.retentionMs = opts.deliveryRetentionMs ?? DEFAULT_DELIVERY_RETENTION_MS;
+    this.shopCurrency = store.meta(SHOP_CURRENCY) ?? 'CHF';
     this.worker = new OutboxWorker(client, store, opts.dbKey ?? `store-${Math.random()}`, opts);
     this.worker.on('changed', () => this.notify());
     this.worker.on('transition', (t: Transition) => this.onTransition(t));
@@ -120,6 +124,14 @@ export class OrderExporter extends EventEmitter {
   }
 
   start(): void {
+    // Never on the acknowledgement path: intake uses the remembered currency meanwhile.
+    this.client.getShop().then(
+      (shop) => {
+        this.shopCurrency = shop.currency;
+        this.store.setMeta(SHOP_CURRENCY, shop.currency);
+      },
+      () => undefined,
+    );
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), Math.min(this.retentionMs, 6 * 3_600_000));
     this.pruneTimer.unref?.();

@@ -115,7 +115,12 @@ export function reportItem(result: SubmitResult, row?: OrderRow, waited = false)
       return { orderId, outcome: 'skipped', reason: result.reason };
     case 'invalid':
       // The fields alone: the report line already names the order.
-      return { orderId, outcome: 'failed', reason: result.problems?.length ? describeProblems(result.problems) : (result.message ?? result.reason) };
+      if (!result.problems?.length) return { orderId, outcome: 'failed', reason: result.message ?? result.reason };
+      return {
+        orderId,
+        outcome: 'failed',
+        reason: `${result.reason && result.reason !== 'invalid_order' ? `${result.reason}: ` : ''}${describeProblems(result.problems)}`,
+      };
     case 'total_mismatch':
       return { orderId, outcome: 'failed', reason: `total_mismatch: computed ${result.computed}, order says ${result.given}` };
     case 'dry_run':

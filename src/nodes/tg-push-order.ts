@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { EligibilityRule } from '../core/order-mapping';
+import { DEFAULT_REF_PREFIX, type EligibilityRule } from '../core/order-mapping';
+import type { IntakeRules } from '../engine/order-prepare';
 import { ALERT_STATES, type OrderExporter, type OrderRow, type SubmitResult, type Transition } from '../engine/order-exporter';
 import { buildReport, httpStatusFor, readWebhook, reportItem, type Headers } from '../engine/order-intake';
 import { Reconciler, type ReconcileSummary } from '../engine/reconciler';
@@ -121,7 +122,14 @@ export = function register(RED: NodeAPI): void {
     connection?.on('worker_error', onWorkerError);
     showStatus();
 
-    const rules = { rule };
+    // The prefix is read per order: an invalid one is a configuration error on every input, never a silent default.
+    const rulesOf = (ex: OrderExporter): IntakeRules => {
+      try {
+        return { rule, refPrefix: fwConfig ? fwConfig.refPrefix() : DEFAULT_REF_PREFIX, currency: ex.shopCurrency };
+      } catch (err) {
+        throw new InputError(`Framework360 connection: ${errorMessage(err)}`, 500);
+      }
+    };
     const reshape = async (order: unknown): Promise<unknown> => {
       if (!override) return order;
       try {
@@ -132,7 +140,7 @@ export = function register(RED: NodeAPI): void {
     };
     /** The one intake of every path: override, rules and dry run, then the lifecycle. */
     const intake = async (raw: unknown, ex: OrderExporter, ctx: { dryRun: boolean; deliveryId?: string; sentAt?: number }): Promise<SubmitResult> =>
-      ex.submit(await reshape(raw), { rules, ...ctx });
+      ex.submit(await reshape(raw), { rules: rulesOf(ex), ...ctx });
 
     const fetchOrders = async (ids: unknown[]): Promise<Array<{ order?: unknown; id: string; error?: string }>> => {
       if (!fwConfig) throw new InputError('orderIds need a Framework360 connection: select one in the node', 400);

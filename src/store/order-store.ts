@@ -12,7 +12,7 @@ import {
   type SendResult,
   type Verdict,
 } from '../core/order-lifecycle';
-import { rowsByKey, runTransaction, type StateDatabase } from './state-db';
+import { getMeta, rowsByKey, runTransaction, setMeta, type StateDatabase } from './state-db';
 
 export type { OrderState } from '../core/order-lifecycle';
 
@@ -139,6 +139,14 @@ export class OrderStore {
   /** One transaction for the worker's records and claims (see runTransaction). */
   inTransaction<T>(fn: () => T, opts: { durable: boolean } = { durable: true }): T {
     return runTransaction(this.db, fn, opts);
+  }
+
+  meta(key: string): string | undefined {
+    return getMeta(this.db, key);
+  }
+
+  setMeta(key: string, value: string): void {
+    setMeta(this.db, key, value);
   }
 
   get(orderId: string): OrderRow | undefined {
