@@ -31,10 +31,19 @@ export interface JobSnapshot {
   /** The order's total in the stored document (what TotalGest holds once done). */
   total: string | null;
   eventAt: number | null;
+  /** Tie-break between events of the same `eventAt` (the webhook's sending time). */
+  eventTie: number | null;
+  /** Whether `eventAt` is the shop's clock (its modification or sending time) or ours (when the order was fetched). */
+  eventFromShop: boolean;
   attempts: number;
   queuedAt: number | null;
   /** An earlier attempt may have reached TotalGest (no definite answer, or a document exists). */
   maybeSent: boolean;
+  /** The document version such an attempt carried (what TotalGest may hold). */
+  sentHash: string | null;
+  /** What put the job in review, and what a person accepted with `acknowledge` (see verdictKey). */
+  reviewKey: string | null;
+  acceptedKey: string | null;
   totalgestId: string | null;
   number: string | null;
   action: JobAction;
@@ -44,9 +53,39 @@ export interface JobSnapshot {
   withdrawTo: Exclude<Verdict, { kind: 'export' }> | null;
 }
 
+/** When an event happened, as far as we can tell: see `isStale`. */
+export interface EventTime {
+  at: number;
+  tie?: number;
+  /** true: the shop's clock (`data_modifica`, `sentAt`); false: ours (when the order was fetched or handed in). */
+  fromShop: boolean;
+}
+
 export interface PendingChange {
   verdict: Verdict;
-  eventAt: number;
+  event: EventTime;
+}
+
+/**
+ * How far apart the shop's clock and ours may be. A fetched copy (stamped with our clock)
+ * loses against a shop event unless it is clearly newer, and a shop event loses against a
+ * fetched copy only when it is clearly older: a missed change is found by the next sweep,
+ * an applied stale one (a cancelled order exported) cannot be taken back.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** An event older than the one applied is ignored: its content is history. */
+export function isStale(job: JobSnapshot, e: EventTime): boolean {
+  if (job.eventAt === null) return false;
+  if (e.fromShop !== job.eventFromShop) return e.fromShop ? e.at < job.eventAt - CLOCK_SKEW_MS : e.at < job.eventAt + CLOCK_SKEW_MS;
+  if (e.at !== job.eventAt) return e.at < job.eventAt;
+  // The same modification second: the event sent later is the newer one.
+  return e.tie !== undefined && job.eventTie !== null && e.tie < job.eventTie;
+}
+
+/** What a verdict says, as one comparable key: a person who acknowledged it is not asked again. */
+export function verdictKey(v: Verdict): string {
+  return v.kind === 'export' ? `export:${v.docHash}` : `${v.kind}:${v.reason}`;
 }
 
 /** The columns a transition writes; absent fields stay as they are. */
@@ -56,10 +95,15 @@ export interface JobPatch {
   docHash?: string | null;
   total?: string | null;
   eventAt?: number;
+  eventTie?: number | null;
+  eventFromShop?: boolean;
   attempts?: number;
   nextAttemptAt?: number;
   queuedAt?: number;
   maybeSent?: boolean;
+  sentHash?: string | null;
+  reviewKey?: string | null;
+  acceptedKey?: string | null;
   totalgestId?: string | null;
   number?: string | null;
   reason?: string | null;
@@ -101,14 +145,18 @@ export interface RetryTiming {
 
 export const defaultRetryTiming: RetryTiming = { baseDelayMs: 2_000, maxDelayMs: 15 * MINUTE, maxAgeMs: 72 * 60 * MINUTE };
 
+function seenAt(e: EventTime): JobPatch {
+  return { eventAt: e.at, eventTie: e.tie ?? null, eventFromShop: e.fromShop };
+}
+
 /** A fresh job for a document: due now, age counted from now. */
-function queue(v: Extract<Verdict, { kind: 'export' }>, eventAt: number, now: number): JobPatch {
+function queue(v: Extract<Verdict, { kind: 'export' }>, e: EventTime, now: number): JobPatch {
   return {
     state: 'pending',
     document: v.document,
     docHash: v.docHash,
     total: v.total,
-    eventAt,
+    ...seenAt(e),
     attempts: 0,
     nextAttemptAt: now,
     queuedAt: now,
@@ -121,13 +169,13 @@ function queue(v: Extract<Verdict, { kind: 'export' }>, eventAt: number, now: nu
   };
 }
 
-function notSent(v: Exclude<Verdict, { kind: 'export' }>, eventAt: number): JobPatch {
+function notSent(v: Exclude<Verdict, { kind: 'export' }>, e: EventTime | null): JobPatch {
   return {
     state: v.kind === 'skip' ? 'skipped' : 'invalid',
     reason: v.reason,
     error: v.message,
     details: v.kind === 'invalid' ? (v.details ?? null) : null,
-    eventAt,
+    ...(e ? seenAt(e) : {}),
     document: null,
     docHash: null,
     total: null,
@@ -146,13 +194,14 @@ export function describeChange(job: JobSnapshot, v: Verdict): string {
   return `edited after it reached ${where}: ${total}`;
 }
 
-function review(job: JobSnapshot, v: Verdict, eventAt: number): JobPatch {
+function review(job: JobSnapshot, v: Verdict, e: EventTime): JobPatch {
   return {
     state: 'needs_review',
     reason: v.kind === 'skip' ? v.reason : v.kind === 'invalid' ? 'edited_invalid' : 'edited',
     error: describeChange(job, v),
     details: { change: v.kind === 'export' ? { total: v.total, previousTotal: job.total } : { kind: v.kind, reason: v.reason } },
-    eventAt,
+    reviewKey: verdictKey(v),
+    ...seenAt(e),
   };
 }
 
@@ -161,8 +210,8 @@ function review(job: JobSnapshot, v: Verdict, eventAt: number): JobPatch {
  * the worker first makes sure it left nothing behind (verify_withdraw) — a cancellation is
  * never dropped silently next to a document that exists.
  */
-function withdraw(job: JobSnapshot, v: Exclude<Verdict, { kind: 'export' }>, eventAt: number, now: number): Decision {
-  if (!job.maybeSent) return { outcome: v.kind === 'skip' ? 'withdrawn' : 'invalid', patch: notSent(v, eventAt) };
+function withdraw(job: JobSnapshot, v: Exclude<Verdict, { kind: 'export' }>, e: EventTime, now: number): Decision {
+  if (!job.maybeSent) return { outcome: v.kind === 'skip' ? 'withdrawn' : 'invalid', patch: notSent(v, e) };
   return {
     outcome: 'withdrawn',
     patch: {
@@ -172,7 +221,7 @@ function withdraw(job: JobSnapshot, v: Exclude<Verdict, { kind: 'export' }>, eve
       error: `${v.message} — checking that no earlier attempt reached TotalGest`,
       details: null,
       withdrawTo: v,
-      eventAt,
+      ...seenAt(e),
       nextAttemptAt: now,
       queuedAt: now,
       attempts: 0,
@@ -182,50 +231,53 @@ function withdraw(job: JobSnapshot, v: Exclude<Verdict, { kind: 'export' }>, eve
 }
 
 /**
- * Intake of one version of an order (`eventAt`: the order's own modification time, else the
- * event's sending time, else when it was fetched). An older event never overrides a newer one.
+ * Intake of one version of an order (`e`: when it happened, see isStale). An older event never
+ * overrides a newer one.
  */
-export function intake(job: JobSnapshot | undefined, v: Verdict, eventAt: number, now: number): Decision {
+export function intake(job: JobSnapshot | undefined, v: Verdict, e: EventTime, now: number): Decision {
   if (!job) {
-    if (v.kind === 'export') return { outcome: 'queued', patch: queue(v, eventAt, now) };
-    return { outcome: v.kind === 'skip' ? 'skipped' : 'invalid', patch: notSent(v, eventAt) };
+    if (v.kind === 'export') return { outcome: 'queued', patch: queue(v, e, now) };
+    return { outcome: v.kind === 'skip' ? 'skipped' : 'invalid', patch: notSent(v, e) };
   }
-  if (job.eventAt !== null && eventAt < job.eventAt) return { outcome: 'stale', patch: null };
+  if (isStale(job, e)) return { outcome: 'stale', patch: null };
   const same = v.kind === 'export' && v.docHash === job.docHash;
-  const seen: JobPatch = { eventAt };
+  // A version a person has already reviewed and accepted is not a change any more.
+  const accepted = job.acceptedKey !== null && verdictKey(v) === job.acceptedKey;
+  const seen = seenAt(e);
   switch (job.state) {
     case 'sending':
       if (same && !job.pendingChange) return { outcome: 'already_queued', patch: seen };
       // Cannot be withdrawn mid-flight: applied as soon as the send in flight ends.
-      return { outcome: 'deferred', patch: { eventAt, pendingChange: same ? null : { verdict: v, eventAt } } };
+      return { outcome: 'deferred', patch: { ...seen, pendingChange: same ? null : { verdict: v, event: e } } };
     case 'pending':
       if (job.action === 'verify_withdraw') {
-        if (v.kind !== 'export') return { outcome: 'withdrawn', patch: { eventAt, reason: v.reason, withdrawTo: v } };
-        return { outcome: 'queued', patch: { ...queue(v, eventAt, now), attempts: job.attempts } };
+        if (v.kind !== 'export') return { outcome: 'withdrawn', patch: { ...seen, reason: v.reason, withdrawTo: v } };
+        return { outcome: 'queued', patch: { ...queue(v, e, now), attempts: job.attempts } };
       }
       if (same) return { outcome: 'already_queued', patch: seen };
-      if (v.kind === 'export') return { outcome: 'queued', patch: { document: v.document, docHash: v.docHash, total: v.total, eventAt, error: null } };
-      return withdraw(job, v, eventAt, now);
+      if (v.kind === 'export') return { outcome: 'queued', patch: { document: v.document, docHash: v.docHash, total: v.total, ...seen, error: null } };
+      return withdraw(job, v, e, now);
     case 'done':
-      if (same) return { outcome: 'already_linked', patch: seen };
-      return { outcome: 'needs_review', patch: review(job, v, eventAt) };
+      if (same || accepted) return { outcome: 'already_linked', patch: seen };
+      return { outcome: 'needs_review', patch: review(job, v, e) };
     case 'needs_review':
-      // Back to what TotalGest holds: the change was undone, nothing to review any more.
-      if (same && job.totalgestId) return { outcome: 'already_linked', patch: { state: 'done', reason: null, error: null, details: null, eventAt } };
-      if (job.totalgestId) return { outcome: 'needs_review', patch: review(job, v, eventAt) };
-      return { outcome: 'needs_review', patch: { eventAt } };
+      // Back to what TotalGest holds (or to what a person accepted): nothing to review any more.
+      if ((same || accepted) && job.totalgestId)
+        return { outcome: 'already_linked', patch: { state: 'done', reason: null, error: null, details: null, ...seen } };
+      if (job.totalgestId) return { outcome: 'needs_review', patch: review(job, v, e) };
+      return { outcome: 'needs_review', patch: seen };
     case 'failed':
       if (same) return { outcome: 'already_failed', patch: seen };
-      if (v.kind === 'export') return { outcome: 'queued', patch: queue(v, eventAt, now) };
-      return withdraw(job, v, eventAt, now);
+      if (v.kind === 'export') return { outcome: 'queued', patch: queue(v, e, now) };
+      return withdraw(job, v, e, now);
     case 'dead':
       // A redelivery, a sweep or retry: the outage is over for all we know — try again.
-      if (v.kind === 'export') return { outcome: 'queued', patch: queue(v, eventAt, now) };
-      return withdraw(job, v, eventAt, now);
+      if (v.kind === 'export') return { outcome: 'queued', patch: queue(v, e, now) };
+      return withdraw(job, v, e, now);
     case 'skipped':
     case 'invalid':
-      if (v.kind === 'export') return { outcome: 'queued', patch: queue(v, eventAt, now) };
-      return { outcome: v.kind === 'skip' ? 'skipped' : 'invalid', patch: notSent(v, eventAt) };
+      if (v.kind === 'export') return { outcome: 'queued', patch: queue(v, e, now) };
+      return { outcome: v.kind === 'skip' ? 'skipped' : 'invalid', patch: notSent(v, e) };
   }
 }
 
@@ -260,7 +312,7 @@ export function settle(job: JobSnapshot, r: SendResult, now: number, timing: Ret
     const to = job.withdrawTo ?? { kind: 'skip', reason: 'cancelled', message: 'withdrawn' };
     patch =
       r.kind === 'absent'
-        ? { ...notSent(to, job.eventAt ?? now), maybeSent: false }
+        ? { ...notSent(to, null), maybeSent: false, sentHash: null }
         : {
             state: 'needs_review',
             totalgestId: r.totalgestId,
@@ -276,9 +328,11 @@ export function settle(job: JobSnapshot, r: SendResult, now: number, timing: Ret
       case 'created':
         patch = linked(r, now);
         break;
-      case 'exists':
-        if (r.via === 'duplicate_external_ref' && job.total !== null && sameAmount(r.total, job.total)) patch = linked(r, now);
-        else if (r.via === 'duplicate_external_ref')
+      case 'exists': {
+        // An earlier attempt carried another version: TotalGest may hold that one, whatever the totals say.
+        const earlierVersion = job.sentHash !== null && job.sentHash !== job.docHash;
+        if (r.via === 'duplicate_external_ref' && !earlierVersion && job.total !== null && sameAmount(r.total, job.total)) patch = linked(r, now);
+        else if (r.via === 'duplicate_external_ref' && !earlierVersion)
           patch = {
             state: 'failed',
             reason: 'duplicate_total_mismatch',
@@ -297,6 +351,7 @@ export function settle(job: JobSnapshot, r: SendResult, now: number, timing: Ret
             maybeSent: true,
           };
         break;
+      }
       case 'absent':
         // A check on a job that was not being withdrawn: nothing there, so send it.
         patch = { state: 'pending', nextAttemptAt: now, error: null };
@@ -306,6 +361,7 @@ export function settle(job: JobSnapshot, r: SendResult, now: number, timing: Ret
         break;
       case 'retry': {
         const maybeSent = job.maybeSent || r.maybeSent;
+        const sentHash = r.maybeSent && job.action === 'create' ? job.docHash : job.sentHash;
         const age = now - (job.queuedAt ?? now);
         patch =
           age >= timing.maxAgeMs
@@ -314,12 +370,13 @@ export function settle(job: JobSnapshot, r: SendResult, now: number, timing: Ret
                 reason: 'gave_up',
                 error: `gave up after ${job.attempts} attempts in ${Math.round(age / 3_600_000)} h: ${r.message}`,
                 maybeSent,
+                sentHash,
               }
-            : { state: 'pending', nextAttemptAt: now + retryDelay(job.attempts, r.retryAfterMs, timing, random), error: r.message, maybeSent };
+            : { state: 'pending', nextAttemptAt: now + retryDelay(job.attempts, r.retryAfterMs, timing, random), error: r.message, maybeSent, sentHash };
         break;
       }
       case 'abandoned':
-        patch = { state: 'pending', nextAttemptAt: now, maybeSent: true };
+        patch = { state: 'pending', nextAttemptAt: now, maybeSent: true, sentHash: job.action === 'create' ? job.docHash : job.sentHash };
         break;
     }
   }
@@ -327,7 +384,7 @@ export function settle(job: JobSnapshot, r: SendResult, now: number, timing: Ret
   if (!job.pendingChange) return { patch, state: patch.state ?? job.state };
   // The newer event that waited for this send: apply it to where the send left the job.
   const after: JobSnapshot = { ...job, ...definedOf(patch), pendingChange: null } as JobSnapshot;
-  const change = intake({ ...after, eventAt: null }, job.pendingChange.verdict, job.pendingChange.eventAt, now);
+  const change = intake({ ...after, eventAt: null }, job.pendingChange.verdict, job.pendingChange.event, now);
   const merged: JobPatch = { ...patch, ...(change.patch ?? {}), pendingChange: null, releaseLease: true };
   return { patch: merged, state: merged.state ?? after.state };
 }
@@ -341,6 +398,7 @@ function definedOf(p: JobPatch): Partial<JobSnapshot> {
   if (p.attempts !== undefined) out.attempts = p.attempts;
   if (p.queuedAt !== undefined) out.queuedAt = p.queuedAt;
   if (p.maybeSent !== undefined) out.maybeSent = p.maybeSent;
+  if (p.sentHash !== undefined) out.sentHash = p.sentHash;
   if (p.totalgestId !== undefined) out.totalgestId = p.totalgestId;
   if (p.number !== undefined) out.number = p.number;
   if (p.action !== undefined) out.action = p.action;
@@ -363,13 +421,15 @@ export function sameAmount(a: string, b: string): boolean {
 /** Manual `retry`: failed and dead jobs with a document are queued again, their age counted anew. */
 export function retryPatch(job: JobSnapshot, now: number): JobPatch | null {
   if ((job.state !== 'failed' && job.state !== 'dead') || job.docHash === null) return null;
-  return { state: 'pending', attempts: 0, nextAttemptAt: now, queuedAt: now, action: 'create' };
+  // The action stays: a job that was being withdrawn goes on checking, it is never sent.
+  return { state: 'pending', attempts: 0, nextAttemptAt: now, queuedAt: now };
 }
 
 /** A person has looked at a job in review (fixed TotalGest by hand): linked if a document exists, else not linked. */
 export function acknowledgePatch(job: JobSnapshot): JobPatch | null {
   if (job.state !== 'needs_review') return null;
+  const accepted = { acceptedKey: job.reviewKey, reviewKey: null };
   return job.totalgestId
-    ? { state: 'done', reason: null, error: null, details: null }
-    : { state: 'skipped', reason: 'reviewed', error: 'reviewed by a person', details: null };
+    ? { state: 'done', reason: null, error: null, details: null, ...accepted }
+    : { state: 'skipped', reason: 'reviewed', error: 'reviewed by a person', details: null, ...accepted };
 }

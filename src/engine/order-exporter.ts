@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { idempotencyKey } from '../core/order-mapping';
-import type { IntakeOutcome } from '../core/order-lifecycle';
+import type { EventTime, IntakeOutcome } from '../core/order-lifecycle';
 import type { FieldProblem } from '../core/schema-primitives';
 import type { OrderRow, OrderStore, Transition } from '../store/order-store';
 
@@ -28,8 +28,10 @@ export interface SubmitContext {
   rules?: IntakeRules;
   deliveryId?: string;
   dryRun?: boolean;
-  /** The event's own sending time (a webhook's `sentAt`); the order's `data_modifica` wins over it. */
+  /** The event's own sending time (a webhook's `sentAt`, the shop's clock); the order's `data_modifica` wins over it. */
   sentAt?: number;
+  /** When this copy of the order was fetched (our clock): for copies without a time of the shop's. Default: now. */
+  fetchedAt?: number;
 }
 
 export type ExporterOptions = WorkerSettings & {
@@ -41,6 +43,17 @@ export type ExporterOptions = WorkerSettings & {
 
 const DEFAULT_DELIVERY_RETENTION_MS = 7 * 86_400_000;
 const SHOP_CURRENCY = 'totalgest.shopCurrency';
+
+/**
+ * When a version of an order happened: its own modification time (the sending time breaks a tie
+ * within one second), else the event's sending time — both the shop's clock — else when we
+ * fetched it (our clock; see CLOCK_SKEW_MS for how the two are compared).
+ */
+function eventTime(modifiedAt: number | undefined, ctx: SubmitContext, now: number): EventTime {
+  if (modifiedAt !== undefined) return { at: modifiedAt, tie: ctx.sentAt, fromShop: true };
+  if (ctx.sentAt !== undefined) return { at: ctx.sentAt, fromShop: true };
+  return { at: ctx.fetchedAt ?? now, fromShop: false };
+}
 
 /** States after which nothing more happens to an order without a new event. */
 export const SETTLED = new Set(['done', 'failed', 'dead', 'skipped', 'invalid', 'needs_review']);
@@ -83,7 +96,13 @@ export class OrderExporter extends EventEmitter {
 
   /** Validation, eligibility and mapping, then the lifecycle's intake — durable when it returns. Throws only when the store fails. */
   submit(raw: unknown, ctx: SubmitContext = {}): SubmitResult {
-    const p = prepareOrder(raw, ctx.rules ?? defaultIntakeRules);
+    const rules = ctx.rules ?? defaultIntakeRules;
+    let p = prepareOrder(raw, rules);
+    // An order that may already be in TotalGest keeps its externalRef (and key) when the prefix changes: never a second document.
+    const known = p.orderId ? this.store.get(p.orderId) : undefined;
+    if (known && p.externalRef !== known.external_ref && (known.maybe_sent || known.totalgest_id) && known.external_ref.endsWith(p.orderId!)) {
+      p = prepareOrder(raw, { ...rules, refPrefix: known.external_ref.slice(0, -p.orderId!.length) });
+    }
     const v = p.verdict;
     const base: SubmitResult = {
       orderId: p.orderId,
@@ -104,7 +123,7 @@ export class OrderExporter extends EventEmitter {
         externalRef: p.externalRef,
         idempotencyKey: idempotencyKey(this.client.shopId, p.externalRef),
         verdict: v,
-        eventAt: p.modifiedAt ?? ctx.sentAt ?? now,
+        event: eventTime(p.modifiedAt, ctx, now),
         deliveryId: ctx.deliveryId,
       },
       now,
@@ -142,9 +161,10 @@ export class OrderExporter extends EventEmitter {
     this.worker.kick();
   }
 
-  /** failed/dead → pending (their age counted anew); returns the ids queued again. */
-  retry(orderIds: string[] | 'all'): string[] {
-    const ids = this.store.retry(orderIds, Date.now());
+  /** failed/dead → pending (their age counted anew); returns the ids queued again (or that would be, in a dry run). */
+  retry(orderIds: string[] | 'all', dryRun = false): string[] {
+    const ids = this.store.retry(orderIds, Date.now(), dryRun);
+    if (dryRun) return ids;
     if (ids.length) {
       this.notify();
       this.worker.kick();

@@ -87,7 +87,10 @@ export class OutboxWorker extends EventEmitter {
   private renewTimer: NodeJS.Timeout | undefined;
   private pumping = false;
   private pumpAgain = false;
+  /** No more claims (stop() was called); sends that end within the grace time are still recorded. */
   private stopped = false;
+  /** The grace time is over: sends still running are handed back, their answers dropped. */
+  private abandoned = false;
   private readonly onFreed = (): void => this.kick();
   /** Last send result, for node status. */
   lastResult: { orderId: string; externalRef: string; ok: boolean; text: string; at: number } | undefined;
@@ -142,7 +145,7 @@ export class OutboxWorker extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
-    clearInterval(this.renewTimer);
+    clearTimeout(this.recordTimer);
     freed.off(this.dbKey, this.onFreed);
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -152,12 +155,16 @@ export class OutboxWorker extends EventEmitter {
       }),
     ]);
     clearTimeout(grace);
+    clearInterval(this.renewTimer);
+    this.abandoned = true;
     try {
       this.store.inTransaction(() => {
         this.recordAll();
-        this.emitAll(this.store.releaseOwned(this.owner, Date.now(), this.opts.timing));
+        this.transitions.push(...this.store.releaseOwned(this.owner, Date.now(), this.opts.timing));
       });
+      this.emitAll();
     } catch (err) {
+      this.transitions = [];
       this.emit('worker_error', err);
     }
     liveOwners.delete(this.owner);
@@ -166,18 +173,18 @@ export class OutboxWorker extends EventEmitter {
 
   private transitions: Transition[] = [];
 
+  /** Records the finished sends, inside the caller's transaction; they stay queued until it commits. */
   private recordAll(): void {
-    const done = this.completed;
-    this.completed = [];
     const now = Date.now();
-    for (const c of done) {
+    for (const c of this.completed) {
       const t = this.store.settle(c.orderId, this.owner, c.result, now, this.opts.timing);
       if (t) this.transitions.push(t);
     }
   }
 
-  private emitAll(extra: Transition[] = []): void {
-    const all = [...this.transitions, ...extra];
+  private emitAll(): void {
+    this.completed = [];
+    const all = this.transitions;
     this.transitions = [];
     if (all.length) this.emit('changed');
     for (const t of all) this.emit('transition', t);
@@ -186,7 +193,7 @@ export class OutboxWorker extends EventEmitter {
   private renew(): void {
     if (this.inFlight.size === 0) return;
     try {
-      this.store.renewLeases(this.owner, Date.now() + this.opts.leaseMs);
+      this.store.renewLeases(this.owner, Date.now() + this.opts.leaseMs, this.inFlight.keys());
     } catch (err) {
       this.emit('worker_error', err);
     }
@@ -218,7 +225,7 @@ export class OutboxWorker extends EventEmitter {
     const p = this.send(job).then((result) => {
       this.inFlight.delete(job.order_id);
       this.busyHere.delete(job.order_id);
-      if (this.stopped) {
+      if (this.abandoned) {
         // Handed back at stop: another worker of this process may take it now.
         freed.emit(this.dbKey);
         return;
@@ -242,14 +249,25 @@ export class OutboxWorker extends EventEmitter {
         { durable: false },
       );
     } catch (err) {
-      // The records are lost with the transaction; the lease brings those jobs back.
+      // Nothing was written: the records stay queued and are tried again shortly.
       this.transitions = [];
       this.emit('worker_error', err);
+      this.retryRecordsSoon();
       return [];
     }
     if (jobs.length) this.emit('changed');
     this.emitAll();
     return jobs;
+  }
+
+  private recordTimer: NodeJS.Timeout | undefined;
+
+  private retryRecordsSoon(): void {
+    if (this.recordTimer || this.stopped) return;
+    this.recordTimer = setTimeout(() => {
+      this.recordTimer = undefined;
+      this.pump();
+    }, 1_000);
   }
 
   private schedule(): void {

@@ -40,8 +40,8 @@ export interface ReconcileSummary {
 
 export const LAST_RECONCILIATION = 'orders.lastReconciliation';
 
-/** The node's intake: override, rules and dry run applied exactly as for a webhook. */
-export type Intake = (raw: unknown) => Promise<SubmitResult>;
+/** The node's intake: override, rules and dry run applied exactly as for a webhook; `fetchedAt`: when the copy was asked for. */
+export type Intake = (raw: unknown, fetchedAt: number) => Promise<SubmitResult>;
 
 /**
  * The backstop beside webhooks: lists the orders of the lookback window in Framework360 and
@@ -92,7 +92,7 @@ export class Reconciler {
       if (s.failures.length < 100) s.failures.push({ orderId, reason });
     };
     const seen = new Set<string>();
-    const take = async (item: unknown, id: string | undefined): Promise<void> => {
+    const take = async (item: unknown, id: string | undefined, fetchedAt: number): Promise<void> => {
       s.checked += 1;
       if (id) seen.add(id);
       const known = id ? this.store.get(id) : undefined;
@@ -100,7 +100,7 @@ export class Reconciler {
       if (known?.state === 'pending' || known?.state === 'sending') return void (s.alreadyQueued += 1);
       let r: SubmitResult;
       try {
-        r = await req.intake(item);
+        r = await req.intake(item, fetchedAt);
       } catch (err) {
         // The store failed: stop here; the next sweep covers the same window again.
         throw new Error(`order ${id ?? '?'} could not be stored: ${errorSummary(err)}`);
@@ -133,9 +133,11 @@ export class Reconciler {
     };
     for (let page = 1; page <= this.opts.maxPages; page++) {
       if (req.signal?.aborted) throw new Error('reconciliation stopped before it finished');
+      // A listed copy is as new as the request, not as its intake: a change applied meanwhile is newer.
+      const fetchedAt = Date.now();
       const list = await this.fw.listOrders({ statuses: this.opts.statuses, from: window.from, to: window.to, page, limit: this.opts.pageSize });
       s.pages += 1;
-      for (const item of list.items) await take(item, idOf(item));
+      for (const item of list.items) await take(item, idOf(item), fetchedAt);
       if (page >= list.pages || list.items.length === 0) break;
     }
     // Not paid when last seen, maybe paid since (in a status the listing leaves out, or dated before the window).
@@ -144,6 +146,7 @@ export class Reconciler {
       if (seen.has(id)) continue;
       if (req.signal?.aborted) throw new Error('reconciliation stopped before it finished');
       let order: unknown;
+      const fetchedAt = Date.now();
       try {
         order = await this.fw.getOrder(id);
       } catch (err) {
@@ -151,7 +154,7 @@ export class Reconciler {
         continue;
       }
       s.rechecked += 1;
-      await take(order, id);
+      await take(order, id, fetchedAt);
     }
     s.durationMs = Date.now() - t0;
     s.finishedAt = new Date().toISOString();

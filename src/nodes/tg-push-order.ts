@@ -68,7 +68,10 @@ export = function register(RED: NodeAPI): void {
         const queued = c.pending + c.sending;
         const last = ex.lastResult;
         // Dead and changed-after-export orders stay red until a person acts: they need one.
-        const alarms = [c.dead ? `${c.dead} dead` : '', c.needs_review ? `${c.needs_review} to review` : ''].filter(Boolean).join(' · ');
+        const failed = c.failed + c.invalid;
+        const alarms = [failed ? `${failed} failed` : '', c.dead ? `${c.dead} dead` : '', c.needs_review ? `${c.needs_review} to review` : '']
+          .filter(Boolean)
+          .join(' · ');
         const tail = last
           ? ` · ${last.ok ? '✓' : '✗'} ${last.text}`
           : lastReconcile
@@ -139,18 +142,22 @@ export = function register(RED: NodeAPI): void {
       }
     };
     /** The one intake of every path: override, rules and dry run, then the lifecycle. */
-    const intake = async (raw: unknown, ex: OrderExporter, ctx: { dryRun: boolean; deliveryId?: string; sentAt?: number }): Promise<SubmitResult> =>
-      ex.submit(await reshape(raw), { rules: rulesOf(ex), ...ctx });
+    const intake = async (
+      raw: unknown,
+      ex: OrderExporter,
+      ctx: { dryRun: boolean; deliveryId?: string; sentAt?: number; fetchedAt?: number },
+    ): Promise<SubmitResult> => ex.submit(await reshape(raw), { rules: rulesOf(ex), ...ctx });
 
-    const fetchOrders = async (ids: unknown[]): Promise<Array<{ order?: unknown; id: string; error?: string }>> => {
+    const fetchOrders = async (ids: unknown[]): Promise<Array<{ order?: unknown; id: string; error?: string; fetchedAt?: number }>> => {
       if (!fwConfig) throw new InputError('orderIds need a Framework360 connection: select one in the node', 400);
       const client = fwConfig.client();
       return Promise.all(
         ids.map(async (id) => {
           const text = String(id);
           if (!/^\d{1,15}$/.test(text)) return { id: text, error: `orderIds: "${text}" is not an order id` };
+          const fetchedAt = Date.now();
           try {
-            return { id: text, order: await client.getOrder(text) };
+            return { id: text, order: await client.getOrder(text), fetchedAt };
           } catch (err) {
             return { id: text, error: `orders/get: ${errorMessage(err)}` };
           }
@@ -158,10 +165,12 @@ export = function register(RED: NodeAPI): void {
       );
     };
 
-    // One sweep at a time; a trigger during a sweep gets that sweep's result.
-    let sweeping: Promise<ReconcileSummary> | undefined;
+    // One sweep of a kind at a time; a trigger during a sweep of the same kind (dry run or not, same since) gets its result.
+    const sweeps = new Map<string, Promise<ReconcileSummary>>();
     const reconcile = (ex: OrderExporter, since: string | undefined, dryRun: boolean): Promise<ReconcileSummary> => {
       if (!fwConfig) throw new InputError('reconcile needs a Framework360 connection: select one in the node', 400);
+      const kind = `${dryRun}|${since ?? ''}`;
+      let sweeping = sweeps.get(kind);
       if (!sweeping) {
         const reconciler = new Reconciler(fwConfig.client(), ex.store, connection!.db, {
           statuses: (def.reconcileStatuses ?? '3')
@@ -170,9 +179,9 @@ export = function register(RED: NodeAPI): void {
             .filter(Boolean),
           lookbackDays: Math.max(1, Number(def.reconcileDays ?? 7) || 7),
         });
-        const sweepIntake = async (raw: unknown): Promise<SubmitResult> => {
+        const sweepIntake = async (raw: unknown, fetchedAt: number): Promise<SubmitResult> => {
           try {
-            return await intake(raw, ex, { dryRun });
+            return await intake(raw, ex, { dryRun, fetchedAt });
           } catch (err) {
             if (!(err instanceof InputError)) throw err;
             // An override that fails on one order fails that order, not the sweep.
@@ -181,8 +190,9 @@ export = function register(RED: NodeAPI): void {
           }
         };
         sweeping = connection!.track(reconciler.sweep({ since, intake: sweepIntake, dryRun, signal: connection!.closingSignal })).finally(() => {
-          sweeping = undefined;
+          sweeps.delete(kind);
         });
+        sweeps.set(kind, sweeping);
         connection!.notifyChanged('reconcile');
       }
       return sweeping;
@@ -212,8 +222,9 @@ export = function register(RED: NodeAPI): void {
           const acknowledged = ex.acknowledge(ids.map(String));
           msg.payload = { acknowledged, summary: `${acknowledged.length} order${acknowledged.length === 1 ? '' : 's'} reviewed` };
         } else {
-          const retried = ex.retry(ids ? ids.map(String) : 'all');
-          msg.payload = { retried, summary: `${retried.length} order${retried.length === 1 ? '' : 's'} queued again` };
+          const retried = ex.retry(ids ? ids.map(String) : 'all', dryRun);
+          const n = `${retried.length} order${retried.length === 1 ? '' : 's'}`;
+          msg.payload = dryRun ? { retried, dryRun: true, summary: `${n} would be queued again (dry run)` } : { retried, summary: `${n} queued again` };
         }
         send(msg);
         return undefined;
@@ -236,7 +247,7 @@ export = function register(RED: NodeAPI): void {
         return answerOne(msg, result, send, ex);
       }
 
-      let inputs: Array<{ order?: unknown; id?: string; error?: string }>;
+      let inputs: Array<{ order?: unknown; id?: string; error?: string; fetchedAt?: number }>;
       const ids = (payload as { orderIds?: unknown } | undefined)?.orderIds;
       if (Array.isArray(ids)) inputs = await fetchOrders(ids);
       else if (Array.isArray(payload)) inputs = payload.map((order) => ({ order }));
@@ -250,7 +261,7 @@ export = function register(RED: NodeAPI): void {
       for (const input of inputs) {
         if (input.error !== undefined)
           results.push({ orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'fetch_failed', message: input.error });
-        else results.push(await intake(input.order, ex, { dryRun }));
+        else results.push(await intake(input.order, ex, { dryRun, fetchedAt: input.fetchedAt }));
       }
       return finishReport(msg, results, send, ex, dryRun);
     }

@@ -153,7 +153,12 @@ export class Framework360Sandbox {
     if (!deliver || !this.webhookUrl) return { order, delivery: null };
     const d: Delivery = { delivery: randomUUID(), orderId: id, event: 'order.updated', attempts: 0, statuses: [], delivered: false };
     this.deliveries.push(d);
-    const body = JSON.stringify({ event: 'order.updated', site: this.opts.siteName ?? 'demo-shop.example.ch', sentAt: new Date(at).toISOString(), data: order });
+    const body = JSON.stringify({
+      event: 'order.updated',
+      site: this.opts.siteName ?? 'demo-shop.example.ch',
+      sentAt: new Date(at).toISOString(),
+      data: order,
+    });
     void this.deliver(d, body, this.opts.redeliveryDelayMs ?? 500, this.generation);
     return { order, delivery: d.delivery };
   }

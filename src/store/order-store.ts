@@ -4,6 +4,7 @@ import {
   retryPatch,
   settle,
   type Decision,
+  type EventTime,
   type JobPatch,
   type JobSnapshot,
   type OrderState,
@@ -31,7 +32,12 @@ export interface OrderRow {
   lease_until: number | null;
   lease_owner: string | null;
   maybe_sent: number;
+  sent_hash: string | null;
   event_at: number | null;
+  event_tie: number | null;
+  event_from_shop: number;
+  review_key: string | null;
+  accepted_key: string | null;
   pending_change: string | null;
   withdraw_to: string | null;
   totalgest_id: string | null;
@@ -61,9 +67,14 @@ export function snapshotOf(row: OrderRow): JobSnapshot {
     docHash: row.doc_hash,
     total: row.total,
     eventAt: row.event_at,
+    eventTie: row.event_tie,
+    eventFromShop: row.event_from_shop === 1,
     attempts: row.attempts,
     queuedAt: row.queued_at ?? row.created_at,
     maybeSent: row.maybe_sent === 1,
+    sentHash: row.sent_hash,
+    reviewKey: row.review_key,
+    acceptedKey: row.accepted_key,
     totalgestId: row.totalgest_id,
     number: row.number,
     action: row.action,
@@ -79,6 +90,11 @@ const COLUMNS: { [K in keyof JobPatch]-?: [string, (v: NonNullable<JobPatch[K]> 
   docHash: ['doc_hash', (v) => v],
   total: ['total', (v) => v],
   eventAt: ['event_at', (v) => v],
+  eventTie: ['event_tie', (v) => v],
+  eventFromShop: ['event_from_shop', (v) => (v ? 1 : 0)],
+  sentHash: ['sent_hash', (v) => v],
+  reviewKey: ['review_key', (v) => v],
+  acceptedKey: ['accepted_key', (v) => v],
   attempts: ['attempts', (v) => v],
   nextAttemptAt: ['next_attempt_at', (v) => v],
   queuedAt: ['queued_at', (v) => v],
@@ -112,7 +128,10 @@ export class OrderStore {
       pruneDeliveries: db.prepare('DELETE FROM deliveries WHERE received_at < ?'),
       insert: db.prepare(`INSERT INTO orders (order_id, external_ref, idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, 'skipped', ?, ?)`),
       claim: db.prepare<[{ leaseUntil: number; now: number; limit: number; owner: string; busy: string }], OrderRow>(
-        `UPDATE orders SET state = 'sending', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, updated_at = @now
+        // Taking over an expired lease: that owner's request may have reached TotalGest.
+        `UPDATE orders SET state = 'sending', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, updated_at = @now,
+           maybe_sent = CASE WHEN state = 'sending' THEN 1 ELSE maybe_sent END,
+           sent_hash = CASE WHEN state = 'sending' AND action = 'create' THEN doc_hash ELSE sent_hash END
          WHERE order_id IN (
            SELECT order_id FROM orders
            WHERE ((state = 'pending' AND next_attempt_at <= @now) OR (state = 'sending' AND lease_until <= @now))
@@ -120,7 +139,7 @@ export class OrderStore {
            ORDER BY next_attempt_at LIMIT @limit)
          RETURNING *`,
       ),
-      renew: db.prepare(`UPDATE orders SET lease_until = ? WHERE lease_owner = ? AND state = 'sending'`),
+      renew: db.prepare(`UPDATE orders SET lease_until = ? WHERE lease_owner = ? AND state = 'sending' AND order_id IN (SELECT value FROM json_each(?))`),
       sendingOf: db.prepare<[string], OrderRow>(`SELECT * FROM orders WHERE state = 'sending' AND lease_owner = ?`),
       sendingAll: db.prepare<[], OrderRow>(`SELECT * FROM orders WHERE state = 'sending'`),
       nextDue: db.prepare<[string], { t: number | null }>(
@@ -167,13 +186,13 @@ export class OrderStore {
    * Returns the decision and the row as stored afterwards.
    */
   applyIntake(
-    input: { orderId: string; externalRef: string; idempotencyKey: string; verdict: Verdict; eventAt: number; deliveryId?: string },
+    input: { orderId: string; externalRef: string; idempotencyKey: string; verdict: Verdict; event: EventTime; deliveryId?: string },
     now: number,
   ): { decision: Decision; row: OrderRow | undefined; transition?: Transition } {
     return this.db.transaction(() => {
       if (input.deliveryId) this.stmts.addDelivery.run(input.deliveryId, input.orderId, now);
       const before = this.stmts.get.get(input.orderId);
-      const decision = intake(before && snapshotOf(before), input.verdict, input.eventAt, now);
+      const decision = intake(before && snapshotOf(before), input.verdict, input.event, now);
       if (!decision.patch) return { decision, row: before };
       if (!before) this.stmts.insert.run(input.orderId, input.externalRef, input.idempotencyKey, now, now);
       // The key follows the externalRef (a prefix may have changed since): refreshed with every new document.
@@ -199,9 +218,9 @@ export class OrderStore {
     return { orderId, from: 'sending', to: after.state, row: after };
   }
 
-  /** Extends the leases of every job `owner` is sending. */
-  renewLeases(owner: string, until: number): void {
-    this.stmts.renew.run(until, owner);
+  /** Extends the leases of the jobs `owner` has in flight (a job whose record was lost is left to expire). */
+  renewLeases(owner: string, until: number, inFlight: Iterable<string>): void {
+    this.stmts.renew.run(until, owner, JSON.stringify([...inFlight]));
   }
 
   /** Jobs `owner` is still sending when it stops: due again at once. */
@@ -225,11 +244,13 @@ export class OrderStore {
     )();
   }
 
-  /** failed/dead → pending; returns the ids queued again. */
-  retry(orderIds: string[] | 'all', now: number): string[] {
+  /** failed/dead → pending; returns the ids queued again (with `dryRun`, the ids it would queue, changing nothing). */
+  retry(orderIds: string[] | 'all', now: number, dryRun = false): string[] {
     return this.db.transaction(() => {
       const rows = orderIds === 'all' ? this.stmts.retryable.all() : [...this.getMany(orderIds).values()];
-      return rows.filter((r) => this.applyPatch(r, retryPatch(snapshotOf(r), now), now)).map((r) => r.order_id);
+      const due = rows.filter((r) => retryPatch(snapshotOf(r), now) !== null);
+      if (!dryRun) for (const r of due) this.applyPatch(r, retryPatch(snapshotOf(r), now), now);
+      return due.map((r) => r.order_id);
     })();
   }
 

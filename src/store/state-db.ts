@@ -55,7 +55,12 @@ const MIGRATIONS: string[] = [
      lease_until INTEGER,
      lease_owner TEXT,
      maybe_sent INTEGER NOT NULL DEFAULT 0,
+     sent_hash TEXT,
      event_at INTEGER,
+     event_tie INTEGER,
+     event_from_shop INTEGER NOT NULL DEFAULT 1,
+     review_key TEXT,
+     accepted_key TEXT,
      pending_change TEXT,
      withdraw_to TEXT,
      totalgest_id TEXT,
@@ -71,6 +76,7 @@ const MIGRATIONS: string[] = [
      lease_until, maybe_sent, totalgest_id, number, reason, error, details, created_at, updated_at, done_at)
    SELECT order_id, external_ref, idempotency_key, document, doc_hash, json_extract(document, '$.total'), state, attempts, next_attempt_at, created_at,
      lease_until, attempts > 0, totalgest_id, number, reason, error, details, created_at, updated_at, done_at FROM orders;
+   UPDATE orders_v2 SET sent_hash = doc_hash WHERE maybe_sent = 1;
    DROP TABLE orders;
    ALTER TABLE orders_v2 RENAME TO orders;
    CREATE INDEX orders_due ON orders(state, next_attempt_at);

@@ -10,7 +10,7 @@ export function seedStatusRows(db: StateDatabase, products = 0): { orders: Order
   const now = Date.now();
   const timing = { baseDelayMs: 1_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000 };
   const intake = (orderId: string, verdict: Verdict) =>
-    orders.applyIntake({ orderId, externalRef: `FW360-${orderId}`, idempotencyKey: `k${orderId}`, verdict, eventAt: now }, now);
+    orders.applyIntake({ orderId, externalRef: `FW360-${orderId}`, idempotencyKey: `k${orderId}`, verdict, event: { at: now, fromShop: true } }, now);
   for (const id of ['1001', '1002', '1003']) intake(id, { kind: 'export', document: '{}', docHash: `h${id}`, total: '32.80' });
   orders.claimDue(now, 10, 60_000, 'seed', []);
   orders.settle('1001', 'seed', { kind: 'retry', message: 'server error 503', maybeSent: false }, now, timing); // stays pending

@@ -1,18 +1,24 @@
 import assert from 'node:assert/strict';
 import {
   acknowledgePatch,
+  CLOCK_SKEW_MS,
   intake,
+  isStale,
   retryDelay,
   retryPatch,
   sameAmount,
   settle,
+  type EventTime,
   type JobSnapshot,
   type OrderState,
   type SendResult,
   type Verdict,
+  verdictKey,
 } from '../../src/core/order-lifecycle';
 
 const NOW = 1_000_000_000;
+/** A shop event (its own clock) at `at`. */
+const shop = (at: number, tie?: number): EventTime => ({ at, tie, fromShop: true });
 const timing = { baseDelayMs: 2_000, maxDelayMs: 900_000, maxAgeMs: 72 * 3_600_000 };
 const doc = (hash: string, total = '32.80'): Verdict => ({ kind: 'export', document: `{"h":"${hash}"}`, docHash: hash, total });
 const cancelled: Verdict = { kind: 'skip', reason: 'cancelled', message: 'order 1 skipped: cancelled' };
@@ -25,9 +31,14 @@ function job(state: OrderState, over: Partial<JobSnapshot> = {}): JobSnapshot {
     docHash: 'A',
     total: '32.80',
     eventAt: NOW - 1000,
+    eventTie: null,
+    eventFromShop: true,
     attempts: 1,
     queuedAt: NOW - 5000,
     maybeSent: false,
+    sentHash: null,
+    reviewKey: null,
+    acceptedKey: null,
     totalgestId: state === 'done' ? 'D-1' : null,
     number: state === 'done' ? '2026-000001' : null,
     action: 'create',
@@ -68,7 +79,7 @@ describe('order lifecycle: intake transitions', () => {
   ];
   for (const [name, j, v, outcome, state] of table) {
     it(name, () => {
-      const d = intake(j, v, NOW, NOW);
+      const d = intake(j, v, shop(NOW), NOW);
       assert.equal(d.outcome, outcome);
       assert.equal(d.patch?.state ?? j?.state, state);
     });
@@ -76,26 +87,26 @@ describe('order lifecycle: intake transitions', () => {
 
   it('an older event never overrides a newer one, in any state', () => {
     for (const state of ['pending', 'sending', 'done', 'failed', 'dead', 'skipped', 'invalid', 'needs_review'] as const) {
-      const d = intake(job(state, { eventAt: NOW }), doc('Z'), NOW - 1, NOW);
+      const d = intake(job(state, { eventAt: NOW }), doc('Z'), shop(NOW - 1), NOW);
       assert.deepEqual(d, { outcome: 'stale', patch: null }, state);
     }
   });
 
   it('an event of the same time is applied (a redelivery is not stale)', () => {
-    assert.equal(intake(job('pending', { eventAt: NOW }), doc('A'), NOW, NOW).outcome, 'already_queued');
+    assert.equal(intake(job('pending', { eventAt: NOW }), doc('A'), shop(NOW), NOW).outcome, 'already_queued');
   });
 
   it('a requeued dead job counts its age anew and starts from attempt 0', () => {
-    const d = intake(job('dead', { attempts: 40, queuedAt: NOW - 80 * 3_600_000 }), doc('A'), NOW, NOW);
+    const d = intake(job('dead', { attempts: 40, queuedAt: NOW - 80 * 3_600_000 }), doc('A'), shop(NOW), NOW);
     assert.equal(d.patch?.queuedAt, NOW);
     assert.equal(d.patch?.attempts, 0);
     assert.equal(d.patch?.nextAttemptAt, NOW);
   });
 
   it('needs review names what changed', () => {
-    const d = intake(job('done'), doc('B', '40.00'), NOW, NOW);
+    const d = intake(job('done'), doc('B', '40.00'), shop(NOW), NOW);
     assert.equal(d.patch?.error, 'edited after it reached TotalGest document 2026-000001: total 32.80 → 40.00');
-    const c = intake(job('done'), cancelled, NOW, NOW);
+    const c = intake(job('done'), cancelled, shop(NOW), NOW);
     assert.equal(c.patch?.error, 'cancelled after it reached TotalGest document 2026-000001');
     assert.equal(c.patch?.reason, 'cancelled');
   });
@@ -160,7 +171,7 @@ describe('order lifecycle: send results', () => {
   });
 
   it('a cancellation that waited for the send: created → needs review; failed → skipped; retry → withdrawn', () => {
-    const change = { verdict: cancelled, eventAt: NOW - 10 };
+    const change = { verdict: cancelled, event: shop(NOW - 10) };
     const created = run(sending({ pendingChange: change }), { kind: 'created', totalgestId: 'D-2', number: 'N2' });
     assert.equal(created.state, 'needs_review');
     assert.equal(created.patch.number, 'N2');
@@ -174,7 +185,7 @@ describe('order lifecycle: send results', () => {
   });
 
   it('an edit that waited for a failed send is queued as the new document', () => {
-    const s = run(sending({ pendingChange: { verdict: doc('B', '40.00'), eventAt: NOW } }), { kind: 'final', reason: 'validation_failed', message: 'x' });
+    const s = run(sending({ pendingChange: { verdict: doc('B', '40.00'), event: shop(NOW) } }), { kind: 'final', reason: 'validation_failed', message: 'x' });
     assert.deepEqual([s.state, s.patch.docHash, s.patch.total], ['pending', 'B', '40.00']);
   });
 
@@ -194,7 +205,9 @@ describe('order lifecycle: send results', () => {
 
 describe('order lifecycle: commands', () => {
   it('retry queues failed and dead jobs with a document, age counted anew', () => {
-    assert.deepEqual(retryPatch(job('dead'), NOW), { state: 'pending', attempts: 0, nextAttemptAt: NOW, queuedAt: NOW, action: 'create' });
+    assert.deepEqual(retryPatch(job('dead'), NOW), { state: 'pending', attempts: 0, nextAttemptAt: NOW, queuedAt: NOW });
+    // A dead withdraw check goes on checking: it never sends the withdrawn document.
+    assert.equal(retryPatch(job('dead', { action: 'verify_withdraw', withdrawTo: cancelled }), NOW)?.action, undefined);
     assert.equal(retryPatch(job('failed', { docHash: null }), NOW), null);
     assert.equal(retryPatch(job('needs_review'), NOW), null);
     assert.equal(retryPatch(job('done'), NOW), null);
@@ -211,5 +224,50 @@ describe('order lifecycle: commands', () => {
     assert.equal(sameAmount('32.80', '32.85'), false);
     assert.equal(sameAmount('32.801', '32.80'), false);
     assert.equal(sameAmount('abc', 'abc'), false);
+  });
+});
+
+describe('order lifecycle: event ordering and what TotalGest may hold', () => {
+  const fetched = (at: number): EventTime => ({ at, fromShop: false });
+
+  it('the same modification second: the later-sent event wins, the earlier one is stale', () => {
+    const j = job('skipped', { eventAt: NOW, eventTie: NOW + 800, docHash: null });
+    assert.equal(isStale(j, shop(NOW, NOW + 300)), true);
+    assert.equal(isStale(j, shop(NOW, NOW + 900)), false);
+  });
+
+  it('a copy fetched by us loses against a shop event unless clearly newer; a shop event loses against a fetched copy only when clearly older', () => {
+    assert.equal(isStale(job('skipped', { eventAt: NOW, eventFromShop: true }), fetched(NOW + 60_000)), true);
+    assert.equal(isStale(job('skipped', { eventAt: NOW, eventFromShop: true }), fetched(NOW + CLOCK_SKEW_MS + 1)), false);
+    assert.equal(isStale(job('pending', { eventAt: NOW, eventFromShop: false }), shop(NOW - 2_000)), false);
+    assert.equal(isStale(job('pending', { eventAt: NOW, eventFromShop: false }), shop(NOW - CLOCK_SKEW_MS - 1)), true);
+  });
+
+  it('a duplicate with the same total is not linked when an earlier, other version may be what TotalGest holds', () => {
+    const s = settle(
+      job('sending', { docHash: 'B', sentHash: 'A', maybeSent: true }),
+      { kind: 'exists', totalgestId: 'D-1', number: 'N1', total: '32.80', via: 'duplicate_external_ref' },
+      NOW,
+      timing,
+    );
+    assert.equal(s.state, 'needs_review');
+  });
+
+  it('an ambiguous attempt remembers the version it carried', () => {
+    const s = settle(job('sending', { docHash: 'A' }), { kind: 'retry', message: 'timeout', maybeSent: true }, NOW, timing, () => 0.5);
+    assert.equal(s.patch.sentHash, 'A');
+    const definite = settle(job('sending', { docHash: 'A' }), { kind: 'retry', message: '503', maybeSent: false }, NOW, timing, () => 0.5);
+    assert.equal(definite.patch.sentHash, null);
+  });
+
+  it('an acknowledged change is not raised again by the next event with the same content', () => {
+    const inReview = job('needs_review', { totalgestId: 'D-1', reviewKey: verdictKey(doc('B', '40.00')) });
+    const ack = acknowledgePatch(inReview)!;
+    assert.equal(ack.acceptedKey, 'export:B');
+    const linked = job('done', { acceptedKey: ack.acceptedKey ?? null });
+    assert.equal(intake(linked, doc('B', '40.00'), shop(NOW), NOW).outcome, 'already_linked');
+    assert.equal(intake(linked, doc('C', '50.00'), shop(NOW), NOW).outcome, 'needs_review');
+    const cancelledAck = job('done', { acceptedKey: verdictKey(cancelled) });
+    assert.equal(intake(cancelledAck, cancelled, shop(NOW), NOW).outcome, 'already_linked');
   });
 });
