@@ -49,7 +49,8 @@ export = function register(RED: NodeAPI): void {
       client ??= new Framework360Client(settings.client);
       return client;
     };
-    this.webhookSecret = () => settings?.webhookSecret ?? '';
+    // Straight from the credentials: a wrong site URL or API key must not turn signature checks off.
+    this.webhookSecret = () => (typeof creds.webhookSecret === 'string' ? creds.webhookSecret : '');
     this.on('close', (_removed: boolean, done: () => void) => {
       client?.close();
       client = undefined;
