@@ -6,9 +6,7 @@ import type { SubmitResult } from './order-exporter';
 
 export type Headers = Record<string, string | string[] | undefined>;
 
-export type WebhookRead =
-  | { ok: true; order: unknown; deliveryId: string | undefined; event: string }
-  | { ok: false; status: 400 | 401 | 500; message: string };
+export type WebhookRead = { ok: true; order: unknown; deliveryId: string | undefined; event: string } | { ok: false; status: 400 | 401 | 500; message: string };
 
 /**
  * How a webhook is authenticated. `secret` empty with `acceptUnsigned` off cannot verify

@@ -83,9 +83,10 @@ export class Transport {
         headers: { Accept: 'application/json', ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...req.headers },
       });
     } catch (err) {
+      // Only the code crosses this line: axios' error carries the request (headers, body with credentials).
       const code = err instanceof AxiosError ? err.code : undefined;
       const cause = networkCauseOf(code);
-      throw new TransientError(`${req.call}: ${causeText[cause]} (${code ?? 'no code'})`, { call: req.call, code, cause: err }, cause);
+      throw new TransientError(`${req.call}: ${causeText[cause]} (${code ?? 'no code'})`, { call: req.call, code }, cause);
     }
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = v == null ? undefined : String(v);

@@ -50,8 +50,15 @@ export = function register(RED: NodeAPI): void {
     if (acceptUnsigned) this.warn('accepting unsigned webhooks (testing only): anyone who can reach the webhook URL can queue orders');
     // Read per request: the secret comes from the Framework360 connection's credentials.
     const webhookAuth = (): WebhookAuth => {
-      if (fwConfig) return { secret: fwConfig.webhookSecret(), acceptUnsigned, problem: `the Framework360 connection "${fwConfig.name || fwConfig.id}" has no webhook secret (not set, or its credentials could not be read)` };
-      const problem = def.framework360 ? `the selected Framework360 connection (${def.framework360}) does not exist` : 'no Framework360 connection selected on the node';
+      if (fwConfig)
+        return {
+          secret: fwConfig.webhookSecret(),
+          acceptUnsigned,
+          problem: `the Framework360 connection "${fwConfig.name || fwConfig.id}" has no webhook secret (not set, or its credentials could not be read)`,
+        };
+      const problem = def.framework360
+        ? `the selected Framework360 connection (${def.framework360}) does not exist`
+        : 'no Framework360 connection selected on the node';
       return { secret: '', acceptUnsigned, problem };
     };
 
