@@ -149,10 +149,13 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
   var T = C.t;
   var view = { kind: 'orders', state: '', q: '', offset: 0, limit: 50, total: 0 };
   var $ = function (id) { return document.getElementById(id); };
-  function token() { return sessionStorage.getItem('totalgest-status-token') || ''; }
+  // One token per page path (two tg-status nodes may have different tokens); gone when the tab closes.
+  var KEY = 'totalgest-status-token:' + location.pathname;
+  function token() { return sessionStorage.getItem(KEY) || ''; }
   function api(path, method) {
     var headers = { Accept: 'application/json' };
-    if (token()) headers.Authorization = 'Bearer ' + token();
+    // Not Authorization: that header may carry httpNodeAuth's Basic credentials, which the browser adds itself.
+    if (token()) headers['X-TotalGest-Token'] = token();
     return fetch(path + (path.indexOf('?') < 0 ? '?' : '&') + 'lang=' + C.lang, { method: method || 'GET', headers: headers }).then(function (r) {
       if (r.status === 401) { $('token-row').style.display = 'block'; throw new Error('token'); }
       return r.json().then(function (b) { if (!r.ok) throw new Error(b.error || r.status); return b; });
@@ -217,7 +220,7 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
     b.disabled = true;
     api('orders/' + encodeURIComponent(b.getAttribute('data-id')) + '/retry', 'POST').then(refresh, refresh);
   });
-  $('token-save').addEventListener('click', function () { sessionStorage.setItem('totalgest-status-token', $('token').value); $('token-row').style.display = 'none'; refresh(); });
+  $('token-save').addEventListener('click', function () { sessionStorage.setItem(KEY, $('token').value.trim()); $('token-row').style.display = 'none'; refresh(); });
   if (C.tokenRequired && !token()) $('token-row').style.display = 'block';
   refresh();
   setInterval(refresh, 3000);

@@ -34,7 +34,7 @@ describe('tg-status in Node-RED', () => {
         { id: 's1', type: 'tg-status', connection: 'c1', path: '/totalgest/status-test', lang: 'en', wires: [['out']], ...over },
         { id: 'out', type: 'helper' },
       ],
-      { c1: { username: 'demo', password: 'x' } },
+      { c1: { username: 'demo', password: 'x' }, s1: { token: 'node-test-token' } },
     );
   const ask = (payload: unknown) =>
     new Promise<any>((resolve, reject) => {
