@@ -43,7 +43,9 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
   });
 
   /** Starts a runtime with one tg-status node and serves its HTTP node app under `root`. */
-  async function start(opts: { node?: Record<string, unknown>; token?: string | null; settings?: Record<string, unknown>; root?: string } = {}) {
+  async function start(
+    opts: { node?: Record<string, unknown>; token?: string | null; settings?: Record<string, unknown>; root?: string; gate?: Middleware } = {},
+  ) {
     helper.settings({ userDir, ...opts.settings });
     await helper.startServer();
     const creds: Record<string, Record<string, string>> = { c1: { username: 'demo', password: 'x' } };
@@ -63,7 +65,9 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
       if (root && !req.url!.startsWith(root)) return res.writeHead(404).end();
       Object.assign(req, { baseUrl: root, originalUrl: req.url });
       req.url = req.url!.slice(root.length) || '/';
-      app(req, res, () => res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no route'));
+      const serve = () => app(req, res, () => res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no route'));
+      if (opts.gate) opts.gate(req, res, serve);
+      else serve();
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${root}/totalgest/status`;
@@ -209,6 +213,18 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
       [a, b, c].map((r) => r.headers.get('access-control-allow-origin')),
       ['https://a.example', 'https://x.b.example', null],
     );
+  });
+
+  it('works behind httpNodeAuth: Basic credentials in Authorization, the token in X-TotalGest-Token', async () => {
+    // Node-RED puts httpNodeAuth in front of the whole HTTP node app (basic auth, as red.js does).
+    const basic = `Basic ${Buffer.from('site:pass').toString('base64')}`;
+    const gate: Middleware = (req, res, next) =>
+      req.headers.authorization === basic ? next() : void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="Authorization Required"' }).end();
+    await start({ gate });
+    assert.equal((await get('/summary', { 'X-TotalGest-Token': TOKEN })).status, 401, 'the site login comes first');
+    assert.equal((await get('/summary', { Authorization: basic })).status, 401, 'then the token');
+    assert.equal((await get('/summary', { Authorization: basic, 'X-TotalGest-Token': TOKEN })).status, 200);
+    assert.equal((await post('/orders/1003/retry', { Authorization: basic, 'X-TotalGest-Token': TOKEN })).status, 202);
   });
 
   it('registers no route when httpNodeRoot is false', async () => {
