@@ -72,6 +72,8 @@ export class TunnelAgent extends https.Agent {
   constructor(
     private readonly proxy: URL,
     opts: https.AgentOptions,
+    /** The request's timeout also bounds the tunnel: a request has no socket to time out until the proxy answers. */
+    private readonly connectTimeoutMs: number,
   ) {
     super(opts);
   }
@@ -103,6 +105,9 @@ export class TunnelAgent extends https.Agent {
       const secure = tls.connect({ ...tlsOptions, host, port, socket, servername });
       done(null, secure);
     });
+    request.setTimeout(this.connectTimeoutMs, () =>
+      request.destroy(Object.assign(new Error(`proxy did not open the tunnel within ${this.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' })),
+    );
     request.once('error', (err) => done(err));
     request.end();
     return undefined;

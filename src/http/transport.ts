@@ -59,7 +59,7 @@ export class Transport {
     const agentOptions = { keepAlive: true, maxSockets: 64 };
     this.agents = {
       http: new http.Agent(agentOptions),
-      https: proxy && baseUrl.startsWith('https:') ? new TunnelAgent(proxy, agentOptions) : new https.Agent(agentOptions),
+      https: proxy && baseUrl.startsWith('https:') ? new TunnelAgent(proxy, agentOptions, timeoutMs) : new https.Agent(agentOptions),
     };
     const plainProxy =
       proxy && baseUrl.startsWith('http:')

@@ -170,6 +170,26 @@ describe('proxies from the environment (http_proxy, https_proxy, no_proxy)', fun
     );
   });
 
+  it('times out a proxy that never opens the tunnel', async () => {
+    const silent = net.createServer(() => undefined);
+    const held: net.Socket[] = [];
+    silent.on('connection', (c) => held.push(c));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    process.env.https_proxy = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const client = new TotalGestClient({ endpoint: tg.url.replace('http:', 'https:'), ...demoCredentials, timeoutMs: 300, retry: { maxAttempts: 1 } });
+    try {
+      await assert.rejects(client.checkConnection(), (err: unknown) => {
+        assert.ok(err instanceof TransientError);
+        assert.equal(err.networkCause, 'timeout');
+        return true;
+      });
+    } finally {
+      client.close();
+      for (const c of held) c.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
   it('reports an unreachable proxy as unreachable, naming no proxy credentials', async () => {
     const closed = net.createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
