@@ -7,7 +7,7 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 
-const DEMO_SECRETS = { username: 'demo', password: 'demo-password', apiKey: 'demo-key', webhookSecret: 'demo-webhook-secret', statusToken: '' };
+const DEMO_SECRETS = { username: 'demo', password: 'demo-password', apiKey: 'demo-key', webhookSecret: 'demo-webhook-secret', statusToken: 'demo-status-token' };
 
 /** The example flows merged into one flow file; config nodes shared by id and pointed at the given ports. */
 function demoFlows(ports) {

@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { TotalGestSandbox } = require(join(root, 'dist/sandbox/totalgest-sandbox.js'));
 const { Framework360Sandbox } = require(join(root, 'dist/sandbox/framework360-sandbox.js'));
-const { prepareUserDir, startNodeRed } = require('./demo-lib.cjs');
+const { DEMO_SECRETS, prepareUserDir, startNodeRed } = require('./demo-lib.cjs');
 export { prepareUserDir, startNodeRed };
 
 export const DEMO = {
@@ -33,6 +33,8 @@ async function main() {
   const fw = new Framework360Sandbox({
     webhookUrl: `http://127.0.0.1:${DEMO.nodeRedPort}/fw360/webhook`,
     statusUrl: `http://127.0.0.1:${DEMO.nodeRedPort}/totalgest/status`,
+    // The shop's admin lists call the status API with the demo flow's token.
+    statusToken: DEMO_SECRETS.statusToken,
   });
   await tg.start(DEMO.tgPort);
   await fw.start(DEMO.fwPort);
@@ -43,7 +45,7 @@ async function main() {
   TotalGest sandbox     http://127.0.0.1:${DEMO.tgPort}   (user demo / demo-password, shop demo-shop, owner demo-owner)
   Framework360 sandbox  http://127.0.0.1:${DEMO.fwPort}   (API key demo-key, webhook secret demo-webhook-secret)
   Node-RED editor       http://127.0.0.1:${DEMO.nodeRedPort}
-  Status page           http://127.0.0.1:${DEMO.nodeRedPort}/totalgest/status/
+  Status page           http://127.0.0.1:${DEMO.nodeRedPort}/totalgest/status/   (token ${DEMO_SECRETS.statusToken})
   Shop lists            http://127.0.0.1:${DEMO.fwPort}/admin/orders  http://127.0.0.1:${DEMO.fwPort}/admin/products
   Place an order:       curl -X POST http://127.0.0.1:${DEMO.fwPort}/_sandbox/orders -d '{}'
   Ctrl-C stops everything.

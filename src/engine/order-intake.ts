@@ -7,7 +7,20 @@ import type { SubmitResult } from './order-exporter';
 export type Headers = Record<string, string | string[] | undefined>;
 
 export type WebhookRead =
-  { ok: true; order: unknown; deliveryId: string | undefined; event: string; sentAt: number | undefined } | { ok: false; status: 400 | 401; message: string };
+  | { ok: true; order: unknown; deliveryId: string | undefined; event: string; sentAt: number | undefined }
+  | { ok: false; status: 400 | 401 | 500; message: string };
+
+/**
+ * How a webhook is authenticated. `secret` empty with `acceptUnsigned` off cannot verify
+ * anything: the request is refused (fail closed) with `problem` as the cause.
+ */
+export interface WebhookAuth {
+  secret: string;
+  /** The node's "accept unsigned webhooks (testing only)" option. */
+  acceptUnsigned: boolean;
+  /** Why no secret is available (no connection selected, credentials unreadable…). */
+  problem?: string;
+}
 
 function header(headers: Headers, name: string): string | undefined {
   const v = headers[name] ?? headers[name.toLowerCase()];
@@ -15,12 +28,21 @@ function header(headers: Headers, name: string): string | undefined {
 }
 
 /**
- * A webhook request as `http in` hands it over → the order it carries. With a secret the
- * HMAC over the raw body must match; that needs the raw body ("skip body parsing" on).
+ * A webhook request as `http in` hands it over → the order it carries. The HMAC over the raw
+ * body must match the secret ("skip body parsing" on). Without a secret nothing is accepted,
+ * unless unsigned webhooks are explicitly allowed; a signature that is given is always checked.
  */
-export function readWebhook(body: unknown, headers: Headers, secret: string): WebhookRead {
+export function readWebhook(body: unknown, headers: Headers, auth: WebhookAuth): WebhookRead {
   const raw = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body, 'utf8') : undefined;
-  if (secret) {
+  const signature = header(headers, SIGNATURE_HEADER);
+  if (!auth.secret && !auth.acceptUnsigned) {
+    return {
+      ok: false,
+      status: 500,
+      message: `webhook refused: the signature cannot be checked: ${auth.problem ?? 'the Framework360 connection has no webhook secret'}`,
+    };
+  }
+  if (auth.secret && (signature || !auth.acceptUnsigned)) {
     if (!raw) {
       return {
         ok: false,
@@ -28,9 +50,11 @@ export function readWebhook(body: unknown, headers: Headers, secret: string): We
         message: 'webhook body was already parsed: enable "skip body parsing" on the http in node so the signature can be checked over the raw body',
       };
     }
-    const signature = header(headers, SIGNATURE_HEADER);
     if (!signature) return { ok: false, status: 401, message: 'webhook refused: X-Fw360-Signature header is missing' };
-    if (!verifySignature(secret, raw, signature)) return { ok: false, status: 401, message: 'webhook refused: X-Fw360-Signature does not match the body' };
+    if (!verifySignature(auth.secret, raw, signature)) return { ok: false, status: 401, message: 'webhook refused: X-Fw360-Signature does not match the body' };
+  } else if (signature) {
+    // Accepting unsigned requests without a secret: a signature cannot be verified, so it proves nothing.
+    return { ok: false, status: 401, message: 'webhook refused: X-Fw360-Signature is given but the Framework360 connection has no webhook secret to check it' };
   }
   let parsed: unknown = body;
   if (raw) {

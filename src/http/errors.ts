@@ -20,12 +20,20 @@ export class ApiError extends Error {
   readonly status: number | undefined;
   readonly code: string | undefined;
 
-  constructor(message: string, opts: { call: string; status?: number; code?: string; cause?: unknown }) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+  // No `cause`: a library error (axios) holds the request config — password, token, API key —
+  // and Node-RED copies `cause` into msg.error for Catch nodes. Our message says what happened.
+  constructor(message: string, opts: { call: string; status?: number; code?: string }) {
+    super(message);
     this.name = new.target.name;
     this.call = opts.call;
     this.status = opts.status;
     this.code = opts.code;
+  }
+
+  /** Plain fields only, for JSON.stringify(msg.error) in a function node. */
+  toJSON(): Record<string, unknown> {
+    // The own fields (kind, call, status, code, details…) are all plain values.
+    return { name: this.name, message: this.message, ...Object.fromEntries(Object.entries(this)) };
   }
 }
 
@@ -87,7 +95,7 @@ export class TransientError extends ApiError {
   override readonly retryable = true;
   constructor(
     message: string,
-    opts: { call: string; status?: number; code?: string; cause?: unknown },
+    opts: { call: string; status?: number; code?: string },
     readonly networkCause: NetworkCause,
     readonly retryAfterMs: number | undefined = undefined,
   ) {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { TransientError, type NetworkCause } from './errors';
+import { proxyFor, TunnelAgent } from './proxy';
 
 export interface RawResponse {
   status: number;
@@ -52,16 +53,32 @@ export class Transport {
     readonly baseUrl: string,
     readonly timeoutMs: number,
   ) {
+    // http_proxy / https_proxy / no_proxy as the core http request node honours them: https
+    // through a CONNECT tunnel (TLS end to end), http as absolute-form requests to the proxy.
+    const proxy = proxyFor(baseUrl);
+    const agentOptions = { keepAlive: true, maxSockets: 64 };
     this.agents = {
-      http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
-      https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+      http: new http.Agent(agentOptions),
+      https: proxy && baseUrl.startsWith('https:') ? new TunnelAgent(proxy, agentOptions, timeoutMs) : new https.Agent(agentOptions),
     };
+    const plainProxy =
+      proxy && baseUrl.startsWith('http:')
+        ? {
+            protocol: proxy.protocol.replace(/:$/, ''),
+            host: proxy.hostname.replace(/^\[|\]$/g, ''),
+            port: Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : 80),
+            ...(proxy.username || proxy.password
+              ? { auth: { username: decodeURIComponent(proxy.username), password: decodeURIComponent(proxy.password) } }
+              : {}),
+          }
+        : false;
     this.axios = axios.create({
       baseURL: baseUrl,
       timeout: timeoutMs,
       httpAgent: this.agents.http,
       httpsAgent: this.agents.https,
-      proxy: false,
+      // Never axios' own environment lookup: the choice above is the one documented.
+      proxy: plainProxy,
       maxRedirects: 0,
       validateStatus: () => true,
       responseType: 'text',
@@ -83,9 +100,10 @@ export class Transport {
         headers: { Accept: 'application/json', ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...req.headers },
       });
     } catch (err) {
+      // Only the code crosses this line: axios' error carries the request (headers, body with credentials).
       const code = err instanceof AxiosError ? err.code : undefined;
       const cause = networkCauseOf(code);
-      throw new TransientError(`${req.call}: ${causeText[cause]} (${code ?? 'no code'})`, { call: req.call, code, cause: err }, cause);
+      throw new TransientError(`${req.call}: ${causeText[cause]} (${code ?? 'no code'})`, { call: req.call, code }, cause);
     }
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = v == null ? undefined : String(v);

@@ -13,7 +13,7 @@ export interface TotalGestConfigNode extends Node<{ username?: string; password?
 
 export interface Framework360ConfigNode extends Node<{ apiKey?: string; webhookSecret?: string }> {
   client(): Framework360Client;
-  /** Empty string when webhooks are not signed. */
+  /** From the credentials whatever the other settings; empty when none is stored (or they cannot be read). */
   webhookSecret(): string;
   /** The externalRef prefix (default `FW360-`); throws a ConfigError when the configured one is invalid. */
   refPrefix(): string;

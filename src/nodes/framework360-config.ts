@@ -4,7 +4,7 @@ import { Framework360Client } from '../framework360/client';
 import { toFramework360Settings, type Framework360Settings } from '../framework360/settings';
 import { ConfigError } from '../http/errors';
 import { DEFAULT_REF_PREFIX, refPrefixProblem } from '../core/order-mapping';
-import { errorMessage, jsonBody, resolveSecret, sendJson } from './red-helpers';
+import { UNCHANGED_PASSWORD, errorMessage, jsonBody, resolveSecret, sendJson } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
 
 interface Credentials {
@@ -34,9 +34,16 @@ async function checkConnection(input: Record<string, unknown>): Promise<CheckRes
   }
 }
 
+const sameSite = (a: unknown, b: unknown): boolean =>
+  typeof a === 'string' && typeof b === 'string' && a.trim().replace(/\/+$/, '') === b.trim().replace(/\/+$/, '');
+
 export = function register(RED: NodeAPI): void {
+  /** The site URL each deployed connection was started with: the only one its stored API key may go to. */
+  const deployedSites = new Map<string, string>();
+
   function Framework360Config(this: Framework360ConfigNode, def: Def): void {
     RED.nodes.createNode(this, def);
+    deployedSites.set(this.id, def.siteUrl ?? '');
     const creds = this.credentials ?? {};
     let settings: Framework360Settings | undefined;
     let client: Framework360Client | undefined;
@@ -52,7 +59,8 @@ export = function register(RED: NodeAPI): void {
       client ??= new Framework360Client(settings.client);
       return client;
     };
-    this.webhookSecret = () => settings?.webhookSecret ?? '';
+    // Straight from the credentials: a wrong site URL or API key must not turn signature checks off.
+    this.webhookSecret = () => (typeof creds.webhookSecret === 'string' ? creds.webhookSecret : '');
     // An invalid externalRef prefix is refused (configError, refPrefix() throws), never replaced by
     // the default: a wrong prefix would mix two shops' orders in one TotalGest shop.
     const refPrefix = def.refPrefix ?? DEFAULT_REF_PREFIX;
@@ -66,6 +74,7 @@ export = function register(RED: NodeAPI): void {
       return refPrefix;
     };
     this.on('close', (_removed: boolean, done: () => void) => {
+      deployedSites.delete(this.id);
       client?.close();
       client = undefined;
       done();
@@ -78,6 +87,20 @@ export = function register(RED: NodeAPI): void {
 
   RED.httpAdmin.post('/totalgest/framework360/test', RED.auth.needsPermission('framework360-config.write'), (req, res) => {
     const body = jsonBody(req);
+    const typed = typeof body.apiKey === 'string' && body.apiKey !== '' && body.apiKey !== UNCHANGED_PASSWORD;
+    // As for TotalGest: the stored API key goes only to the deployed site.
+    if (!typed && typeof body.id === 'string' && resolveSecret(RED, body.id, 'apiKey', undefined) !== undefined) {
+      const deployed = deployedSites.get(body.id);
+      if (deployed === undefined || !sameSite(deployed, body.siteUrl)) {
+        sendJson(res, 200, {
+          ok: false,
+          cause: 'invalid_config',
+          field: 'apiKey',
+          message: `the site URL differs from the deployed one (${deployed ?? 'none'}): type the API key again to test another site — the stored key is only sent to the deployed site`,
+        });
+        return;
+      }
+    }
     const input = { ...body, apiKey: resolveSecret(RED, body.id, 'apiKey', body.apiKey) };
     checkConnection(input).then(
       (result) => sendJson(res, 200, result),

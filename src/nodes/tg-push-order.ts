@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { DEFAULT_REF_PREFIX, type EligibilityRule } from '../core/order-mapping';
 import type { IntakeRules } from '../engine/order-prepare';
 import { ALERT_STATES, type OrderExporter, type OrderRow, type SubmitResult, type Transition } from '../engine/order-exporter';
-import { buildReport, httpStatusFor, readWebhook, reportItem, type Headers } from '../engine/order-intake';
+import { buildReport, httpStatusFor, readWebhook, reportItem, type Headers, type WebhookAuth } from '../engine/order-intake';
 import { Reconciler, type ReconcileSummary } from '../engine/reconciler';
 import { errorMessage, errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
@@ -18,6 +18,7 @@ interface Def extends NodeDef {
   cashOnDelivery: boolean;
   reconcileStatuses: string;
   reconcileDays: string;
+  acceptUnsigned: boolean;
 }
 
 type Msg = NodeMessageInFlow & { req?: { headers?: Headers }; statusCode?: number; dryRun?: unknown; orderIds?: unknown };
@@ -45,6 +46,21 @@ export = function register(RED: NodeAPI): void {
     };
     const waitMs = Math.max(1, Number(def.waitTimeout) || 60) * 1000;
     const { connection, override, error: setupError } = nodeSetup(RED, this, def.connection, def.override);
+    const acceptUnsigned = def.acceptUnsigned === true;
+    if (acceptUnsigned) this.warn('accepting unsigned webhooks (testing only): anyone who can reach the webhook URL can queue orders');
+    // Read per request: the secret comes from the Framework360 connection's credentials.
+    const webhookAuth = (): WebhookAuth => {
+      if (fwConfig)
+        return {
+          secret: fwConfig.webhookSecret(),
+          acceptUnsigned,
+          problem: `the Framework360 connection "${fwConfig.name || fwConfig.id}" has no webhook secret (not set, or its credentials could not be read)`,
+        };
+      const problem = def.framework360
+        ? `the selected Framework360 connection (${def.framework360}) does not exist`
+        : 'no Framework360 connection selected on the node';
+      return { secret: '', acceptUnsigned, problem };
+    };
 
     let exporter: OrderExporter | undefined;
     const getExporter = (): OrderExporter => {
@@ -79,9 +95,9 @@ export = function register(RED: NodeAPI): void {
             : '';
         const red = alarms !== '' || (last !== undefined && !last.ok);
         this.status({
-          fill: red ? 'red' : queued ? 'blue' : 'green',
+          fill: red ? 'red' : acceptUnsigned ? 'yellow' : queued ? 'blue' : 'green',
           shape: red ? 'ring' : 'dot',
-          text: shortText(`${queued} queued${alarms ? ` · ${alarms}` : ''}${tail}`),
+          text: shortText(`${acceptUnsigned ? 'unsigned webhooks accepted · ' : ''}${queued} queued${alarms ? ` · ${alarms}` : ''}${tail}`),
         });
       } catch (err) {
         this.status(errorStatus(err));
@@ -236,7 +252,7 @@ export = function register(RED: NodeAPI): void {
         typeof msg.req === 'object' &&
         (Buffer.isBuffer(payload) || typeof payload === 'string' || (typeof payload === 'object' && payload !== null && 'event' in payload))
       ) {
-        const hook = readWebhook(payload, msg.req.headers ?? {}, fwConfig?.webhookSecret() ?? '');
+        const hook = readWebhook(payload, msg.req.headers ?? {}, webhookAuth());
         if (!hook.ok) {
           msg.statusCode = hook.status;
           msg.payload = { error: hook.message };

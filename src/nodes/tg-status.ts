@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { pickLang } from '../core/status-labels';
-import { MAX_IDS, statusApiHandler } from '../web/status-api';
+import { MAX_IDS, statusApiHandler, type CorsSetting, type StatusRequest } from '../web/status-api';
 import { errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
 
 interface Def extends NodeDef {
@@ -9,16 +9,30 @@ interface Def extends NodeDef {
   path: string;
   lang: string;
   corsOrigin: string;
+  publicRead: boolean;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
-interface ExpressLike {
-  use(path: string, handler: Handler): void;
-  _router?: { stack: Array<{ handle: unknown }> };
+type ExpressRequest = StatusRequest & { path: string };
+type Handler = (req: ExpressRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
+interface HttpNodeApp {
+  get(path: string[], ...handlers: Handler[]): void;
+  post(path: string[], ...handlers: Handler[]): void;
+  options(path: string[], ...handlers: Handler[]): void;
 }
 
-/** Paths served by tg-status nodes in this runtime: one node per path. */
-const mounted = new Set<string>();
+/**
+ * What each path serves in this runtime: one node per path. Express cannot remove a route
+ * without reaching into its private router, so a path's routes are registered once (per
+ * HTTP node app) and dispatch to whichever node serves the path now; none = 404.
+ */
+const served = new WeakMap<object, Map<string, Handler | undefined>>();
+
+/** httpNodeMiddleware as the core http in node applies it: one function or an array. */
+function nodeMiddleware(setting: unknown): Handler[] {
+  if (typeof setting === 'function') return [setting as Handler];
+  if (Array.isArray(setting)) return setting.filter((f): f is Handler => typeof f === 'function');
+  return [];
+}
 
 export = function register(RED: NodeAPI): void {
   function TgStatus(this: Node<{ token?: string }>, def: Def): void {
@@ -27,6 +41,8 @@ export = function register(RED: NodeAPI): void {
     const setup = nodeSetup(RED, this, def.connection, undefined);
     const connection = setup.connection;
     let setupError = setup.error;
+    const token = this.credentials?.token ?? '';
+    const apiNote = !token && !def.publicRead ? 'no token: API closed' : def.publicRead ? 'API public read-only' : undefined;
 
     const showStatus = (): void => {
       statusTimer = undefined;
@@ -34,11 +50,10 @@ export = function register(RED: NodeAPI): void {
       try {
         const s = connection!.status.summary();
         const failed = s.orders.failed + s.products.failed;
-        this.status({
-          fill: failed ? 'red' : s.queueDepth ? 'blue' : 'green',
-          shape: 'dot',
-          text: `${failed ? '⚠' : '✓'} ${(s.orders.linked + s.products.linked).toLocaleString('en-US')} linked · ${failed} failed · ${s.queueDepth} queued`,
-        });
+        const text = `${failed ? '⚠' : '✓'} ${(s.orders.linked + s.products.linked).toLocaleString('en-US')} linked · ${failed} failed · ${s.queueDepth} queued`;
+        // The HTTP API's own state matters more than the counts: say when it is closed or open to all.
+        if (apiNote) return this.status({ fill: 'yellow', shape: 'ring', text: shortText(`${apiNote} · ${text}`) });
+        this.status({ fill: failed ? 'red' : s.queueDepth ? 'blue' : 'green', shape: 'dot', text });
       } catch (err) {
         this.status(errorStatus(err));
       }
@@ -51,28 +66,55 @@ export = function register(RED: NodeAPI): void {
     connection?.on('changed', onChanged);
     showStatus();
 
-    // The HTTP API and page, on Node-RED's HTTP server.
+    // The HTTP API and page, on Node-RED's HTTP node server (its middleware, auth and CORS apply).
+    const settings = RED.settings as unknown as { httpNodeRoot?: string | false; httpNodeMiddleware?: unknown; httpNodeCors?: CorsSetting };
     const path = (def.path || '/totalgest/status').replace(/\/+$/, '');
-    let handler: Handler | undefined;
-    if (connection && !/^\/[A-Za-z0-9/_-]*$/.test(path)) {
+    const app = RED.httpNode as unknown as HttpNodeApp;
+    let routes: Map<string, Handler | undefined> | undefined;
+    let mine: Handler | undefined;
+    if (connection && settings.httpNodeRoot === false) {
+      this.warn('httpNodeRoot is false: the status API and page are off (the node still answers messages)');
+    } else if (connection && !/^\/[A-Za-z0-9/_-]*$/.test(path)) {
       setupError = `path "${path}" must start with / and hold only letters, digits, / _ -`;
       showStatus();
-    } else if (connection && mounted.has(path)) {
+    } else if (connection && served.get(app)?.get(path)) {
       setupError = `path ${path} is already served by another tg-status node`;
       showStatus();
     } else if (connection) {
       const conn = connection;
+      if (!token) {
+        this.warn('no access token is set: the status API refuses every request; open the node in the editor (a token is generated) and deploy');
+      }
+      if (def.publicRead) this.warn('public read-only: the status API answers reads without a token (retry still needs it)');
       const api = statusApiHandler({
-        token: this.credentials?.token ?? '',
+        token,
+        publicRead: def.publicRead === true,
         defaultLang: lang,
         corsOrigin: def.corsOrigin ?? '',
+        httpNodeCors: settings.httpNodeCors,
         status: () => conn.status,
         retryOrders: (ids) => conn.exporter.retry(ids),
       });
-      const prefix = RED.settings.httpNodeRoot && RED.settings.httpNodeRoot !== '/' ? String(RED.settings.httpNodeRoot).replace(/\/+$/, '') : '';
-      handler = (req, res) => api(req, res, `${prefix}${path}`);
-      (RED.httpNode as unknown as ExpressLike).use(path, handler);
-      mounted.add(path);
+      routes = served.get(app);
+      if (!routes) served.set(app, (routes = new Map()));
+      if (!routes.has(path)) {
+        const known = routes;
+        const dispatch: Handler = (req, res, next) => {
+          const current = known.get(path);
+          if (!current) return next();
+          current(req, res, next);
+        };
+        const paths = [path, `${path}/*`];
+        const mw = nodeMiddleware(settings.httpNodeMiddleware);
+        app.get(paths, ...mw, dispatch);
+        app.post(paths, ...mw, dispatch);
+        app.options(paths, ...mw, dispatch);
+      }
+      mine = (req, res) => {
+        // req.path is below Node-RED's httpNodeRoot; baseUrl is that root.
+        api(req, res, { mount: `${req.baseUrl ?? ''}${path}`, sub: req.path.slice(path.length) });
+      };
+      routes.set(path, mine);
     }
 
     this.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
@@ -101,17 +143,11 @@ export = function register(RED: NodeAPI): void {
     this.on('close', (_removed: boolean, done: () => void) => {
       connection?.off('changed', onChanged);
       clearTimeout(statusTimer);
-      if (handler) {
-        const stack = (RED.httpNode as unknown as ExpressLike)._router?.stack;
-        if (stack) {
-          const i = stack.findIndex((layer) => layer.handle === handler);
-          if (i >= 0) stack.splice(i, 1);
-        }
-        mounted.delete(path);
-      }
+      if (mine && routes?.get(path) === mine) routes.set(path, undefined);
       done();
     });
   }
 
-  RED.nodes.registerType<Node<{ token?: string }>, Def, unknown, { token?: string }>('tg-status', TgStatus, { credentials: { token: { type: 'password' } } });
+  // A text credential: stored with the credentials (encrypted), and shown in the editor so it can be copied.
+  RED.nodes.registerType<Node<{ token?: string }>, Def, unknown, { token?: string }>('tg-status', TgStatus, { credentials: { token: { type: 'text' } } });
 };

@@ -60,7 +60,7 @@ export function renderAdminList(opts: {
  main { padding: 16px 18px; } table { border-collapse: collapse; width: 100%; background: #fff; }
  th, td { padding: 6px 8px; border-bottom: 1px solid #e3e5e8; text-align: left; } th { background: #f5f6f8; font-size: 12px; }
  .badge { padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; }
- .badge.linked { background: #2e7d32; } .badge.pending { background: #1565c0; } .badge.failed { background: #c62828; } .badge.not_linked, .badge.unknown { background: #78808a; }
+ .badge.linked { background: #2e7d32; } .badge.pending { background: #1565c0; } .badge.failed { background: #c62828; } .badge.needs_review { background: #e65100; } .badge.not_linked, .badge.unknown { background: #78808a; }
  .num { color: #555; font-size: 12px; } nav { margin: 10px 0; }
 </style></head><body>
 <header><b>Framework360</b> · sandbox admin &nbsp; <a href="/admin/orders">Ordini</a><a href="/admin/products">Prodotti</a></header>

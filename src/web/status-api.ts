@@ -4,15 +4,31 @@ import { LINK_STATES, pickLang, type Lang, type LinkState } from '../core/status
 import type { StatusReader } from '../engine/status';
 import { renderStatusPage } from './status-page';
 
+/** Node-RED's `httpNodeCors` setting (the options of the `cors` middleware the core http nodes use). */
+export interface CorsSetting {
+  origin?: unknown;
+  credentials?: unknown;
+}
+
 export interface StatusApiOptions {
-  /** Bearer token required for the JSON endpoints and retry; empty = open. */
+  /** Required for every JSON endpoint and action; empty = none set, so nothing is authorised. */
   token: string;
+  /** GET endpoints answer without a token; actions (retry) still need it. */
+  publicRead: boolean;
   defaultLang: Lang;
   /** Origin allowed to call the API from a browser (Framework360's admin); empty = none. */
   corsOrigin: string;
+  /** Node-RED's httpNodeCors, honoured beside the node's own origin. */
+  httpNodeCors?: CorsSetting;
   status: () => StatusReader;
   retryOrders: (ids: string[]) => string[];
 }
+
+/** The request as express hands it over (`baseUrl` is where Node-RED mounted its HTTP nodes). */
+export type StatusRequest = IncomingMessage & { originalUrl?: string; baseUrl?: string };
+
+/** The page sends the token here, so `Authorization` stays free for httpNodeAuth's Basic credentials. */
+export const TOKEN_HEADER = 'x-totalgest-token';
 
 export const MAX_IDS = 500;
 const ORDER_ID = /^\d{1,15}$/;
@@ -37,6 +53,45 @@ function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
+}
+
+function originAllowed(origin: string, rule: unknown): boolean {
+  if (rule === true || rule === '*') return true;
+  if (typeof rule === 'string') return rule === origin;
+  if (rule instanceof RegExp) return rule.test(origin);
+  if (Array.isArray(rule)) return rule.some((r) => originAllowed(origin, r));
+  return false;
+}
+
+/** CORS headers for an allowed origin; none for the same origin or a refused one. */
+function corsHeaders(origin: string | undefined, opts: StatusApiOptions): Record<string, string> {
+  if (!origin) return {};
+  const fromNode = opts.corsOrigin !== '' && origin === opts.corsOrigin;
+  // The cors middleware's default origin is "*" when httpNodeCors is set without one.
+  const fromSettings = opts.httpNodeCors !== undefined && originAllowed(origin, opts.httpNodeCors.origin ?? '*');
+  if (!fromNode && !fromSettings) return {};
+  return {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Headers': `Authorization, ${TOKEN_HEADER}`,
+    'Access-Control-Allow-Methods': 'GET, POST',
+    ...(fromSettings && opts.httpNodeCors?.credentials === true ? { 'Access-Control-Allow-Credentials': 'true' } : {}),
+    Vary: 'Origin',
+  };
+}
+
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+function givenToken(req: IncomingMessage): string {
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (bearer) return bearer.trim();
+  const h = req.headers[TOKEN_HEADER];
+  return (Array.isArray(h) ? h[0] : h)?.trim() ?? '';
 }
 
 function idList(value: string | null, name: string, pattern: RegExp, what: string): string[] {
@@ -64,45 +119,50 @@ function listQuery(q: URLSearchParams): { state?: LinkState; search?: string; of
 }
 
 /**
- * The status API and page as a plain request handler (mounted by tg-status under its path):
- * GET summary, orders?ids=, products?skus=, list/orders, list/products; POST orders/:id/retry;
- * GET / the page. Shows ids, numbers, states and errors — never addresses or secrets.
+ * The status API and page as a request handler, for the routes tg-status registers under its
+ * path (`sub` is what follows the path: "", "/", "/summary"…): GET summary, orders?ids=,
+ * products?skus=, list/orders, list/products; POST orders/:id/retry; GET / the page.
+ * Shows ids, numbers, states and errors — never addresses or secrets.
  */
 export function statusApiHandler(opts: StatusApiOptions) {
-  return (req: IncomingMessage, res: ServerResponse, mountPath: string): void => {
+  return (req: StatusRequest, res: ServerResponse, route: { mount: string; sub: string }): void => {
     const url = new URL(req.url ?? '/', 'http://status');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const path = route.sub.replace(/\/+$/, '') || '/';
     const lang = pickLang(url.searchParams.get('lang') ?? undefined, req.headers['accept-language'], opts.defaultLang);
-    const cors: Record<string, string> = opts.corsOrigin
-      ? { 'Access-Control-Allow-Origin': opts.corsOrigin, 'Access-Control-Allow-Headers': 'Authorization', Vary: 'Origin' }
-      : {};
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    const cors = corsHeaders(origin, opts);
     try {
-      if (req.method === 'OPTIONS' && opts.corsOrigin) {
-        res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET, POST' });
+      if (req.method === 'OPTIONS') {
+        res.writeHead(cors['Access-Control-Allow-Origin'] ? 204 : 403, cors);
         res.end();
         return;
       }
       if (path === '/' && req.method === 'GET') {
-        // Behind express the mount point is stripped; the original URL tells whether the slash was there.
-        const original = new URL((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'http://status').pathname;
-        if (!original.endsWith('/')) {
-          res.writeHead(301, { Location: `${mountPath}/` });
+        if (!route.sub.endsWith('/')) {
+          res.writeHead(301, { Location: `${route.mount}/` });
           res.end();
           return;
         }
         res.writeHead(200, {
           'Content-Type': 'text/html; charset=utf-8',
           'Cache-Control': 'no-store',
-          'Content-Security-Policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+          'Content-Security-Policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'self'",
+          'X-Frame-Options': 'SAMEORIGIN',
         });
-        res.end(renderStatusPage({ lang, tokenRequired: opts.token !== '' }));
+        res.end(renderStatusPage({ lang, tokenRequired: !opts.publicRead }));
         return;
       }
-      if (opts.token) {
-        const auth = req.headers.authorization ?? '';
-        const given = /^Bearer\s+(.+)$/i.exec(auth)?.[1] ?? '';
+      const action = req.method !== 'GET' && req.method !== 'HEAD';
+      // A page elsewhere must not drive the actions (cross-site request forgery): only this
+      // origin, or one allowed by CORS, may send them.
+      if (action && origin !== undefined && !sameOrigin(origin, req.headers.host) && !cors['Access-Control-Allow-Origin'])
+        throw new HttpError(403, `cross-origin request from ${origin.slice(0, 80)} refused`);
+      if (action || !opts.publicRead) {
+        if (!opts.token)
+          return send(res, 401, { error: 'no access token is set on the tg-status node: open it in the editor (one is generated) and deploy' }, cors);
+        const given = givenToken(req);
         if (!given || !sameSecret(given, opts.token))
-          return send(res, 401, { error: 'a valid bearer token is required' }, { ...cors, 'WWW-Authenticate': 'Bearer' });
+          return send(res, 401, { error: 'a valid bearer token is required (Authorization: Bearer <token>)' }, { ...cors, 'WWW-Authenticate': 'Bearer' });
       }
       const status = opts.status();
       const retry = /^\/orders\/([^/]+)\/retry$/.exec(path);

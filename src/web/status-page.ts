@@ -119,7 +119,7 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
   th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
   th { background: #eef1f5; font-size: 12px; }
   .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; white-space: nowrap; }
-  .badge.linked { background: #2e7d32; } .badge.pending { background: #1565c0; } .badge.failed { background: #c62828; } .badge.not_linked { background: #78808a; }
+  .badge.linked { background: #2e7d32; } .badge.pending { background: #1565c0; } .badge.failed { background: #c62828; } .badge.needs_review { background: #e65100; } .badge.not_linked { background: #78808a; }
   .error { color: #b71c1c; max-width: 560px; word-break: break-word; }
   .muted { color: #778; }
   button.retry { border: 1px solid #c62828; color: #c62828; background: #fff; border-radius: 4px; cursor: pointer; }
@@ -137,7 +137,7 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
   </nav>
   <div class="controls">
     <input id="search" type="search" placeholder="${t.search}">
-    <select id="state"><option value="">${t.all}</option>${(['linked', 'pending', 'failed', 'not_linked'] as const).map((s) => `<option value="${s}">${labels[s]}</option>`).join('')}</select>
+    <select id="state"><option value="">${t.all}</option>${(['linked', 'pending', 'failed', 'needs_review', 'not_linked'] as const).map((s) => `<option value="${s}">${labels[s]}</option>`).join('')}</select>
     <button id="prev">${t.prev}</button> <span id="range" class="muted"></span> <button id="next">${t.next}</button>
     <span id="updated" class="muted"></span>
   </div>
@@ -149,10 +149,13 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
   var T = C.t;
   var view = { kind: 'orders', state: '', q: '', offset: 0, limit: 50, total: 0 };
   var $ = function (id) { return document.getElementById(id); };
-  function token() { return sessionStorage.getItem('totalgest-status-token') || ''; }
+  // One token per page path (two tg-status nodes may have different tokens); gone when the tab closes.
+  var KEY = 'totalgest-status-token:' + location.pathname;
+  function token() { return sessionStorage.getItem(KEY) || ''; }
   function api(path, method) {
     var headers = { Accept: 'application/json' };
-    if (token()) headers.Authorization = 'Bearer ' + token();
+    // Not Authorization: that header may carry httpNodeAuth's Basic credentials, which the browser adds itself.
+    if (token()) headers['X-TotalGest-Token'] = token();
     return fetch(path + (path.indexOf('?') < 0 ? '?' : '&') + 'lang=' + C.lang, { method: method || 'GET', headers: headers }).then(function (r) {
       if (r.status === 401) { $('token-row').style.display = 'block'; throw new Error('token'); }
       return r.json().then(function (b) { if (!r.ok) throw new Error(b.error || r.status); return b; });
@@ -166,6 +169,7 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
     var out = '<span class="badge linked">' + c.linked + '</span> ';
     if (withPending) out += '<span class="badge pending">' + c.pending + '</span> ';
     out += '<span class="badge failed">' + c.failed + '</span>';
+    if (withPending && c.needs_review) out += ' <span class="badge needs_review">' + c.needs_review + '</span>';
     if (withPending) out += ' <span class="badge not_linked">' + c.not_linked + '</span>';
     return out;
   }
@@ -217,7 +221,7 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
     b.disabled = true;
     api('orders/' + encodeURIComponent(b.getAttribute('data-id')) + '/retry', 'POST').then(refresh, refresh);
   });
-  $('token-save').addEventListener('click', function () { sessionStorage.setItem('totalgest-status-token', $('token').value); $('token-row').style.display = 'none'; refresh(); });
+  $('token-save').addEventListener('click', function () { sessionStorage.setItem(KEY, $('token').value.trim()); $('token-row').style.display = 'none'; refresh(); });
   if (C.tokenRequired && !token()) $('token-row').style.display = 'block';
   refresh();
   setInterval(refresh, 3000);

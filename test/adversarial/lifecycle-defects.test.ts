@@ -174,7 +174,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
         externalRef: 'FW360-84001',
         idempotencyKey: 'x',
         verdict: { kind: 'skip', reason: 'not_paid', message: 'placeholder' },
-        eventAt: at - 10,
+        event: { at: at - 10, fromShop: true },
       },
       at,
     );

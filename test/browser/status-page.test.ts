@@ -5,6 +5,9 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, getJson, poll, startDemo, type Demo } from '../helpers/demo';
 
 const artifacts = path.join(__dirname, '../artifacts');
+/** The demo flow's status token (README, Quick start). */
+const TOKEN = 'demo-status-token';
+const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
 
 /** The status page and the shop's TotalGest column, as a person sees them, in headless Chromium. */
 describe('status page and shop column in a browser', function () {
@@ -24,13 +27,13 @@ describe('status page and shop column in a browser', function () {
     ids.failed = (await place({ carrello: [{ sku: 'GHOST-1', nome: 'Articolo fantasma', quantita: 1, prezzo: '25.80', iva: '8.1', sconto: '0' }] })).id;
     ids.skipped = (await place({ stato: { id: 5, nome: 'Annullato' } })).id;
     await poll(
-      () => getJson(`${demo.url.red}/totalgest/status/orders?ids=${ids.linked},${ids.failed}`),
+      () => getJson(`${demo.url.red}/totalgest/status/orders?ids=${ids.linked},${ids.failed}`, auth),
       (r) => r[ids.linked].state === 'linked' && r[ids.failed].state === 'failed',
       10_000,
       'orders settled',
     );
     await poll(
-      () => getJson(`${demo.url.red}/totalgest/status/summary`),
+      () => getJson(`${demo.url.red}/totalgest/status/summary`, auth),
       (r) => r.products.linked > 500,
       20_000,
       'products synced',
@@ -44,6 +47,29 @@ describe('status page and shop column in a browser', function () {
   });
 
   const badge = (id: number | string) => page.locator(`#rows tr[data-id="${id}"] .badge`);
+
+  it('asks for the token once, refuses a wrong one, and keeps the right one for the session', async () => {
+    const seen: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/totalgest/status/summary')) seen.push(r.headers()['x-totalgest-token'] ?? '');
+    });
+    await page.goto(`${demo.url.red}/totalgest/status/`);
+    await page.locator('#token-row').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#rows tr[data-id]').count(), 0, 'no data without the token');
+    await page.fill('#token', 'not-the-token');
+    await page.click('#token-save');
+    await page.locator('#token-row').waitFor({ state: 'visible' });
+    await page.fill('#token', TOKEN);
+    await page.click('#token-save');
+    await badge(ids.linked).waitFor();
+    assert.equal(await page.locator('#token-row').isVisible(), false);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem(`totalgest-status-token:${location.pathname}`)), TOKEN);
+    // A reload in the same tab does not ask again.
+    await page.reload();
+    await badge(ids.linked).waitFor();
+    assert.equal(await page.locator('#token-row').isVisible(), false);
+    assert.ok(seen.includes('not-the-token') && seen.at(-1) === TOKEN, JSON.stringify(seen));
+  });
 
   it('shows linked, failed and not-linked orders with their badges, and the summary', async () => {
     await page.goto(`${demo.url.red}/totalgest/status/`);

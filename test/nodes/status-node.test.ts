@@ -34,7 +34,7 @@ describe('tg-status in Node-RED', () => {
         { id: 's1', type: 'tg-status', connection: 'c1', path: '/totalgest/status-test', lang: 'en', wires: [['out']], ...over },
         { id: 'out', type: 'helper' },
       ],
-      { c1: { username: 'demo', password: 'x' } },
+      { c1: { username: 'demo', password: 'x' }, s1: { token: 'node-test-token' } },
     );
   const ask = (payload: unknown) =>
     new Promise<any>((resolve, reject) => {
@@ -65,7 +65,7 @@ describe('tg-status in Node-RED', () => {
     const p = await ask({ type: 'product', ids: ['CAF-250', 'NOPE'] });
     assert.deepEqual([p['CAF-250'].state, p.NOPE.label], ['linked', 'Non collegato']);
     const s = await ask({ type: 'summary' });
-    assert.deepEqual(s.orders, { linked: 1, pending: 1, failed: 2, not_linked: 1 });
+    assert.deepEqual(s.orders, { linked: 1, pending: 1, failed: 2, needs_review: 0, not_linked: 1 });
     assert.equal(s.queueDepth, 1);
     helper.getNode('c1').connection().notifyChanged('orders');
     await waitFor(() => st.some((t) => t === '⚠ 3 linked · 3 failed · 1 queued'), 3000, JSON.stringify(st));

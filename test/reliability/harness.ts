@@ -143,7 +143,9 @@ export class Harness {
   async json(pathname: string, init?: RequestInit): Promise<any> {
     let res: Response;
     try {
-      res = await fetch(`${this.redUrl}${pathname}`, init);
+      // The status API needs the flow's token (demo-status-token unless the test sets another).
+      const auth: Record<string, string> = pathname.startsWith('/totalgest/status') ? { Authorization: `Bearer ${this.secrets.statusToken}` } : {};
+      res = await fetch(`${this.redUrl}${pathname}`, { ...init, headers: { ...auth, ...(init?.headers as Record<string, string> | undefined) } });
     } catch (err) {
       throw new Error(
         `${pathname}: ${String((err as Error & { cause?: unknown }).cause ?? err)} (Node-RED ${this.red?.exitCode === null ? 'running' : `exited ${this.red?.exitCode}`})`,

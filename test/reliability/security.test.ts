@@ -63,6 +63,14 @@ describe('security: no secret leaves, permissions hold', function () {
     const ok = await call(adminToken);
     assert.equal(ok.status, 200);
     assert.equal(((await ok.json()) as { ok: boolean }).ok, true, 'the stored password was used, never sent back');
+    // The stored password goes only to the deployed endpoint: another one needs it typed again.
+    const moved = await fetch(`${h.redUrl}/totalgest/connection/test`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ ...(JSON.parse(body) as Record<string, unknown>), endpoint: 'http://127.0.0.1:9/' }),
+    });
+    const movedBody = (await moved.json()) as { ok: boolean; cause: string; field: string };
+    assert.deepEqual([movedBody.ok, movedBody.cause, movedBody.field], [false, 'invalid_config', 'password']);
     const fw = await fetch(`${h.redUrl}/totalgest/framework360/test`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     assert.equal(fw.status, 401);
   });
@@ -71,6 +79,12 @@ describe('security: no secret leaves, permissions hold', function () {
     assert.equal((await fetch(`${h.redUrl}/totalgest/status/summary`)).status, 401);
     assert.equal((await fetch(`${h.redUrl}/totalgest/status/summary`, { headers: { Authorization: 'Bearer TOK-wrong' } })).status, 401);
     assert.equal((await fetch(`${h.redUrl}/totalgest/status/summary`, { headers: { Authorization: `Bearer ${SECRETS.statusToken}` } })).status, 200);
+    // An action from another web site is refused even when it carries the token; without the token too.
+    const retry = (headers: Record<string, string>) => fetch(`${h.redUrl}/totalgest/status/orders/10452/retry`, { method: 'POST', headers });
+    assert.equal((await retry({ Origin: 'https://evil.example', Authorization: `Bearer ${SECRETS.statusToken}` })).status, 403);
+    assert.equal((await retry({})).status, 401);
+    // The shop's admin list fills the TotalGest column with the token it was given.
+    assert.doesNotMatch(await (await fetch(`${h.fw.url}/admin/orders`)).text(), /status API answered 401/);
   });
 
   it('no secret appears in messages, statuses, logs, pages, reports or errors of a whole run', async () => {
@@ -141,7 +155,7 @@ describe('security: no secret leaves, permissions hold', function () {
       exported: '—',
       duplicates: '—',
       lost: '—',
-      notes: `scanned ${debugCount} debug messages, ${statusCount} status updates, ${h.output.split('\n').length} log lines, the status page and API, /flows and Test connection answers: ${leaks.length ? `LEAKED ${leaks.map(([k]) => k).join(', ')}` : 'no secret found'}`,
+      notes: `scanned ${debugCount} debug messages, ${statusCount} status updates, ${h.output.split('\n').length} log lines, the status page and API, /flows and Test connection answers; msg.error from Catch nodes deep-scanned (non-enumerable, toJSON) for refused, timeout, TLS and HTTP errors of both APIs in test/nodes/error-secrets.test.ts: ${leaks.length ? `LEAKED ${leaks.map(([k]) => k).join(', ')}` : 'no secret found'}`,
     });
     assert.ok(debugCount > 5 && statusCount > 5, `enough was scanned (${debugCount} debug, ${statusCount} status)`);
     assert.deepEqual(

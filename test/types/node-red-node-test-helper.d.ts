@@ -23,6 +23,8 @@ declare module 'node-red-node-test-helper' {
     init(nodeRedRuntime: string, userSettings?: Record<string, unknown>): void;
     load(nodes: unknown | unknown[], flow: object[], credentials?: Record<string, object>): Promise<void>;
     getNode(id: string): TestNode;
+    /** A redeploy of the loaded runtime (type "full" by default). */
+    setFlows(flow: object[], type?: string, credentials?: Record<string, object>): Promise<void>;
     unload(): Promise<void>;
     startServer(): Promise<void>;
     stopServer(): Promise<void>;
