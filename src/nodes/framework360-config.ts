@@ -2,7 +2,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { classifyCheckFailure, type CheckResult } from '../engine/connection-check';
 import { Framework360Client } from '../framework360/client';
 import { toFramework360Settings, type Framework360Settings } from '../framework360/settings';
-import { ConfigError } from '../http/errors';
+import { ConfigError } from '../engine/errors';
 import { DEFAULT_REF_PREFIX, refPrefixProblem } from '../core/order-mapping';
 import { UNCHANGED_PASSWORD, errorMessage, jsonBody, resolveSecret, sendJson } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';

@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import type { TotalGestConnection } from '../engine/connection';
 import type { TotalGestConfigNode } from './config-types';
 import type { Request, Response } from 'express';
-import { ApiError, causeText } from '../http/errors';
+import { ApiError, causeText } from '../engine/errors';
 
 /** Small pieces of Node-RED glue shared by the node files. */
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { classifyCheckFailure, type CheckResult } from '../engine/connection-check';
 import { TotalGestConnection } from '../engine/connection';
-import { ConfigError } from '../http/errors';
+import { ConfigError } from '../engine/errors';
 import { TotalGestClient } from '../totalgest/client';
 import { toClientOptions, toOutboxOptions } from '../totalgest/settings';
 import { UNCHANGED_PASSWORD, errorMessage, jsonBody, resolveSecret, sendJson } from './red-helpers';
