@@ -19,8 +19,10 @@ export interface SyncOptions {
   writeFloor: number;
   /** Where the adaptive limit starts (slow start doubles it each round trip). */
   writeInitial: number;
-  /** Attempts per product within a run for 429/503/timeouts; then it waits in the retry set. */
+  /** Attempts per product within a run for 5xx/timeouts; then it waits in the retry set. */
   writeMaxAttempts: number;
+  /** How long a product may wait out Retry-After answers within a run. */
+  writeMaxWaitMs: number;
   retryBaseDelayMs: number;
   /** Products per emitted batch in emit mode. */
   batchSize: number;
@@ -36,6 +38,7 @@ export const defaultSyncOptions: SyncOptions = {
   writeFloor: 1,
   writeInitial: 4,
   writeMaxAttempts: 6,
+  writeMaxWaitMs: 120_000,
   retryBaseDelayMs: 500,
   batchSize: 100,
 };
@@ -205,6 +208,7 @@ export class ProductSync {
       writer && !dryRun
         ? new WritePool<Fw360Product, { id: string | number }>(limit, (p) => writer.saveProductOnce(p), {
             maxAttempts: this.opts.writeMaxAttempts,
+            maxWaitMs: this.opts.writeMaxWaitMs,
             baseDelayMs: this.opts.retryBaseDelayMs,
             maxDelayMs: 30_000,
           })

@@ -65,8 +65,13 @@ export class AdaptiveLimit {
 }
 
 export interface WritePoolOptions {
-  /** Attempts per item, the first included, for retryable failures. */
+  /** Attempts per item, the first included, for retryable failures without Retry-After. */
   maxAttempts: number;
+  /**
+   * A Retry-After is the server's schedule, not the item's fault: it costs no attempt, but an
+   * item gives up once this long has passed since its first attempt.
+   */
+  maxWaitMs: number;
   /** Backoff of a retryable failure without Retry-After: base × 2^(attempt-1), full jitter. */
   baseDelayMs: number;
   maxDelayMs: number;
@@ -77,6 +82,7 @@ export type WriteOutcome<R> = { ok: true; value: R } | { ok: false; error: unkno
 interface Job<T, R> {
   item: T;
   attempts: number;
+  firstAt: number;
   resolve: (o: WriteOutcome<R>) => void;
 }
 
@@ -107,7 +113,7 @@ export class WritePool<T, R> {
   submit(item: T): Promise<WriteOutcome<R>> {
     if (this.aborted) return Promise.resolve({ ok: false, error: new Error('stopped'), aborted: true });
     return new Promise((resolve) => {
-      this.queue.push({ item, attempts: 0, resolve });
+      this.queue.push({ item, attempts: 0, firstAt: 0, resolve });
       this.pump();
     });
   }
@@ -141,8 +147,8 @@ export class WritePool<T, R> {
 
   private async run(job: Job<T, R>): Promise<void> {
     this.active += 1;
-    job.attempts += 1;
     const startedAt = Date.now();
+    job.firstAt ||= startedAt;
     const saturated = this.active >= this.limit.limit;
     try {
       const value = await this.attempt(job.item);
@@ -157,12 +163,13 @@ export class WritePool<T, R> {
         this.limit.congestion(startedAt, now);
         const retryAfter = retryAfterOf(error);
         if (retryAfter !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfter);
-        if (job.attempts >= this.opts.maxAttempts || this.aborted) {
+        else job.attempts += 1;
+        if (job.attempts >= this.opts.maxAttempts || now - job.firstAt + (retryAfter ?? 0) > this.opts.maxWaitMs || this.aborted) {
           job.resolve({ ok: false, error, aborted: false });
         } else if (retryAfter !== undefined) {
           this.queue.unshift(job);
         } else {
-          const ceiling = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** (job.attempts - 1));
+          const ceiling = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** Math.max(0, job.attempts - 1));
           const entry = {
             job,
             timer: setTimeout(() => {
