@@ -346,6 +346,8 @@ export class ProductSync {
           }
           await yieldToLoop();
         }
+        // A stop leaves no request behind: the page already asked for is let finish.
+        await pending?.catch(() => undefined);
         if (outstanding) {
           const last = outstanding;
           outstanding = undefined;

@@ -23,14 +23,17 @@ type Flags = { full: boolean; dryRun: boolean; forceWrite: boolean };
 /** `msg.topic = "confirm"`: the flow wrote these emitted products. SKUs, or `{sku, id?, error?}` (as products/save answered). */
 const confirmSchema = z
   .array(
-    z.union([
-      z.string().min(1, 'must be a SKU'),
-      z.object({
-        sku: z.string().min(1, 'is required'),
-        id: z.union([z.string(), z.number()]).nullish(),
-        error: z.string().nullish(),
-      }),
-    ]),
+    z.preprocess(
+      (v) => (typeof v === 'string' ? { sku: v } : v),
+      z.object(
+        {
+          sku: z.string({ error: 'is required (a SKU)' }).min(1, 'is required (a SKU)'),
+          id: z.union([z.string(), z.number()], { error: 'must be the Framework360 id' }).nullish(),
+          error: z.string({ error: 'must be a text' }).nullish(),
+        },
+        { error: 'must be a SKU or {sku, id, error}' },
+      ),
+    ),
     { error: 'must be an array of SKUs or of {sku, id, error}' },
   )
   .min(1, 'must name at least one SKU')
@@ -142,9 +145,7 @@ export = function register(RED: NodeAPI): void {
         const path = issue.path.length ? formatPath(issue.path) : '';
         return done(new Error(`confirm: msg.payload${path && !path.startsWith('[') ? '.' : ''}${path} ${issue.message}`));
       }
-      const items = parsed.data.map((i) =>
-        typeof i === 'string' ? { sku: i, fw360Id: null, error: null } : { sku: i.sku, fw360Id: i.id == null ? null : String(i.id), error: i.error ?? null },
-      );
+      const items = parsed.data.map((i) => ({ sku: i.sku, fw360Id: i.id == null ? null : String(i.id), error: i.error ?? null }));
       try {
         const result = new ProductSync(connection.client, connection.products, undefined).confirm(items);
         connection.notifyChanged('products');
