@@ -98,6 +98,9 @@ export class WritePool<T, R> {
   private pausedUntil = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
   private aborted = false;
+  private lastSuccessAt = 0;
+  /** Set when an item exhausted its attempts without one success in the pool meanwhile: the shop is down. */
+  private down: unknown;
   written = 0;
 
   constructor(
@@ -112,6 +115,7 @@ export class WritePool<T, R> {
 
   submit(item: T): Promise<WriteOutcome<R>> {
     if (this.aborted) return Promise.resolve({ ok: false, error: new Error('stopped'), aborted: true });
+    if (this.down !== undefined) return Promise.resolve({ ok: false, error: this.down, aborted: false });
     return new Promise((resolve) => {
       this.queue.push({ item, attempts: 0, firstAt: 0, resolve });
       this.pump();
@@ -129,6 +133,16 @@ export class WritePool<T, R> {
     }
     this.delayed.clear();
     for (const job of this.queue.splice(0)) job.resolve({ ok: false, error: new Error('stopped'), aborted: true });
+  }
+
+  private failQueued(error: unknown): void {
+    this.down = error;
+    for (const d of this.delayed) {
+      clearTimeout(d.timer);
+      d.job.resolve({ ok: false, error, aborted: false });
+    }
+    this.delayed.clear();
+    for (const job of this.queue.splice(0)) job.resolve({ ok: false, error, aborted: false });
   }
 
   private pump(): void {
@@ -153,6 +167,8 @@ export class WritePool<T, R> {
     try {
       const value = await this.attempt(job.item);
       this.limit.success(Date.now() - startedAt, saturated);
+      this.lastSuccessAt = Date.now();
+      this.down = undefined;
       this.written += 1;
       job.resolve({ ok: true, value });
     } catch (error) {
@@ -166,6 +182,9 @@ export class WritePool<T, R> {
         else job.attempts += 1;
         if (job.attempts >= this.opts.maxAttempts || now - job.firstAt + (retryAfter ?? 0) > this.opts.maxWaitMs || this.aborted) {
           job.resolve({ ok: false, error, aborted: false });
+          // Not one success while this item tried: the rest fail at once (into the retry set)
+          // instead of each waiting out its own attempts against a shop that is down.
+          if (this.lastSuccessAt < job.firstAt && !this.aborted) this.failQueued(error);
         } else if (retryAfter !== undefined) {
           this.queue.unshift(job);
         } else {

@@ -273,6 +273,20 @@ describe('ProductSync (engine) against the sandboxes', function () {
     assert.deepEqual([again.deactivated, again.created, again.updated], [0, 0, 0]);
   });
 
+  it('a shop that is down fails the run fast into the retry set; the next run writes everything', async () => {
+    await control(fw.url, '/_sandbox/faults', { status: 503, forSeconds: 3600, path: '/products/save' });
+    const s1 = await sync({ writeMaxAttempts: 3, retryBaseDelayMs: 5 }).run();
+    assert.equal(s1.failed, 500);
+    assert.match(s1.failures[0]!.reason, /HTTP 503/);
+    assert.equal(new ProductStore(db).counts().failed, 500);
+    const tried = fw.requests.filter((r) => r.path === '/m/api/products/save').length;
+    assert.ok(tried < 500, `${tried} requests: once one product gave up with no success meanwhile, the rest failed without a request`);
+    await control(fw.url, '/_sandbox/reset', {});
+    const s2 = await sync().run();
+    assert.deepEqual([s2.fetched, s2.retried, s2.failed, s2.stillFailed], [0, 500, 0, 0], JSON.stringify(s2.failures.slice(0, 2)));
+    assert.equal(fw.products.size, 500);
+  });
+
   it('adapts write concurrency: rises under latency, halves on a 429 storm, and sends nothing before Retry-After', async function () {
     // The round trip of one request on this machine now: the tolerance for "sent before the 429 was read".
     const t = Date.now();
