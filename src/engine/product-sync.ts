@@ -551,4 +551,3 @@ function safeJson(text: string): unknown {
     return undefined;
   }
 }
-

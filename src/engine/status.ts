@@ -34,7 +34,12 @@ export const ORDER_DB_STATES: Record<LinkState, OrderState[]> = {
 };
 
 // emitted: handed to the flow in emit mode, linked only once the flow confirms the write.
-export const PRODUCT_DB_STATES: Record<LinkState, ProductState[]> = { linked: ['linked', 'deactivated'], pending: ['emitted'], failed: ['failed'], not_linked: [] };
+export const PRODUCT_DB_STATES: Record<LinkState, ProductState[]> = {
+  linked: ['linked', 'deactivated'],
+  pending: ['emitted'],
+  failed: ['failed'],
+  not_linked: [],
+};
 
 function unseen(lang: Lang): ItemStatus {
   return { state: 'not_linked', label: STATE_LABELS[lang].not_linked, totalgestId: null, number: null, lastSync: null, error: null, reason: null };

@@ -191,11 +191,14 @@ export class WritePool<T, R> {
           const ceiling = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** Math.max(0, job.attempts - 1));
           const entry = {
             job,
-            timer: setTimeout(() => {
-              this.delayed.delete(entry);
-              this.queue.unshift(job);
-              this.pump();
-            }, Math.floor(Math.random() * ceiling)),
+            timer: setTimeout(
+              () => {
+                this.delayed.delete(entry);
+                this.queue.unshift(job);
+                this.pump();
+              },
+              Math.floor(Math.random() * ceiling),
+            ),
           };
           this.delayed.add(entry);
         }

@@ -172,7 +172,10 @@ export class ProductStore {
   }
 
   /** The flow wrote these emitted products (or failed to: `error`). Returns the SKUs that were not waiting for a confirmation. */
-  confirm(items: Array<{ sku: string; fw360Id: string | null; error: string | null }>, now: number): { confirmed: number; failed: number; notEmitted: string[] } {
+  confirm(
+    items: Array<{ sku: string; fw360Id: string | null; error: string | null }>,
+    now: number,
+  ): { confirmed: number; failed: number; notEmitted: string[] } {
     const out = { confirmed: 0, failed: 0, notEmitted: [] as string[] };
     runTransaction(this.db, () => {
       for (const item of items) {

@@ -26,7 +26,18 @@ export function seedStatusRows(db: StateDatabase, products = 0): { orders: Order
     { sku: 'OLD-1', totalgestId: 'A-2', fw360Id: '56', hash: 'h2', state: 'deactivated' as const, body: '{}' },
   ];
   for (let i = 0; i < products; i++)
-    records.push({ sku: `SKU-${String(i).padStart(6, '0')}`, totalgestId: `A-${i + 10}`, fw360Id: String(i + 100), hash: `x${i}`, state: 'linked' as const, body: '{}' });
-  store.recordPage({ done: records, failed: [{ sku: 'BAD-1', totalgestId: 'A-3', error: 'products/save: Invalid product: price', pending: null }] }, undefined, now);
+    records.push({
+      sku: `SKU-${String(i).padStart(6, '0')}`,
+      totalgestId: `A-${i + 10}`,
+      fw360Id: String(i + 100),
+      hash: `x${i}`,
+      state: 'linked' as const,
+      body: '{}',
+    });
+  store.recordPage(
+    { done: records, failed: [{ sku: 'BAD-1', totalgestId: 'A-3', error: 'products/save: Invalid product: price', pending: null }] },
+    undefined,
+    now,
+  );
   return { orders, products: store };
 }

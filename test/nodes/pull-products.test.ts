@@ -54,7 +54,8 @@ describe('tg-pull-products in Node-RED', function () {
     assert.equal(env.fw.products.size, env.tg.articles.size);
     const progress = st.slice(1, -1).map((x) => x.text ?? '');
     assert.ok(progress.length > 0, JSON.stringify(st));
-    for (const t of progress) assert.match(t, /^(syncing \d{1,3}(,\d{3})* …|writing \d{1,3}(,\d{3})*\/\d{1,3}(,\d{3})* · \d+ in flight · \d{1,3}(,\d{3})*\/s)$/);
+    for (const t of progress)
+      assert.match(t, /^(syncing \d{1,3}(,\d{3})* …|writing \d{1,3}(,\d{3})*\/\d{1,3}(,\d{3})* · \d+ in flight · \d{1,3}(,\d{3})*\/s)$/);
     assert.match(st.at(-1)!.text!, /^✓ \d+ created · 0 updated · \d\d:\d\d$/);
     assert.equal(st.at(-1)!.fill, 'green');
   });
