@@ -183,7 +183,14 @@ export class ProductStore {
         if (!row || row.state !== 'emitted') {
           out.notEmitted.push(item.sku);
         } else if (item.error !== null) {
-          this.stmts.fail.run({ sku: item.sku, totalgestId: row.totalgest_id, error: `flow: ${item.error}`, pending: row.body, now });
+          // The product as emitted goes back to the retry set as it is (the override was applied).
+          this.stmts.fail.run({
+            sku: item.sku,
+            totalgestId: row.totalgest_id,
+            error: `flow: ${item.error}`,
+            pending: row.body && `{"final":${row.body}}`,
+            now,
+          });
           out.failed += 1;
         } else {
           this.stmts.confirm.run(item.fw360Id, now, now, item.sku);

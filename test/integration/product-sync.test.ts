@@ -325,12 +325,21 @@ describe('ProductSync (engine) against the sandboxes', function () {
   it('stops on a malformed TotalGest answer, naming the call and field, and keeps the cursor', async () => {
     const first = await sync().run();
     await control(tg.url, '/_sandbox/articles/mutate', { count: 3 });
-    for (const rawBody of ['{"items":[],"serverTime":"2026-11-28T10:00:00.000Z"}', '<html><body>502 Bad Gateway</body></html>', '{"items":[{"id":"A-1"']) {
+    const cases: Array<[string, RegExp]> = [
+      ['{"items":[],"serverTime":"2026-11-28T10:00:00.000Z"}', /next/],
+      ['<html><body>502 Bad Gateway</body></html>', /not JSON/],
+      ['{"items":[{"id":"A-1"', /not JSON/],
+    ];
+    for (const [rawBody, why] of cases) {
       await control(tg.url, '/_sandbox/faults', { status: 200, rawBody, count: 1, path: '/articles' });
-      await assert.rejects(
-        sync().run(),
-        (e: Error) => /GET \/shops\/\{shopId\}\/articles/.test(e.message) && (/next/.test(e.message) || /not JSON/.test(e.message)),
-      );
+      const err = await sync()
+        .run()
+        .then(
+          () => assert.fail('the run should fail'),
+          (e: Error) => e,
+        );
+      assert.match(err.message, /GET \/shops\/\{shopId\}\/articles/);
+      assert.match(err.message, why);
       assert.equal(new ProductStore(db).cursor(), first.cursorAfter, 'the cursor did not move');
     }
     const s = await sync().run();
@@ -365,13 +374,16 @@ describe('ProductSync (engine) against the sandboxes', function () {
     assert.deepEqual(confirmed, { confirmed: 1, failed: 1, notEmitted: ['NOPE'] });
     assert.deepEqual([store.get('SKU-000001')!.state, store.get('SKU-000001')!.fw360_id], ['linked', '77']);
     assert.deepEqual([store.get('SKU-000002')!.state, store.get('SKU-000002')!.error], ['failed', 'flow: shop said no']);
-    // The refused one is emitted again; the rest are unchanged.
-    const again = await new ProductSync(client, new ProductStore(db), undefined, {}).run({ full: true, onBatch: (b) => batches.push(b) });
-    assert.equal(again.unchanged, 499);
+    // The refused one is emitted again by the next run, from the retry set.
+    const next = await new ProductSync(client, store, undefined, { batchSize: 30 }).run({ onBatch: (b) => batches.push(b) });
+    assert.deepEqual([next.fetched, next.retried], [0, 1]);
     assert.deepEqual(
       batches.at(-1)!.map((p) => p.sku),
       ['SKU-000002'],
     );
+    assert.equal(store.get('SKU-000002')!.state, 'emitted');
+    const again = await new ProductSync(client, new ProductStore(db), undefined, {}).run({ full: true, onBatch: (b) => batches.push(b) });
+    assert.equal(again.unchanged, 500);
   });
 
   it('applies an output override and validates its result', async () => {
