@@ -115,8 +115,8 @@ interface Change {
   product: Fw360Product;
   hash: string;
   kind: Kind;
-  /** What the retry set keeps if the write fails (JSON). */
-  pending: string;
+  /** What the retry set keeps if the write fails (JSON; made only then). */
+  pending: () => string;
   /** From the retry set; `carried`: failed earlier in this same run (before a restart). */
   retry?: { carried: boolean };
 }
@@ -371,7 +371,12 @@ export class ProductSync {
             const last = row.body ? productSchema.safeParse(safeJson(row.body)) : undefined;
             if (last?.success) {
               const product: Fw360Product = { ...last.data, active: false, stock: '0' };
-              changes.push({ product, hash: productHash(product, this.opts.overrideText), kind: 'deactivated', pending: JSON.stringify({ final: product }) });
+              changes.push({
+                product,
+                hash: productHash(product, this.opts.overrideText),
+                kind: 'deactivated',
+                pending: () => JSON.stringify({ final: product }),
+              });
             } else if (row.fw360_id === null && row.state === 'failed') {
               forget.push(row.sku); // never reached the shop: nothing to deactivate
             } else {
@@ -454,7 +459,7 @@ export class ProductSync {
   }
 
   private failedWrite(work: Work, c: Change, reason: string): void {
-    work.failed.push({ sku: c.product.sku, totalgestId: c.product.totalgestId, error: reason, pending: c.pending });
+    work.failed.push({ sku: c.product.sku, totalgestId: c.product.totalgestId, error: reason, pending: c.pending() });
     // A failure carried over from before a restart is counted once.
     if (c.retry?.carried) return;
     this.noteFailure(work, { sku: c.product.sku, id: c.product.totalgestId, reason });
@@ -490,11 +495,10 @@ export class ProductSync {
     const out: Change[] = [];
     for (const a of articles) {
       const mapped = articleToProduct(a);
-      const pending = JSON.stringify({ mapped });
       const final = await this.finalProduct(mapped);
       if ('reason' in final) {
         this.noteFailure(work, { sku: a.sku, id: a.id, reason: final.reason });
-        work.failed.push({ sku: a.sku, totalgestId: a.id, error: final.reason, pending });
+        work.failed.push({ sku: a.sku, totalgestId: a.id, error: final.reason, pending: JSON.stringify({ mapped }) });
         continue;
       }
       const product = final.product;
@@ -505,7 +509,7 @@ export class ProductSync {
         if (!before.hasBody) (work.bodies ??= []).push({ sku: product.sku, body: JSON.stringify(product) });
         continue;
       }
-      out.push({ product, hash, kind: this.kindOf(before, product), pending });
+      out.push({ product, hash, kind: this.kindOf(before, product), pending: () => JSON.stringify({ mapped }) });
     }
     return out;
   }
@@ -527,7 +531,13 @@ export class ProductSync {
         continue;
       }
       const product = final.product;
-      out.push({ product, hash: productHash(product, this.opts.overrideText), kind: this.kindOf(before, product), pending: row.pending!, retry: { carried } });
+      out.push({
+        product,
+        hash: productHash(product, this.opts.overrideText),
+        kind: this.kindOf(before, product),
+        pending: () => row.pending!,
+        retry: { carried },
+      });
     }
     return out;
   }

@@ -85,12 +85,12 @@ export class ProductStore {
   constructor(private readonly db: StateDatabase) {
     this.stmts = {
       get: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE sku = ?'),
-      upsert: db.prepare<[string, string, string | null, string, string, number, number, string]>(
-        `INSERT INTO products (sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at, body, pending)
-         VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL)
+      upsert: db.prepare<[string, string, string | null, string, string, number, number, string, string | null]>(
+        `INSERT INTO products (sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at, body, pending, seen)
+         VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?)
          ON CONFLICT(sku) DO UPDATE SET totalgest_id = excluded.totalgest_id, fw360_id = COALESCE(excluded.fw360_id, products.fw360_id),
            hash = excluded.hash, state = excluded.state, error = NULL, synced_at = excluded.synced_at, updated_at = excluded.updated_at,
-           body = excluded.body, pending = NULL`,
+           body = excluded.body, pending = NULL, seen = COALESCE(excluded.seen, products.seen)`,
       ),
       // The last written body stays (a sweep still needs it); the hash goes, so the next sight rewrites.
       fail: db.prepare<{ sku: string; totalgestId: string | null; error: string; pending: string | null; now: number }>(
@@ -146,10 +146,15 @@ export class ProductStore {
     runTransaction(
       this.db,
       () => {
-        for (const d of page.done) this.stmts.upsert.run(d.sku, d.totalgestId, d.fw360Id, d.hash, d.state, now, now, d.body);
+        const mark = page.seen?.mark ?? null;
+        for (const d of page.done) this.stmts.upsert.run(d.sku, d.totalgestId, d.fw360Id, d.hash, d.state, now, now, d.body, mark);
         for (const f of page.failed) this.stmts.fail.run({ ...f, now });
         for (const b of page.bodies ?? []) this.stmts.body.run(b.body, b.sku);
-        if (page.seen) for (const sku of page.seen.skus) this.stmts.seen.run(page.seen.mark, sku);
+        if (page.seen) {
+          // Written rows carry the mark already: one write per row, not two.
+          const written = page.done.length ? new Set(page.done.map((d) => d.sku)) : undefined;
+          for (const sku of page.seen.skus) if (!written?.has(sku)) this.stmts.seen.run(page.seen.mark, sku);
+        }
         if (resume !== null) this.setResume(resume);
       },
       { durable: false },
