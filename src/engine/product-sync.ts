@@ -405,7 +405,8 @@ export class ProductSync {
           if (rows.length === 0) break;
           after = rows.at(-1)!.sku;
           const work = newWork(null);
-          dispatch(await this.retryChanges(rows, work, runStartedAt), work);
+          // Only a resumed run carries failures of its own from before the restart.
+          dispatch(await this.retryChanges(rows, work, continuing ? runStartedAt : Infinity), work);
           await work.settled;
           commit(work);
           if (resumeBlocked || aborted()) {

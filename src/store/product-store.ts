@@ -102,7 +102,7 @@ export class ProductStore {
       body: db.prepare<[string, string]>('UPDATE products SET body = ? WHERE sku = ? AND body IS NULL'),
       remove: db.prepare<[string]>('DELETE FROM products WHERE sku = ?'),
       retry: db.prepare<[number, string, number], ProductRow>(
-        `SELECT * FROM products WHERE state = 'failed' AND pending IS NOT NULL AND updated_at < ? AND sku > ? ORDER BY sku LIMIT ?`,
+        `SELECT * FROM products WHERE state = 'failed' AND pending IS NOT NULL AND updated_at <= ? AND sku > ? ORDER BY sku LIMIT ?`,
       ),
       sweep: db.prepare<[string, string, number], ProductRow>(
         `SELECT * FROM products WHERE sku > ? AND state != 'deactivated' AND (seen IS NULL OR seen != ?) ORDER BY sku LIMIT ?`,
@@ -161,7 +161,7 @@ export class ProductStore {
     );
   }
 
-  /** Failed products with something to write, last touched before `before` (ms), in SKU order after `afterSku`. */
+  /** Failed products with something to write, last touched by `before` (ms; a run passes its start), in SKU order after `afterSku`. */
   retrySet(before: number, afterSku: string, limit: number): ProductRow[] {
     return this.stmts.retry.all(before, afterSku, limit);
   }
