@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import { articleToProduct, productHash } from '../core/product-mapping';
@@ -168,7 +167,8 @@ export class ProductSync {
     const resume = dryRun ? undefined : this.store.resume();
     // An interrupted run of the same kind is continued where it stopped.
     const full = req.full === true || cursorBefore === null;
-    const continuing = resume && resume.full === full ? resume : undefined;
+    // A full run recorded without its mark (an older version) starts over: its pages carry no mark to sweep by.
+    const continuing = resume && resume.full === full && (!full || resume.mark) ? resume : undefined;
     if (resume && !continuing) this.store.setResume(undefined);
     const updatedSince = continuing ? continuing.updatedSince : full ? null : cursorBefore;
     const summary: SyncSummary = {
@@ -193,7 +193,9 @@ export class ProductSync {
       ...(dryRun ? { wouldWrite: { created: [], updated: [], deactivated: [] } } : {}),
     };
     const runStartedAt = continuing?.startedAt ?? t0;
-    const mark = full ? (continuing?.mark ?? randomUUID()) : undefined;
+    // The mark is the run's start: a product is swept when no full run since then has seen it, so
+    // two runs on one connection never sweep what the other saw.
+    const mark = full ? (continuing?.mark ?? new Date(runStartedAt).toISOString()) : undefined;
     let startServerTime = continuing?.startServerTime;
 
     const limit = new AdaptiveLimit({

@@ -42,7 +42,7 @@ export interface FailedRecord {
 export interface PageRecord {
   done: ProductRecord[];
   failed: FailedRecord[];
-  /** A full run's mark on every SKU TotalGest served (mark and sweep). */
+  /** A full run's mark (its start, ISO) on every SKU TotalGest served (mark and sweep). */
   seen?: { mark: string; skus: string[] };
   /** Rows from before bodies were kept: unchanged products whose body is stored now. */
   bodies?: Array<{ sku: string; body: string }>;
@@ -90,7 +90,7 @@ export class ProductStore {
          VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?)
          ON CONFLICT(sku) DO UPDATE SET totalgest_id = excluded.totalgest_id, fw360_id = COALESCE(excluded.fw360_id, products.fw360_id),
            hash = excluded.hash, state = excluded.state, error = NULL, synced_at = excluded.synced_at, updated_at = excluded.updated_at,
-           body = excluded.body, pending = NULL, seen = COALESCE(excluded.seen, products.seen)`,
+           body = excluded.body, pending = NULL, seen = COALESCE(MAX(products.seen, excluded.seen), products.seen, excluded.seen)`,
       ),
       // The last written body stays (a sweep still needs it); the hash goes, so the next sight rewrites.
       fail: db.prepare<{ sku: string; totalgestId: string | null; error: string; pending: string | null; now: number }>(
@@ -98,14 +98,15 @@ export class ProductStore {
          ON CONFLICT(sku) DO UPDATE SET state = 'failed', error = excluded.error, hash = NULL, updated_at = excluded.updated_at,
            totalgest_id = COALESCE(excluded.totalgest_id, products.totalgest_id), pending = excluded.pending`,
       ),
-      seen: db.prepare<[string, string]>('UPDATE products SET seen = ? WHERE sku = ?'),
+      // Marks only grow: a full run that started earlier never takes back a later run's mark.
+      seen: db.prepare<[string, string, string]>('UPDATE products SET seen = ? WHERE sku = ? AND (seen IS NULL OR seen < ?)'),
       body: db.prepare<[string, string]>('UPDATE products SET body = ? WHERE sku = ? AND body IS NULL'),
       remove: db.prepare<[string]>('DELETE FROM products WHERE sku = ?'),
       retry: db.prepare<[number, string, number], ProductRow>(
         `SELECT * FROM products WHERE state = 'failed' AND pending IS NOT NULL AND updated_at <= ? AND sku > ? ORDER BY sku LIMIT ?`,
       ),
       sweep: db.prepare<[string, string, number], ProductRow>(
-        `SELECT * FROM products WHERE sku > ? AND state != 'deactivated' AND (seen IS NULL OR seen != ?) ORDER BY sku LIMIT ?`,
+        `SELECT * FROM products WHERE sku > ? AND state != 'deactivated' AND (seen IS NULL OR seen < ?) ORDER BY sku LIMIT ?`,
       ),
       confirm: db.prepare<[string | null, number, number, string]>(
         `UPDATE products SET state = CASE WHEN json_extract(body, '$.active') THEN 'linked' ELSE 'deactivated' END,
@@ -153,7 +154,7 @@ export class ProductStore {
         if (page.seen) {
           // Written rows carry the mark already: one write per row, not two.
           const written = page.done.length ? new Set(page.done.map((d) => d.sku)) : undefined;
-          for (const sku of page.seen.skus) if (!written?.has(sku)) this.stmts.seen.run(page.seen.mark, sku);
+          for (const sku of page.seen.skus) if (!written?.has(sku)) this.stmts.seen.run(page.seen.mark, sku, page.seen.mark);
         }
         if (resume !== null) this.setResume(resume);
       },
@@ -166,7 +167,7 @@ export class ProductStore {
     return this.stmts.retry.all(before, afterSku, limit);
   }
 
-  /** Products not marked by the full run `mark` and not yet deactivated, in SKU order after `afterSku`. */
+  /** Products no full run since `mark` has seen, not yet deactivated, in SKU order after `afterSku`. */
   unseen(mark: string, afterSku: string, limit: number): ProductRow[] {
     return this.stmts.sweep.all(afterSku, mark, limit);
   }

@@ -206,7 +206,9 @@ describe('tg-pull-products in Node-RED', function () {
     await load();
     helper.getNode('p1').receive({});
     const pages = () => env.tg.requests.filter((r) => r.path.endsWith('/articles'));
-    await waitFor(() => pages().length >= 3);
+    // Redeployed once page 1 is recorded (its resume point stored), in the middle of the run.
+    const store = (helper.getNode('c1') as any).connection().products;
+    await waitFor(() => store.resume() !== undefined && pages().length >= 3, 20_000);
     const before = pages().length;
     await helper.unload();
     const closedAt = Date.now();
