@@ -173,18 +173,21 @@ export class WritePool<T, R> {
       job.resolve({ ok: true, value });
     } catch (error) {
       const now = Date.now();
-      if (!isRetryable(error)) {
+      if (this.aborted && isRetryable(error)) {
+        // Stopped: not the item's fault; the resumed run reads it again.
+        job.resolve({ ok: false, error, aborted: true });
+      } else if (!isRetryable(error)) {
         job.resolve({ ok: false, error, aborted: false });
       } else {
         this.limit.congestion(startedAt, now);
         const retryAfter = retryAfterOf(error);
         if (retryAfter !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfter);
         else job.attempts += 1;
-        if (job.attempts >= this.opts.maxAttempts || now - job.firstAt + (retryAfter ?? 0) > this.opts.maxWaitMs || this.aborted) {
+        if (job.attempts >= this.opts.maxAttempts || now - job.firstAt + (retryAfter ?? 0) > this.opts.maxWaitMs) {
           job.resolve({ ok: false, error, aborted: false });
           // Not one success while this item tried: the rest fail at once (into the retry set)
           // instead of each waiting out its own attempts against a shop that is down.
-          if (this.lastSuccessAt < job.firstAt && !this.aborted) this.failQueued(error);
+          if (this.lastSuccessAt < job.firstAt) this.failQueued(error);
         } else if (retryAfter !== undefined) {
           this.queue.unshift(job);
         } else {

@@ -287,6 +287,27 @@ describe('ProductSync (engine) against the sandboxes', function () {
     assert.equal(fw.products.size, 500);
   });
 
+  it('a stop during a Retry-After pause ends the run at once, sending nothing more; the next run writes the rest', async () => {
+    await control(fw.url, '/_sandbox/faults', { status: 429, retryAfter: 60, count: 1, path: '/products/save' });
+    const abort = new AbortController();
+    const running = sync().run({ signal: abort.signal });
+    await waitUntil(() => fw.requests.some((r) => r.status === 429));
+    const refused = fw.requests.findIndex((r) => r.status === 429);
+    abort.abort();
+    const s1 = await running;
+    assert.equal(s1.aborted, true);
+    assert.equal(s1.failed, 0, 'a product held by a stop is not failed: the resumed run reads it again');
+    // Requests in flight when the 429 came may still have landed; none was started after it was read.
+    const after = fw.requests.slice(refused + 1).filter((r) => r.path === '/m/api/products/save');
+    assert.ok(
+      after.every((r) => r.at <= fw.requests[refused]!.doneAt! + 50),
+      JSON.stringify(after.slice(0, 3)),
+    );
+    const s2 = await sync().run();
+    assert.equal(s2.failed, 0);
+    assert.equal(fw.products.size, 500);
+  });
+
   it('adapts write concurrency: rises under latency, halves on a 429 storm, and sends nothing before Retry-After', async function () {
     // The round trip of one request on this machine now: the tolerance for "sent before the 429 was read".
     const t = Date.now();
