@@ -58,7 +58,9 @@ function summaryText(s: SyncSummary): string {
   const what = s.dryRun
     ? `dry run: ${changed} to write`
     : `${s.created ? `${s.created} created · ` : ''}${s.updated} updated${s.deactivated ? ` · ${s.deactivated} deactivated` : ''}`;
-  return `${s.failed ? '⚠' : '✓'} ${what}${s.failed ? ` · ${s.failed} failed` : ''} · ${time}`;
+  // Products failing since earlier runs stay visible even when this run added none.
+  const waiting = s.stillFailed > s.failed ? ` · ${s.stillFailed} to retry` : '';
+  return `${s.failed || s.stillFailed ? '⚠' : '✓'} ${what}${s.failed ? ` · ${s.failed} failed` : ''}${waiting} · ${time}`;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -127,7 +129,7 @@ export = function register(RED: NodeAPI): void {
           this.status(errorStatus(result));
           return done(forCatch(result));
         }
-        this.status({ fill: result.failed ? 'yellow' : 'green', shape: 'dot', text: shortText(summaryText(result)) });
+        this.status({ fill: result.failed || result.stillFailed ? 'yellow' : 'green', shape: 'dot', text: shortText(summaryText(result)) });
         send([null, { ...msg, payload: result }]);
         // Some products failed: the run finished, but Catch nodes hear about it.
         if (result.failed)

@@ -201,6 +201,22 @@ describe('tg-pull-products in Node-RED', function () {
     assert.match(st.at(-1)!.text!, /^⚠ .* · 1 failed · \d\d:\d\d$/);
   });
 
+  it('keeps an invalid article visible in the status on later runs until TotalGest serves it valid', async () => {
+    await control(env.tg.url, '/_sandbox/articles/corrupt', { id: 'A-000009', set: { vatRate: 'eight' } });
+    // No overlap: the second run reads nothing, so the article is not simply failed again.
+    await load({ overlap: 0 });
+    const summaries = collect('summary');
+    const st = statuses();
+    helper.getNode('p1').receive({});
+    await waitFor(() => summaries.length === 1);
+    assert.match(summaries[0].payload.failures[0].reason, /^invalid article: vatRate: /);
+    helper.getNode('p1').receive({});
+    await waitFor(() => summaries.length === 2);
+    assert.deepEqual([summaries[1].payload.failed, summaries[1].payload.stillFailed], [0, 1]);
+    assert.match(st.at(-1)!.text!, /^⚠ 0 updated · 1 to retry · \d\d:\d\d$/);
+    assert.equal(st.at(-1)!.fill, 'yellow');
+  });
+
   it('stops a running sync on redeploy and leaves no work behind', async () => {
     await control(env.tg.url, '/_sandbox/faults', { latencyMs: 100 });
     await load();
