@@ -1,13 +1,14 @@
-// Product sync speed (issue: product sync): products/s and peak RSS of full syncs of 10,000
-// and 100,000 articles in emit mode, against a bare HTTP client downloading the same pages;
-// the write-mode rate against the Framework360 sandbox; an incremental run with nothing changed.
+// Product sync speed: products/s and peak RSS of full syncs of 10,000 and 100,000 articles in
+// emit mode, against a bare HTTP client downloading the same pages; an incremental run with
+// nothing changed; the write-mode rate of 10,000 products against the Framework360 sandbox at
+// 20 ms latency, against a bare client firing the same writes unbounded.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { root, startSandboxes, table } from './lib.mjs';
+import { post, root, startSandboxes, table } from './lib.mjs';
 
-const run = (tg, fw, mode) =>
+const run = (tg, fw, mode, env = {}) =>
   JSON.parse(
-    execFileSync(process.execPath, [join(root, 'bench/products-run.mjs'), tg, fw, mode], { encoding: 'utf8' })
+    execFileSync(process.execPath, [join(root, 'bench/products-run.mjs'), tg, fw, mode], { encoding: 'utf8', env: { ...process.env, ...env } })
       .trim()
       .split('\n')
       .pop(),
@@ -42,19 +43,45 @@ for (const size of sizes) {
     sb.stop();
   }
 }
+// Writes: 10,000 changed products into the Framework360 sandbox answering after 20 ms, the
+// sync (adaptive concurrency) beside a bare client firing the same writes all at once.
 const writeSize = Number(process.env.BENCH_WRITE_SIZE ?? 10000);
-const sbw = await startSandboxes({ tgPort: 18462, fwPort: 18463, articles: writeSize });
-try {
-  const w = run(sbw.tg, sbw.fw, 'write');
-  rows.push({
-    run: `full sync, write mode (products/save, 8 parallel), ${writeSize.toLocaleString('en-US')}`,
-    'products/s': (w.products / (w.ms / 1000)).toFixed(0),
-    'vs baseline': '',
-    'peak RSS MB': w.peakRssMb.toFixed(0),
-    notes: `${w.written} written, ${w.failed} failed`,
-  });
-} finally {
-  sbw.stop();
+const writeLatency = Number(process.env.BENCH_WRITE_LATENCY ?? 20);
+const writes = {};
+for (const which of ['bare-write', 'bare-write-64', 'write']) {
+  // A fresh sandbox pair for each, so each writes into an empty shop.
+  const sbw = await startSandboxes({ tgPort: 18462, fwPort: 18463, articles: writeSize });
+  try {
+    await post(`${sbw.fw}/_sandbox/faults`, { latencyMs: writeLatency });
+    writes[which] =
+      which === 'bare-write-64' ? run(sbw.tg, sbw.fw, 'bare-write', { BENCH_BARE_CONCURRENCY: '64' }) : run(sbw.tg, sbw.fw, which);
+  } finally {
+    sbw.stop();
+  }
 }
+const wr = (r) => r.written / (r.ms / 1000);
+const bareWRate = wr(writes['bare-write']);
+rows.push({
+  run: `baseline: bare client, ${writeSize.toLocaleString('en-US')} products/save all at once, ${writeLatency} ms latency`,
+  'products/s': bareWRate.toFixed(0),
+  'vs baseline': '1.00',
+  'peak RSS MB': writes['bare-write'].peakRssMb.toFixed(0),
+  notes: `${writes['bare-write'].written} written`,
+});
+rows.push({
+  run: '  the same bare client, 64 in flight',
+  'products/s': wr(writes['bare-write-64']).toFixed(0),
+  'vs baseline': (wr(writes['bare-write-64']) / bareWRate).toFixed(2),
+  'peak RSS MB': writes['bare-write-64'].peakRssMb.toFixed(0),
+  notes: `${writes['bare-write-64'].written} written`,
+});
+const w = writes.write;
+rows.push({
+  run: `full sync, write mode (adaptive, ceiling 64), ${writeSize.toLocaleString('en-US')}`,
+  'products/s': wr(w).toFixed(0),
+  'vs baseline': (wr(w) / bareWRate).toFixed(2),
+  'peak RSS MB': w.peakRssMb.toFixed(0),
+  notes: `${w.written} written, ${w.failed} failed; concurrency peak ${w.concurrency?.peak}, ${w.concurrency?.backoffs} backoffs; ${((wr(w) / wr(writes['bare-write-64'])) * 100).toFixed(0)} % of the bare client at 64`,
+});
 table('Product sync (TotalGest sandbox in a separate process)', rows);
 if (peaks[10000] && peaks[100000]) console.log(`\nPeak RSS growth from 10,000 to 100,000 articles: ${(peaks[100000] - peaks[10000]).toFixed(1)} MB`);

@@ -1,18 +1,28 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { z } from 'zod';
 import { articleToProduct, productHash } from '../core/product-mapping';
 import { zodProblems } from '../core/schema-primitives';
 import type { Framework360Client } from '../framework360/client';
 import { productSchema, type Fw360Product } from '../framework360/schemas';
 import { errorSummary } from '../http/errors';
-import type { ProductRecord, ProductStore } from '../store/product-store';
+import type { Known, PageRecord, ProductRecord, ProductRow, ProductStore, SyncResume } from '../store/product-store';
 import type { ArticlePage, TotalGestClient } from '../totalgest/client';
+import { AdaptiveLimit, WritePool } from './write-pool';
 
 export interface SyncOptions {
   /** Re-read this much before the last run's start, so nothing changed during a run is missed. */
   overlapMs: number;
   pageSize: number;
-  /** products/save calls in flight (the Framework360 client caps its connection as well). */
+  /** Ceiling of products/save calls in flight; the adaptive limit moves between `writeFloor` and this. */
   writeConcurrency: number;
+  writeFloor: number;
+  /** Where the adaptive limit starts (slow start doubles it each round trip). */
+  writeInitial: number;
+  /** Attempts per product within a run for 5xx/timeouts; then it waits in the retry set. */
+  writeMaxAttempts: number;
+  /** How long a product may wait out Retry-After answers within a run. */
+  writeMaxWaitMs: number;
+  retryBaseDelayMs: number;
   /** Products per emitted batch in emit mode. */
   batchSize: number;
   /** Optional reshaping of each mapped product (the node's JSONata override). */
@@ -20,7 +30,35 @@ export interface SyncOptions {
   overrideText?: string;
 }
 
-export const defaultSyncOptions: SyncOptions = { overlapMs: 60_000, pageSize: 500, writeConcurrency: 4, batchSize: 100 };
+export const defaultSyncOptions: SyncOptions = {
+  overlapMs: 60_000,
+  pageSize: 500,
+  writeConcurrency: 64,
+  writeFloor: 1,
+  writeInitial: 4,
+  writeMaxAttempts: 6,
+  writeMaxWaitMs: 120_000,
+  retryBaseDelayMs: 500,
+  batchSize: 100,
+};
+
+export interface SyncProgress {
+  fetched: number;
+  /** Products found to write so far (grows page by page). */
+  toWrite: number;
+  written: number;
+  inFlight: number;
+  /** The adaptive limit now. */
+  limit: number;
+  /** Writes per second since the first write. */
+  ratePerSecond: number;
+}
+
+/** One emitted batch's place in the run: `count` is set on the last one (a core Join in automatic mode completes on it). */
+export interface BatchPart {
+  index: number;
+  count?: number;
+}
 
 export interface RunRequest {
   full?: boolean;
@@ -28,9 +66,9 @@ export interface RunRequest {
   /** Write every product, changed or not. */
   forceWrite?: boolean;
   signal?: AbortSignal;
-  onProgress?: (fetched: number) => void;
+  onProgress?: (p: SyncProgress) => void;
   /** Emit mode: each batch of products for the flow to write. */
-  onBatch?: (products: Fw360Product[], index: number) => void;
+  onBatch?: (products: Fw360Product[], part: BatchPart) => void;
 }
 
 export interface SyncFailure {
@@ -49,25 +87,66 @@ export interface SyncSummary {
   created: number;
   updated: number;
   unchanged: number;
+  /** Inactive or deleted in TotalGest, and (full runs) written earlier but no longer served. */
   deactivated: number;
+  /** Failures since the run began (a run resumed after a restart counts the part before it). */
   failed: number;
   failures: SyncFailure[];
+  /** Products that had failed in an earlier run and were written now. */
+  retried: number;
+  /** Products in the retry set after the run. */
+  stillFailed: number;
   pages: number;
   durationMs: number;
   cursorBefore: string | null;
   cursorAfter: string | null;
   startedAt: string;
+  /** Write mode: the adaptive concurrency of products/save. */
+  concurrency?: { ceiling: number; peak: number; final: number; backoffs: number };
   /** Dry run only: what would be written. */
   wouldWrite?: { created: Fw360Product[]; updated: Fw360Product[]; deactivated: Fw360Product[] };
   aborted?: boolean;
 }
 
+type Kind = 'created' | 'updated' | 'deactivated';
+
+interface Change {
+  product: Fw360Product;
+  hash: string;
+  kind: Kind;
+  /** What the retry set keeps if the write fails (JSON; made only then). */
+  pending: () => string;
+  /** From the retry set; `carried`: failed earlier in this same run (before a restart). */
+  retry?: { carried: boolean };
+}
+
+/** A page's outcome, committed to the store in page order. */
+interface Work extends PageRecord {
+  failures: SyncFailure[];
+  /** Failures that count in this run's summary. */
+  failCount: number;
+  counts: Record<Kind, number>;
+  retried: number;
+  /** Failures of this run (before a restart) written now: no longer failed. */
+  resolved: string[];
+  aborted: number;
+  /** Resume record after this page; null leaves the stored one. */
+  resume: Partial<SyncResume> | undefined | null;
+  settled: Promise<unknown>;
+}
+
+/** The retry set keeps either the mapped product (the override is applied again) or the final one. */
+const pendingSchema = z.union([z.object({ mapped: productSchema }), z.object({ final: productSchema })]);
+
 const MAX_FAILURES_LISTED = 200;
+const MAX_FAILURES_RESUMED = 20;
+const STORE_PAGE = 500;
 
 /**
  * Keeps the Framework360 catalogue equal to TotalGest: pages through the article feed
  * (incrementally from the stored cursor), maps, detects changes by hash and writes (or
- * emits) only what changed. Holds one page at a time, never the catalogue.
+ * emits) only what changed. Failed products wait in a retry set that every later run tries;
+ * a full run ends by deactivating what TotalGest no longer serves. Holds at most two pages.
  */
 export class ProductSync {
   private readonly opts: SyncOptions;
@@ -88,7 +167,8 @@ export class ProductSync {
     const resume = dryRun ? undefined : this.store.resume();
     // An interrupted run of the same kind is continued where it stopped.
     const full = req.full === true || cursorBefore === null;
-    const continuing = resume && resume.full === full ? resume : undefined;
+    // A full run recorded without its mark (an older version) starts over: its pages carry no mark to sweep by.
+    const continuing = resume && resume.full === full && (!full || resume.mark) ? resume : undefined;
     if (resume && !continuing) this.store.setResume(undefined);
     const updatedSince = continuing ? continuing.updatedSince : full ? null : cursorBefore;
     const summary: SyncSummary = {
@@ -101,8 +181,10 @@ export class ProductSync {
       updated: 0,
       unchanged: 0,
       deactivated: 0,
-      failed: 0,
-      failures: [],
+      failed: continuing?.failed ?? 0,
+      failures: (continuing?.failures ?? []).map((f) => ({ sku: f.sku, id: f.id, reason: f.reason })),
+      retried: 0,
+      stillFailed: 0,
       pages: 0,
       durationMs: 0,
       cursorBefore,
@@ -110,126 +192,375 @@ export class ProductSync {
       startedAt: new Date(t0).toISOString(),
       ...(dryRun ? { wouldWrite: { created: [], updated: [], deactivated: [] } } : {}),
     };
+    const runStartedAt = continuing?.startedAt ?? t0;
+    // The mark is the run's start: a product is swept when no full run since then has seen it, so
+    // two runs on one connection never sweep what the other saw.
+    const mark = full ? (continuing?.mark ?? new Date(runStartedAt).toISOString()) : undefined;
     let startServerTime = continuing?.startServerTime;
-    const after = continuing?.after ?? undefined;
-    let writeFailures = 0;
-    let batchIndex = 0;
-    const fetchPage = (cursor: string | undefined) =>
-      this.client.articlePage({ updatedSince: updatedSince ?? undefined, after: cursor, limit: this.opts.pageSize });
-    let pending: Promise<ArticlePage> | undefined = fetchPage(after);
-    while (pending) {
-      const page: ArticlePage = await pending;
-      // Fetch the next page while this one is handled: download and work overlap.
-      pending = page.next !== null && !req.signal?.aborted ? fetchPage(page.next) : undefined;
-      pending?.catch(() => undefined);
-      const runStart = (startServerTime ??= page.serverTime);
-      summary.pages += 1;
-      summary.fetched += page.articles.length + page.invalid.length;
-      for (const bad of page.invalid) this.fail(summary, { sku: bad.sku, id: bad.id, reason: `invalid article: ${bad.reason}` });
 
-      const changes = await this.changesOf(page.articles, summary, req.forceWrite === true);
-      const done: ProductRecord[] = [];
-      const failed: Array<{ sku: string; totalgestId: string; error: string }> = [];
+    const limit = new AdaptiveLimit({
+      floor: Math.min(this.opts.writeFloor, this.opts.writeConcurrency),
+      ceiling: this.opts.writeConcurrency,
+      initial: this.opts.writeInitial,
+      latencyFactor: 2,
+      latencySlackMs: 10,
+    });
+    const writer = this.writer;
+    const pool =
+      writer && !dryRun
+        ? new WritePool<Fw360Product, { id: string | number }>(limit, (p) => writer.saveProductOnce(p), {
+            maxAttempts: this.opts.writeMaxAttempts,
+            maxWaitMs: this.opts.writeMaxWaitMs,
+            baseDelayMs: this.opts.retryBaseDelayMs,
+            maxDelayMs: 30_000,
+          })
+        : undefined;
+    const onAbort = (): void => pool?.abort();
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    if (req.signal?.aborted) onAbort();
+    const aborted = (): boolean => req.signal?.aborted === true;
+
+    let toWrite = 0;
+    let firstWriteAt = 0;
+    const progress = (): void =>
+      req.onProgress?.({
+        fetched: summary.fetched,
+        toWrite,
+        written: pool?.written ?? 0,
+        inFlight: pool?.inFlight ?? 0,
+        limit: limit.limit,
+        ratePerSecond: pool && firstWriteAt ? ((pool.written * 1000) / Math.max(1, Date.now() - firstWriteAt)) | 0 : 0,
+      });
+
+    // Emit mode: the newest batch is held back until the next one or the end, so the last
+    // one can carry the count.
+    let held: { products: Fw360Product[]; index: number } | undefined;
+    let batchIndex = 0;
+    const emit = (products: Fw360Product[]): void => {
+      if (held) req.onBatch?.(held.products, { index: held.index });
+      held = { products, index: batchIndex++ };
+    };
+
+    const newWork = (resumeAfter: Work['resume']): Work => ({
+      done: [],
+      failed: [],
+      failures: [],
+      failCount: 0,
+      counts: { created: 0, updated: 0, deactivated: 0 },
+      retried: 0,
+      resolved: [],
+      aborted: 0,
+      resume: resumeAfter,
+      settled: Promise.resolve(),
+    });
+
+    const dispatch = (changes: Change[], work: Work): void => {
       if (dryRun) {
-        for (const c of changes) summary.wouldWrite![c.kind].push(c.product);
-      } else if (this.writer) {
-        await this.writeAll(changes, done, failed);
-      } else if (changes.length) {
-        for (let i = 0; i < changes.length; i += this.opts.batchSize)
-          req.onBatch?.(
-            changes.slice(i, i + this.opts.batchSize).map((c) => c.product),
-            batchIndex++,
-          );
-        for (const c of changes) done.push(this.recordOf(c, null));
+        for (const c of changes) {
+          summary.wouldWrite![c.kind].push(c.product);
+          work.counts[c.kind] += 1;
+        }
+        return;
       }
-      const failedSkus = new Set(failed.map((f) => f.sku));
-      for (const c of changes) if (!failedSkus.has(c.product.sku)) summary[c.kind] += 1;
-      for (const f of failed) this.fail(summary, { sku: f.sku, id: f.totalgestId, reason: f.error });
-      writeFailures += failed.length;
-      if (!dryRun) this.store.recordPage(done, failed, page.next ? { after: page.next, updatedSince, startServerTime: runStart, full } : undefined, Date.now());
-      req.onProgress?.(summary.fetched);
-      if (page.next !== null && req.signal?.aborted) {
-        summary.aborted = true;
-        break;
+      if (!pool) {
+        for (let i = 0; i < changes.length; i += this.opts.batchSize) emit(changes.slice(i, i + this.opts.batchSize).map((c) => c.product));
+        for (const c of changes) this.succeeded(work, c, this.recordOf(c, null, 'emitted'));
+        return;
       }
-      await yieldToLoop();
+      toWrite += changes.length;
+      if (changes.length && !firstWriteAt) firstWriteAt = Date.now();
+      work.settled = Promise.all(
+        changes.map((c) =>
+          pool.submit(c.product).then((outcome) => {
+            if (outcome.ok) this.succeeded(work, c, this.recordOf(c, String(outcome.value.id)));
+            else if (outcome.aborted) work.aborted += 1;
+            else this.failedWrite(work, c, `products/save: ${errorSummary(outcome.error)}`);
+            progress();
+          }),
+        ),
+      );
+    };
+
+    // Pages are committed in order; a page left incomplete by a stop blocks every later resume point.
+    let resumeBlocked = false;
+    const commit = (work: Work): void => {
+      if (work.aborted > 0) resumeBlocked = true;
+      summary.created += work.counts.created;
+      summary.updated += work.counts.updated;
+      summary.deactivated += work.counts.deactivated;
+      summary.retried += work.retried;
+      summary.failed += work.failCount - work.resolved.length;
+      if (work.resolved.length) summary.failures = summary.failures.filter((f) => !f.sku || !work.resolved.includes(f.sku));
+      for (const f of work.failures) if (summary.failures.length < MAX_FAILURES_LISTED) summary.failures.push(f);
+      if (dryRun) return;
+      const resumeRecord =
+        resumeBlocked || work.resume === null
+          ? null
+          : work.resume === undefined
+            ? undefined
+            : ({
+                after: null,
+                updatedSince,
+                startServerTime: startServerTime!,
+                full,
+                mark,
+                startedAt: runStartedAt,
+                failed: summary.failed,
+                failures: summary.failures.slice(0, MAX_FAILURES_RESUMED).map((f) => ({ sku: f.sku, id: f.id, reason: f.reason })),
+                ...work.resume,
+              } satisfies SyncResume);
+      this.store.recordPage(work, resumeRecord, Date.now());
+    };
+
+    let outstanding: Work | undefined;
+    try {
+      // 1. The feed (skipped when a stopped run had already read it and was sweeping).
+      if (continuing?.phase !== 'sweep') {
+        const fetchPage = (cursor: string | undefined) =>
+          this.client.articlePage({ updatedSince: updatedSince ?? undefined, after: cursor, limit: this.opts.pageSize });
+        let pending: Promise<ArticlePage> | undefined = fetchPage(continuing?.after ?? undefined);
+        while (pending) {
+          const page: ArticlePage = await pending;
+          // Fetch the next page while this one is handled: download and work overlap.
+          pending = page.next !== null && !aborted() ? fetchPage(page.next) : undefined;
+          pending?.catch(() => undefined);
+          startServerTime ??= page.serverTime;
+          summary.pages += 1;
+          summary.fetched += page.articles.length + page.invalid.length;
+          const work = newWork(page.next !== null ? { after: page.next, phase: 'feed' } : full ? { phase: 'sweep', sweepAfter: '' } : undefined);
+          for (const bad of page.invalid) {
+            const reason = `invalid article: ${bad.reason}`;
+            this.noteFailure(work, { sku: bad.sku, id: bad.id, reason });
+            if (bad.sku) work.failed.push({ sku: bad.sku, totalgestId: bad.id ?? null, error: reason, pending: null });
+          }
+          const changes = await this.changesOf(page.articles, work, req.forceWrite === true, summary);
+          if (mark) work.seen = { mark, skus: [...page.articles.map((a) => a.sku), ...page.invalid.flatMap((b) => (b.sku ? [b.sku] : []))] };
+          dispatch(changes, work);
+          if (outstanding) {
+            await outstanding.settled;
+            commit(outstanding);
+          }
+          outstanding = work;
+          progress();
+          if (page.next !== null && aborted()) {
+            summary.aborted = true;
+            break;
+          }
+          await yieldToLoop();
+        }
+        // A stop leaves no request behind: the page already asked for is let finish.
+        await pending?.catch(() => undefined);
+        if (outstanding) {
+          const last = outstanding;
+          outstanding = undefined;
+          await last.settled;
+          commit(last);
+        }
+      }
+      if (resumeBlocked || aborted()) summary.aborted = true;
+
+      // 2. Mark and sweep: what this connection wrote and TotalGest no longer serves.
+      if (full && mark && !dryRun && !summary.aborted) {
+        let after = continuing?.phase === 'sweep' ? (continuing.sweepAfter ?? '') : '';
+        for (;;) {
+          const rows = this.store.unseen(mark, after, STORE_PAGE);
+          if (rows.length === 0) break;
+          after = rows.at(-1)!.sku;
+          const work = newWork({ phase: 'sweep', sweepAfter: after });
+          const forget: string[] = [];
+          const changes: Change[] = [];
+          for (const row of rows) {
+            const last = row.body ? productSchema.safeParse(safeJson(row.body)) : undefined;
+            if (last?.success) {
+              const product: Fw360Product = { ...last.data, active: false, stock: '0' };
+              changes.push({
+                product,
+                hash: productHash(product, this.opts.overrideText),
+                kind: 'deactivated',
+                pending: () => JSON.stringify({ final: product }),
+              });
+            } else if (row.fw360_id === null && row.state === 'failed') {
+              forget.push(row.sku); // never reached the shop: nothing to deactivate
+            } else {
+              const reason = 'no longer in TotalGest, but no copy of the product was kept to deactivate it: set it inactive in the shop';
+              this.noteFailure(work, { sku: row.sku, id: row.totalgest_id ?? undefined, reason });
+              work.failed.push({ sku: row.sku, totalgestId: row.totalgest_id, error: reason, pending: null });
+            }
+          }
+          if (forget.length) this.store.remove(forget);
+          dispatch(changes, work);
+          await work.settled;
+          commit(work);
+          if (resumeBlocked || aborted()) {
+            summary.aborted = true;
+            break;
+          }
+        }
+        if (!summary.aborted) this.store.setResume(undefined);
+      }
+
+      // 3. The retry set: products that failed before this run began.
+      if (!summary.aborted) {
+        let after = '';
+        for (;;) {
+          const rows = this.store.retrySet(t0, after, STORE_PAGE);
+          if (rows.length === 0) break;
+          after = rows.at(-1)!.sku;
+          const work = newWork(null);
+          // Only a resumed run carries failures of its own from before the restart.
+          dispatch(await this.retryChanges(rows, work, continuing ? runStartedAt : Infinity), work);
+          await work.settled;
+          commit(work);
+          if (resumeBlocked || aborted()) {
+            summary.aborted = true;
+            break;
+          }
+        }
+      }
+    } finally {
+      req.signal?.removeEventListener('abort', onAbort);
+      if (outstanding) {
+        // The feed failed with writes in flight: record what was written, hold the resume point.
+        pool?.abort();
+        await outstanding.settled;
+        resumeBlocked = true;
+        commit(outstanding);
+      }
+      if (held) req.onBatch?.(held.products, { index: held.index, count: held.index + 1 });
     }
-    // The cursor moves only after a complete run whose every write succeeded: failed writes
-    // are tried again by re-reading the same window (unchanged products cost no write).
-    if (!dryRun && !summary.aborted && writeFailures === 0 && startServerTime) {
+
+    // The cursor moves after every complete run: failures wait in the retry set, not behind the cursor.
+    if (!dryRun && !summary.aborted && startServerTime) {
       const next = new Date(Date.parse(startServerTime) - this.opts.overlapMs).toISOString();
       if (!cursorBefore || next > cursorBefore || full) this.store.setCursor(next);
       summary.cursorAfter = this.store.cursor() ?? null;
       this.store.setLastSuccessAt(new Date().toISOString());
     }
+    if (pool) summary.concurrency = { ceiling: this.opts.writeConcurrency, peak: limit.peak, final: limit.limit, backoffs: limit.backoffs };
+    summary.stillFailed = this.store.counts().failed;
     summary.durationMs = Date.now() - t0;
-    summary.summary = `${summary.fetched} fetched: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.deactivated} deactivated, ${summary.failed} failed${dryRun ? ' (dry run)' : ''}${summary.aborted ? ' (stopped)' : ''}`;
+    summary.summary = `${summary.fetched} fetched: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.deactivated} deactivated, ${summary.failed} failed${summary.retried ? `, ${summary.retried} retried` : ''}${dryRun ? ' (dry run)' : ''}${summary.aborted ? ' (stopped)' : ''}`;
     if (!dryRun) this.store.setLastRun({ ...summary, failures: summary.failures.slice(0, 20), wouldWrite: undefined, finishedAt: new Date().toISOString() });
     return summary;
   }
 
-  private fail(summary: SyncSummary, f: SyncFailure): void {
-    summary.failed += 1;
-    if (summary.failures.length < MAX_FAILURES_LISTED) summary.failures.push(f);
+  /** Emitted products the flow has written (or failed to write): they become linked (or failed). */
+  confirm(items: Array<{ sku: string; fw360Id: string | null; error: string | null }>): { confirmed: number; failed: number; notEmitted: string[] } {
+    return this.store.confirm(items, Date.now());
   }
 
-  private async changesOf(
-    articles: ArticlePage['articles'],
-    summary: SyncSummary,
-    force: boolean,
-  ): Promise<Array<{ product: Fw360Product; hash: string; kind: 'created' | 'updated' | 'deactivated' }>> {
+  private noteFailure(work: Work, f: SyncFailure): void {
+    work.failCount += 1;
+    work.failures.push(f);
+  }
+
+  private succeeded(work: Work, c: Change, record: ProductRecord): void {
+    work.done.push(record);
+    if (!c.retry) work.counts[c.kind] += 1;
+    else if (c.retry.carried) work.resolved.push(c.product.sku);
+    else work.retried += 1;
+  }
+
+  private failedWrite(work: Work, c: Change, reason: string): void {
+    work.failed.push({ sku: c.product.sku, totalgestId: c.product.totalgestId, error: reason, pending: c.pending() });
+    // A failure carried over from before a restart is counted once.
+    if (c.retry?.carried) return;
+    this.noteFailure(work, { sku: c.product.sku, id: c.product.totalgestId, reason });
+  }
+
+  /** Applies the override; a throw or an invalid result fails the product with the field and reason. */
+  private async finalProduct(mapped: Fw360Product): Promise<{ product: Fw360Product } | { reason: string }> {
+    if (!this.opts.override) return { product: mapped };
+    let out: unknown;
+    try {
+      out = await this.opts.override(mapped);
+    } catch (err) {
+      const text = errorSummary(err);
+      return { reason: text.startsWith('override') ? text : `override: ${text}` };
+    }
+    const reshaped = productSchema.safeParse(out);
+    if (reshaped.success) return { product: reshaped.data };
+    return {
+      reason: `override result: ${zodProblems(reshaped.error)
+        .map((p) => `${p.path} ${p.message}`)
+        .join('; ')}`,
+    };
+  }
+
+  private kindOf(before: Known | undefined, product: Fw360Product): Kind {
+    // A product never delivered before is created, even when it arrives inactive.
+    if (!before || (before.hash === null && !before.hasBody)) return 'created';
+    return product.active ? 'updated' : 'deactivated';
+  }
+
+  private async changesOf(articles: ArticlePage['articles'], work: Work, force: boolean, summary: SyncSummary): Promise<Change[]> {
     const known = this.store.known(articles.map((a) => a.sku));
-    const out: Array<{ product: Fw360Product; hash: string; kind: 'created' | 'updated' | 'deactivated' }> = [];
+    const out: Change[] = [];
     for (const a of articles) {
-      let product = articleToProduct(a);
-      if (this.opts.override) {
-        const reshaped = productSchema.safeParse(await this.opts.override(product));
-        if (!reshaped.success) {
-          this.fail(summary, {
-            sku: a.sku,
-            id: a.id,
-            reason: `override result: ${zodProblems(reshaped.error)
-              .map((p) => `${p.path} ${p.message}`)
-              .join('; ')}`,
-          });
-          continue;
-        }
-        product = reshaped.data;
+      const mapped = articleToProduct(a);
+      const final = await this.finalProduct(mapped);
+      if ('reason' in final) {
+        this.noteFailure(work, { sku: a.sku, id: a.id, reason: final.reason });
+        work.failed.push({ sku: a.sku, totalgestId: a.id, error: final.reason, pending: JSON.stringify({ mapped }) });
+        continue;
       }
+      const product = final.product;
       const hash = productHash(product, this.opts.overrideText);
       const before = known.get(product.sku);
       if (!force && before?.hash === hash) {
         summary.unchanged += 1;
+        if (!before.hasBody) (work.bodies ??= []).push({ sku: product.sku, body: JSON.stringify(product) });
         continue;
       }
-      // A product never written before is created, even when it arrives inactive.
-      const kind = !before || before.hash === null ? 'created' : product.active ? 'updated' : 'deactivated';
-      out.push({ product, hash, kind });
+      out.push({ product, hash, kind: this.kindOf(before, product), pending: () => JSON.stringify({ mapped }) });
     }
     return out;
   }
 
-  private recordOf(c: { product: Fw360Product; hash: string }, fw360Id: string | null): ProductRecord {
-    return { sku: c.product.sku, totalgestId: c.product.totalgestId, fw360Id, hash: c.hash, state: c.product.active ? 'linked' : 'deactivated' };
+  private async retryChanges(rows: ProductRow[], work: Work, runStartedAt: number): Promise<Change[]> {
+    const out: Change[] = [];
+    for (const row of rows) {
+      const carried = row.updated_at >= runStartedAt;
+      const parsed = pendingSchema.safeParse(safeJson(row.pending ?? ''));
+      const before: Known = { hash: row.hash, state: row.state, hasBody: row.body !== null };
+      if (!parsed.success) {
+        work.failed.push({ sku: row.sku, totalgestId: row.totalgest_id, error: row.error ?? 'unreadable retry record', pending: null });
+        continue;
+      }
+      const final = 'final' in parsed.data ? { product: parsed.data.final } : await this.finalProduct(parsed.data.mapped);
+      if ('reason' in final) {
+        work.failed.push({ sku: row.sku, totalgestId: row.totalgest_id, error: final.reason, pending: row.pending });
+        if (!carried) this.noteFailure(work, { sku: row.sku, id: row.totalgest_id ?? undefined, reason: final.reason });
+        continue;
+      }
+      const product = final.product;
+      out.push({
+        product,
+        hash: productHash(product, this.opts.overrideText),
+        kind: this.kindOf(before, product),
+        pending: () => row.pending!,
+        retry: { carried },
+      });
+    }
+    return out;
   }
 
-  private async writeAll(
-    changes: Array<{ product: Fw360Product; hash: string }>,
-    done: ProductRecord[],
-    failed: Array<{ sku: string; totalgestId: string; error: string }>,
-  ): Promise<void> {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < changes.length) {
-        const c = changes[next++]!;
-        try {
-          const saved = await this.writer!.saveProduct(c.product);
-          done.push(this.recordOf(c, String(saved.id)));
-        } catch (err) {
-          failed.push({ sku: c.product.sku, totalgestId: c.product.totalgestId, error: `products/save: ${errorSummary(err)}` });
-        }
-      }
+  private recordOf(c: Change, fw360Id: string | null, emitted?: 'emitted'): ProductRecord {
+    return {
+      sku: c.product.sku,
+      totalgestId: c.product.totalgestId,
+      fw360Id,
+      hash: c.hash,
+      state: emitted ?? (c.product.active ? 'linked' : 'deactivated'),
+      body: JSON.stringify(c.product),
     };
-    await Promise.all(Array.from({ length: Math.min(this.opts.writeConcurrency, changes.length) }, worker));
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }

@@ -35,9 +35,10 @@ export const ORDER_DB_STATES: Record<LinkState, OrderState[]> = {
   not_linked: ['skipped'],
 };
 
+// emitted: handed to the flow in emit mode, linked only once the flow confirms the write.
 export const PRODUCT_DB_STATES: Record<LinkState, ProductState[]> = {
   linked: ['linked', 'deactivated'],
-  pending: [],
+  pending: ['emitted'],
   failed: ['failed'],
   needs_review: [],
   not_linked: [],
@@ -63,7 +64,7 @@ export function orderStatus(row: OrderRow | undefined, lang: Lang): ItemStatus {
 
 export function productStatus(row: ProductRow | undefined, lang: Lang): ItemStatus {
   if (!row) return unseen(lang);
-  const state: LinkState = row.state === 'failed' ? 'failed' : 'linked';
+  const state: LinkState = row.state === 'failed' ? 'failed' : row.state === 'emitted' ? 'pending' : 'linked';
   return {
     state,
     label: STATE_LABELS[lang][state],
@@ -71,7 +72,7 @@ export function productStatus(row: ProductRow | undefined, lang: Lang): ItemStat
     number: row.fw360_id,
     lastSync: iso(row.synced_at ?? row.updated_at),
     error: row.error,
-    reason: row.state === 'deactivated' ? 'deactivated' : null,
+    reason: row.state === 'deactivated' ? 'deactivated' : row.state === 'emitted' ? 'awaiting_confirmation' : null,
   };
 }
 
@@ -113,7 +114,7 @@ export class StatusReader {
       .sort((a, b) => b.at - a.at);
     const last = errors[0];
     return {
-      products: { linked: p.linked + p.deactivated, pending: 0, failed: p.failed, needs_review: 0, not_linked: 0, deactivated: p.deactivated },
+      products: { linked: p.linked + p.deactivated, pending: p.emitted, failed: p.failed, needs_review: 0, not_linked: 0, deactivated: p.deactivated },
       orders: { linked: o.done, pending: o.pending + o.sending, failed: o.failed + o.dead + o.invalid, needs_review: o.needs_review, not_linked: o.skipped },
       queueDepth: o.pending + o.sending,
       oldestPendingAgeMs: oldest === undefined ? null : now - oldest,

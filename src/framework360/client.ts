@@ -71,8 +71,12 @@ export class Framework360Client {
     return this.call({ method: 'GET', path: '/orders/list', call: 'orders/list', query }, orderListDataSchema);
   }
 
-  saveProduct(product: Fw360Product): Promise<z.infer<typeof productSavedSchema>> {
-    return this.call({ method: 'POST', path: '/products/save', call: 'products/save', body: product }, productSavedSchema);
+  /**
+   * One products/save attempt, outside the connection's fixed limit and retry loop: the
+   * product sync paces its writes itself (adaptive concurrency, Retry-After) and retries.
+   */
+  saveProductOnce(product: Fw360Product): Promise<z.infer<typeof productSavedSchema>> {
+    return this.once({ method: 'POST', path: '/products/save', call: 'products/save', body: product }, productSavedSchema);
   }
 
   close(): void {

@@ -1,6 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { z } from 'zod';
+import { formatPath } from '../core/schema-primitives';
 import { Coalescer } from '../engine/coalescer';
-import { ProductSync, type SyncSummary } from '../engine/product-sync';
+import { ProductSync, type SyncProgress, type SyncSummary } from '../engine/product-sync';
 import { errorMessage, errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
 
@@ -10,13 +12,40 @@ interface Def extends NodeDef {
   batchSize: string;
   overlap: string;
   pageSize: string;
-  writeConcurrency: string;
+  maxConcurrency: string;
   forceWrite: boolean;
   dryRun: boolean;
   override: string;
 }
 
 type Flags = { full: boolean; dryRun: boolean; forceWrite: boolean };
+
+/** `msg.topic = "confirm"`: the flow wrote these emitted products. SKUs, or `{sku, id?, error?}` (as products/save answered). */
+const confirmSchema = z
+  .array(
+    z.preprocess(
+      (v) => (typeof v === 'string' ? { sku: v } : v),
+      z.object(
+        {
+          sku: z.string({ error: 'is required (a SKU)' }).min(1, 'is required (a SKU)'),
+          id: z.union([z.string(), z.number()], { error: 'must be the Framework360 id' }).nullish(),
+          error: z.string({ error: 'must be a text' }).nullish(),
+        },
+        { error: 'must be a SKU or {sku, id, error}' },
+      ),
+    ),
+    { error: 'must be an array of SKUs or of {sku, id, error}' },
+  )
+  .min(1, 'must name at least one SKU')
+  .max(100_000);
+
+const STATUS_EVERY_MS = 500;
+
+function progressText(p: SyncProgress): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  if (p.toWrite === 0) return `syncing ${n(p.fetched)} …`;
+  return `writing ${n(p.written)}/${n(p.toWrite)} · ${p.inFlight} in flight · ${n(p.ratePerSecond)}/s`;
+}
 
 const num = (v: string | undefined, fallback: number, min: number, max: number): number => {
   const n = Number(v);
@@ -29,7 +58,9 @@ function summaryText(s: SyncSummary): string {
   const what = s.dryRun
     ? `dry run: ${changed} to write`
     : `${s.created ? `${s.created} created · ` : ''}${s.updated} updated${s.deactivated ? ` · ${s.deactivated} deactivated` : ''}`;
-  return `${s.failed ? '⚠' : '✓'} ${what}${s.failed ? ` · ${s.failed} failed` : ''} · ${time}`;
+  // Products failing since earlier runs stay visible even when this run added none.
+  const waiting = s.stillFailed > s.failed ? ` · ${s.stillFailed} to retry` : '';
+  return `${s.failed || s.stillFailed ? '⚠' : '✓'} ${what}${s.failed ? ` · ${s.failed} failed` : ''}${waiting} · ${time}`;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -52,20 +83,36 @@ export = function register(RED: NodeAPI): void {
       const sync = new ProductSync(connection.client, connection.products, fwConfig?.client(), {
         overlapMs: num(def.overlap, 60, 0, 86_400) * 1000,
         pageSize: num(def.pageSize, 500, 1, 500),
-        writeConcurrency: num(def.writeConcurrency, 4, 1, 32),
+        // The adaptive write limit's ceiling; 64 is also the HTTP agent's socket cap.
+        writeConcurrency: num(def.maxConcurrency, 64, 1, 64),
         batchSize,
         override: reshape,
         overrideText: def.override ?? '',
       });
       this.status({ fill: 'blue', shape: 'dot', text: flags.full ? 'full sync …' : 'syncing …' });
       const runId = RED.util.generateId();
+      let shownAt = 0;
       const summary = await connection.track(
         sync.run({
           ...flags,
           signal: AbortSignal.any([abort.signal, connection.closingSignal]),
-          onProgress: (n) => this.status({ fill: 'blue', shape: 'dot', text: `syncing ${n.toLocaleString('en-US')} …` }),
-          onBatch: (products, index) =>
-            this.send([{ topic: 'products', payload: products, parts: { id: runId, index, type: 'array', len: batchSize } } as NodeMessage, null]),
+          onProgress: (p) => {
+            // Throttled: a status per written product would flood the editor.
+            const now = Date.now();
+            if (now - shownAt < STATUS_EVERY_MS && p.written < p.toWrite) return;
+            shownAt = now;
+            this.status({ fill: 'blue', shape: 'dot', text: progressText(p) });
+          },
+          // `len` > 1 tells a core Join to concatenate the batches; `count` (on the last) completes it.
+          onBatch: (products, part) =>
+            this.send([
+              {
+                topic: 'products',
+                payload: products,
+                parts: { id: runId, index: part.index, type: 'array', len: Math.max(2, batchSize), ...(part.count === undefined ? {} : { count: part.count }) },
+              } as NodeMessage,
+              null,
+            ]),
         }),
       );
       connection.notifyChanged('products');
@@ -73,6 +120,7 @@ export = function register(RED: NodeAPI): void {
     });
 
     this.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage | Array<NodeMessage | null>) => void, done: (err?: Error) => void) => {
+      if (msg.topic === 'confirm') return confirm(msg, send, done);
       const m = msg as NodeMessageInFlow & { full?: unknown; dryRun?: unknown; forceWrite?: unknown };
       const flags: Flags = { full: m.full === true, dryRun: def.dryRun || m.dryRun === true, forceWrite: def.forceWrite || m.forceWrite === true };
       runner.trigger(flags, (result) => {
@@ -81,7 +129,7 @@ export = function register(RED: NodeAPI): void {
           this.status(errorStatus(result));
           return done(forCatch(result));
         }
-        this.status({ fill: result.failed ? 'yellow' : 'green', shape: 'dot', text: shortText(summaryText(result)) });
+        this.status({ fill: result.failed || result.stillFailed ? 'yellow' : 'green', shape: 'dot', text: shortText(summaryText(result)) });
         send([null, { ...msg, payload: result }]);
         // Some products failed: the run finished, but Catch nodes hear about it.
         if (result.failed)
@@ -89,6 +137,26 @@ export = function register(RED: NodeAPI): void {
         else done();
       });
     });
+
+    /** The flow wrote emitted products: they become linked (or failed, with the flow's error). */
+    const confirm = (msg: NodeMessageInFlow, send: (m: Array<NodeMessage | null>) => void, done: (err?: Error) => void): void => {
+      if (!connection) return done(new Error(setupError ?? 'not configured'));
+      const parsed = confirmSchema.safeParse(msg.payload);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const path = issue.path.length ? formatPath(issue.path) : '';
+        return done(new Error(`confirm: msg.payload${path && !path.startsWith('[') ? '.' : ''}${path} ${issue.message}`));
+      }
+      const items = parsed.data.map((i) => ({ sku: i.sku, fw360Id: i.id == null ? null : String(i.id), error: i.error ?? null }));
+      try {
+        const result = new ProductSync(connection.client, connection.products, undefined).confirm(items);
+        connection.notifyChanged('products');
+        send([null, { ...msg, payload: result }]);
+        done();
+      } catch (err) {
+        done(forCatch(err));
+      }
+    };
 
     this.on('close', (_removed: boolean, done: () => void) => {
       abort.abort();

@@ -63,6 +63,9 @@ export class ArticleStore {
   put(article: Article): void {
     const t = Date.parse(article.updatedAt);
     const old = this.timeById.get(article.id);
+    // A renamed SKU no longer finds the article.
+    const previous = this.byId.get(article.id);
+    if (previous && previous.sku !== article.sku && this.idBySku.get(previous.sku) === article.id) this.idBySku.delete(previous.sku);
     this.byId.set(article.id, article);
     if (!article.deleted || !this.idBySku.has(article.sku)) this.idBySku.set(article.sku, article.id);
     if (old === t) return;

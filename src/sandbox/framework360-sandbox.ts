@@ -30,6 +30,16 @@ export interface Delivery {
   delivered: boolean;
 }
 
+/** One API request as the sandbox saw it: arrival, and when and how it was answered (the server's clock). */
+export interface Fw360LoggedRequest {
+  method: string;
+  path: string;
+  at: number;
+  status?: number;
+  doneAt?: number;
+  retryAfter?: string;
+}
+
 type Order = Record<string, unknown> & { id: number; data_ordine: string; stato: { id: number | string; nome: string } };
 
 let orderSeq = 20_000;
@@ -78,6 +88,7 @@ export class Framework360Sandbox {
   readonly orders = new Map<number, Order>();
   readonly products = new Map<string, Fw360Product & { id: number }>();
   readonly deliveries: Delivery[] = [];
+  readonly requests: Fw360LoggedRequest[] = [];
   apiKey: string;
   webhookSecret: string;
   webhookUrl: string | undefined;
@@ -102,7 +113,24 @@ export class Framework360Sandbox {
   }
 
   async start(port = this.opts.port ?? 8451): Promise<string> {
-    this.server = await startServer(this.router(), { port, middleware: this.faults.middleware, onClose: () => this.faults.reset() });
+    this.server = await startServer(this.router(), {
+      port,
+      middleware: async (req, res) => {
+        if (!req.path.startsWith('/_sandbox/')) {
+          const entry: Fw360LoggedRequest = { method: req.method, path: req.path, at: Date.now() };
+          this.requests.push(entry);
+          res.once('finish', () => {
+            entry.status = res.statusCode;
+            entry.doneAt = Date.now();
+            const ra = res.getHeader('retry-after');
+            if (ra !== undefined) entry.retryAfter = String(ra);
+          });
+          if (this.requests.length > 200_000) this.requests.splice(0, 50_000);
+        }
+        return this.faults.middleware(req, res);
+      },
+      onClose: () => this.faults.reset(),
+    });
     return this.server.url;
   }
 
@@ -124,6 +152,7 @@ export class Framework360Sandbox {
     this.orders.clear();
     this.products.clear();
     this.deliveries.length = 0;
+    this.requests.length = 0;
     this.productSeq = 0;
   }
 
@@ -244,6 +273,7 @@ export class Framework360Sandbox {
     r.on('GET', '/_sandbox/orders', () => json(200, { items: [...this.orders.values()] }));
     r.on('GET', '/_sandbox/deliveries', () => json(200, { items: this.deliveries }));
     r.on('GET', '/_sandbox/products', () => json(200, { items: [...this.products.values()] }));
+    r.on('GET', '/_sandbox/requests', () => json(200, { items: this.requests }));
     r.on('GET', '/admin/orders', (req) => this.adminOrders(req));
     r.on('GET', '/admin/products', (req) => this.adminProducts(req));
     return r;

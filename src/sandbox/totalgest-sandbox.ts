@@ -153,6 +153,8 @@ export class TotalGestSandbox {
     r.on('POST', '/_sandbox/articles', (req) => this.upsertArticles(req.body));
     r.on('POST', '/_sandbox/articles/mutate', (req) => this.mutate(req.body, false));
     r.on('POST', '/_sandbox/articles/delete', (req) => this.mutate(req.body, true));
+    r.on('POST', '/_sandbox/articles/corrupt', (req) => this.corrupt(req.body));
+    r.on('POST', '/_sandbox/articles/rename', (req) => this.rename(req.body));
     r.on('GET', '/_sandbox/articles/:id', (req) => {
       const a = this.articles.get(req.params.id ?? '');
       return a ? json(200, a) : err(404, 'not_found', 'no such article');
@@ -317,12 +319,40 @@ export class TotalGestSandbox {
     return json(200, { upserted: valid.length });
   }
 
-  /** Changes price and stock (or deletes) `count` articles picked by a seeded generator. */
+  /**
+   * Serves an article that breaks the contract (`{id, set: {field: value}}`, e.g. a price of
+   * "twelve"), with a new updatedAt, as a faulty TotalGest would; a later valid upsert fixes it.
+   */
+  private corrupt(body: unknown): Reply {
+    const b = (body ?? {}) as { id?: unknown; set?: unknown };
+    const a = typeof b.id === 'string' ? this.articles.get(b.id) : undefined;
+    if (!a) return err(404, 'not_found', 'id must name an article');
+    if (typeof b.set !== 'object' || b.set === null) return err(400, 'bad_request', 'set must be an object of fields');
+    const next = { ...a, ...(b.set as Record<string, unknown>), id: a.id, updatedAt: new Date(this.nextTime()).toISOString() } as Article;
+    this.articles.put(next);
+    return json(200, { id: a.id, updatedAt: next.updatedAt });
+  }
+
+  /** Gives an article a new SKU (`{id, sku}`), as a renumbering in TotalGest does. */
+  private rename(body: unknown): Reply {
+    const b = (body ?? {}) as { id?: unknown; sku?: unknown };
+    const a = typeof b.id === 'string' ? this.articles.get(b.id) : undefined;
+    if (!a) return err(404, 'not_found', 'id must name an article');
+    if (typeof b.sku !== 'string' || b.sku === '') return err(400, 'bad_request', 'sku is required');
+    this.articles.put({ ...a, sku: b.sku, updatedAt: new Date(this.nextTime()).toISOString() });
+    return json(200, { id: a.id, from: a.sku, to: b.sku });
+  }
+
+  /** Changes price and stock (or deletes) `count` articles picked by a seeded generator, or the given `ids`. */
   private mutate(body: unknown, remove: boolean): Reply {
-    const count = (body as { count?: unknown } | undefined)?.count;
+    const given = (body as { ids?: unknown } | undefined)?.ids;
+    if (Array.isArray(given)) {
+      if (!given.every((id) => typeof id === 'string' && this.articles.get(id))) return err(400, 'bad_request', 'ids must name articles');
+    }
+    const count = Array.isArray(given) ? given.length : (body as { count?: unknown } | undefined)?.count;
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) return err(400, 'bad_request', 'count must be a whole number ≥ 0');
     const ids = this.articles.ids().filter((id) => !this.articles.get(id)!.deleted);
-    const picked = new Set<string>();
+    const picked = new Set<string>(Array.isArray(given) ? (given as string[]) : []);
     while (picked.size < Math.min(count, ids.length)) picked.add(ids[Math.floor(this.mutateRand() * ids.length)]!);
     const t = new Date(this.nextTime()).toISOString();
     const changed: Array<{ id: string; sku: string }> = [];

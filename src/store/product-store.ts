@@ -1,7 +1,9 @@
 import type { Statement } from 'better-sqlite3';
+import { z } from 'zod';
 import { getMeta, rowsByKey, runTransaction, setMeta, type StateDatabase } from './state-db';
 
-export type ProductState = 'linked' | 'failed' | 'deactivated';
+/** linked/deactivated: the shop holds it; emitted: handed to the flow, not confirmed; failed: in the retry set. */
+export type ProductState = 'linked' | 'failed' | 'deactivated' | 'emitted';
 
 export interface ProductRow {
   sku: string;
@@ -12,6 +14,11 @@ export interface ProductRow {
   error: string | null;
   synced_at: number | null;
   updated_at: number;
+  /** The product as last written or emitted (JSON). */
+  body: string | null;
+  /** The mapped product still to be written (JSON), for failed rows. */
+  pending: string | null;
+  seen: string | null;
 }
 
 export interface ProductRecord {
@@ -20,38 +27,91 @@ export interface ProductRecord {
   fw360Id: string | null;
   hash: string;
   state: Exclude<ProductState, 'failed'>;
+  /** The product as written (JSON). */
+  body: string;
 }
 
-/** Where an interrupted run stops and the next one picks up. */
-export interface SyncResume {
-  after: string | null;
-  updatedSince: string | null;
-  startServerTime: string;
-  full: boolean;
+export interface FailedRecord {
+  sku: string;
+  totalgestId: string | null;
+  error: string;
+  /** The mapped product to try again (JSON); null when TotalGest served no valid article. */
+  pending: string | null;
 }
+
+export interface PageRecord {
+  done: ProductRecord[];
+  failed: FailedRecord[];
+  /** A full run's mark (its start, ISO) on every SKU TotalGest served (mark and sweep). */
+  seen?: { mark: string; skus: string[] };
+  /** Rows from before bodies were kept: unchanged products whose body is stored now. */
+  bodies?: Array<{ sku: string; body: string }>;
+}
+
+const failureSchema = z.object({ sku: z.string().optional(), id: z.string().optional(), reason: z.string() });
+
+/** Where an interrupted run stops and the next one picks up. */
+const resumeSchema = z.object({
+  after: z.string().nullable(),
+  updatedSince: z.string().nullable(),
+  startServerTime: z.string(),
+  full: z.boolean(),
+  /** A full run's mark (mark and sweep). */
+  mark: z.string().optional(),
+  /** 'sweep': the feed is read; deactivation continues after `sweepAfter`. */
+  phase: z.enum(['feed', 'sweep']).optional(),
+  sweepAfter: z.string().optional(),
+  /** When the run began (ms): failures since then belong to it. */
+  startedAt: z.number().optional(),
+  /** Failures so far, so a run resumed after a restart still reports them. */
+  failed: z.number().int().nonnegative().optional(),
+  failures: z.array(failureSchema).optional(),
+});
+export type SyncResume = z.infer<typeof resumeSchema>;
 
 const CURSOR = 'products.cursor';
 const RESUME = 'products.resume';
 const LAST_RUN = 'products.lastRun';
 const LAST_SUCCESS = 'products.lastSuccessAt';
 
+type KnownRow = { sku: string; hash: string | null; state: ProductState; has_body: number };
+export type Known = { hash: string | null; state: ProductState; hasBody: boolean };
+
 /** Product links (SKU ↔ Framework360 id ↔ TotalGest id), their hashes, and the sync cursor. */
 export class ProductStore {
   private readonly stmts;
-  private readonly knownStmts = new Map<number, Statement<string[], { sku: string; hash: string | null; state: ProductState }>>();
+  private readonly knownStmts = new Map<number, Statement<string[], KnownRow>>();
 
   constructor(private readonly db: StateDatabase) {
     this.stmts = {
       get: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE sku = ?'),
-      upsert: db.prepare<[string, string, string | null, string, string, number, number]>(
-        `INSERT INTO products (sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
+      upsert: db.prepare<[string, string, string | null, string, string, number, number, string, string | null]>(
+        `INSERT INTO products (sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at, body, pending, seen)
+         VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?)
          ON CONFLICT(sku) DO UPDATE SET totalgest_id = excluded.totalgest_id, fw360_id = COALESCE(excluded.fw360_id, products.fw360_id),
-           hash = excluded.hash, state = excluded.state, error = NULL, synced_at = excluded.synced_at, updated_at = excluded.updated_at`,
+           hash = excluded.hash, state = excluded.state, error = NULL, synced_at = excluded.synced_at, updated_at = excluded.updated_at,
+           body = excluded.body, pending = NULL, seen = COALESCE(MAX(products.seen, excluded.seen), products.seen, excluded.seen)`,
       ),
-      fail: db.prepare(
-        `INSERT INTO products (sku, totalgest_id, state, error, updated_at) VALUES (@sku, @totalgestId, 'failed', @error, @now)
-         ON CONFLICT(sku) DO UPDATE SET state = 'failed', error = excluded.error, hash = NULL, updated_at = excluded.updated_at`,
+      // The last written body stays (a sweep still needs it); the hash goes, so the next sight rewrites.
+      fail: db.prepare<{ sku: string; totalgestId: string | null; error: string; pending: string | null; now: number }>(
+        `INSERT INTO products (sku, totalgest_id, state, error, updated_at, pending) VALUES (@sku, @totalgestId, 'failed', @error, @now, @pending)
+         ON CONFLICT(sku) DO UPDATE SET state = 'failed', error = excluded.error, hash = NULL, updated_at = excluded.updated_at,
+           totalgest_id = COALESCE(excluded.totalgest_id, products.totalgest_id), pending = excluded.pending`,
+      ),
+      // Marks only grow: a full run that started earlier never takes back a later run's mark.
+      seen: db.prepare<[string, string, string]>('UPDATE products SET seen = ? WHERE sku = ? AND (seen IS NULL OR seen < ?)'),
+      body: db.prepare<[string, string]>('UPDATE products SET body = ? WHERE sku = ? AND body IS NULL'),
+      remove: db.prepare<[string]>('DELETE FROM products WHERE sku = ?'),
+      retry: db.prepare<[number, string, number], ProductRow>(
+        `SELECT * FROM products WHERE state = 'failed' AND pending IS NOT NULL AND updated_at <= ? AND sku > ? ORDER BY sku LIMIT ?`,
+      ),
+      sweep: db.prepare<[string, string, number], ProductRow>(
+        `SELECT * FROM products WHERE sku > ? AND state != 'deactivated' AND (seen IS NULL OR seen < ?) ORDER BY sku LIMIT ?`,
+      ),
+      confirm: db.prepare<[string | null, number, number, string]>(
+        `UPDATE products SET state = CASE WHEN json_extract(body, '$.active') THEN 'linked' ELSE 'deactivated' END,
+           fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL
+         WHERE sku = ? AND state = 'emitted'`,
       ),
       counts: db.prepare<[], { state: ProductState; n: number }>('SELECT state, COUNT(*) AS n FROM products GROUP BY state'),
     };
@@ -62,36 +122,89 @@ export class ProductStore {
   }
 
   /** Stored hash and state of each given SKU (one query for a page). */
-  known(skus: string[]): Map<string, { hash: string | null; state: ProductState }> {
-    const out = new Map<string, { hash: string | null; state: ProductState }>();
+  known(skus: string[]): Map<string, Known> {
+    const out = new Map<string, Known>();
     for (let i = 0; i < skus.length; i += 500) {
       const chunk = skus.slice(i, i + 500);
       let stmt = this.knownStmts.get(chunk.length);
       if (!stmt) {
-        stmt = this.db.prepare<string[], { sku: string; hash: string | null; state: ProductState }>(
-          `SELECT sku, hash, state FROM products WHERE sku IN (${chunk.map(() => '?').join(',')})`,
+        stmt = this.db.prepare<string[], KnownRow>(
+          `SELECT sku, hash, state, body IS NOT NULL AS has_body FROM products WHERE sku IN (${chunk.map(() => '?').join(',')})`,
         );
         this.knownStmts.set(chunk.length, stmt);
       }
-      for (const r of stmt.all(...chunk)) out.set(r.sku, { hash: r.hash, state: r.state });
+      for (const r of stmt.all(...chunk)) out.set(r.sku, { hash: r.hash, state: r.state, hasBody: r.has_body === 1 });
     }
     return out;
   }
 
   /**
-   * A page's results and where to resume, in one transaction that is not synced to disk at
-   * once: losing it in a power cut only means the page is read and written again.
+   * A page's results and where to resume (`null`: leave the resume record as it is), in one
+   * transaction that is not synced to disk at once: losing it in a power cut only means the
+   * page is read and written again.
    */
-  recordPage(done: ProductRecord[], failed: Array<{ sku: string; totalgestId: string; error: string }>, resume: SyncResume | undefined, now: number): void {
+  recordPage(page: PageRecord, resume: SyncResume | undefined | null, now: number): void {
     runTransaction(
       this.db,
       () => {
-        for (const d of done) this.stmts.upsert.run(d.sku, d.totalgestId, d.fw360Id, d.hash, d.state, now, now);
-        for (const f of failed) this.stmts.fail.run({ ...f, now });
-        this.setResume(resume);
+        const mark = page.seen?.mark ?? null;
+        for (const d of page.done) this.stmts.upsert.run(d.sku, d.totalgestId, d.fw360Id, d.hash, d.state, now, now, d.body, mark);
+        for (const f of page.failed) this.stmts.fail.run({ ...f, now });
+        for (const b of page.bodies ?? []) this.stmts.body.run(b.body, b.sku);
+        if (page.seen) {
+          // Written rows carry the mark already: one write per row, not two.
+          const written = page.done.length ? new Set(page.done.map((d) => d.sku)) : undefined;
+          for (const sku of page.seen.skus) if (!written?.has(sku)) this.stmts.seen.run(page.seen.mark, sku, page.seen.mark);
+        }
+        if (resume !== null) this.setResume(resume);
       },
       { durable: false },
     );
+  }
+
+  /** Failed products with something to write, last touched by `before` (ms; a run passes its start), in SKU order after `afterSku`. */
+  retrySet(before: number, afterSku: string, limit: number): ProductRow[] {
+    return this.stmts.retry.all(before, afterSku, limit);
+  }
+
+  /** Products no full run since `mark` has seen, not yet deactivated, in SKU order after `afterSku`. */
+  unseen(mark: string, afterSku: string, limit: number): ProductRow[] {
+    return this.stmts.sweep.all(afterSku, mark, limit);
+  }
+
+  /** Forgets products the shop never received (TotalGest no longer serves them). */
+  remove(skus: string[]): void {
+    runTransaction(this.db, () => skus.forEach((s) => this.stmts.remove.run(s)), { durable: false });
+  }
+
+  /** The flow wrote these emitted products (or failed to: `error`). Returns the SKUs that were not waiting for a confirmation. */
+  confirm(
+    items: Array<{ sku: string; fw360Id: string | null; error: string | null }>,
+    now: number,
+  ): { confirmed: number; failed: number; notEmitted: string[] } {
+    const out = { confirmed: 0, failed: 0, notEmitted: [] as string[] };
+    runTransaction(this.db, () => {
+      for (const item of items) {
+        const row = this.stmts.get.get(item.sku);
+        if (!row || row.state !== 'emitted') {
+          out.notEmitted.push(item.sku);
+        } else if (item.error !== null) {
+          // The product as emitted goes back to the retry set as it is (the override was applied).
+          this.stmts.fail.run({
+            sku: item.sku,
+            totalgestId: row.totalgest_id,
+            error: `flow: ${item.error}`,
+            pending: row.body && `{"final":${row.body}}`,
+            now,
+          });
+          out.failed += 1;
+        } else {
+          this.stmts.confirm.run(item.fw360Id, now, now, item.sku);
+          out.confirmed += 1;
+        }
+      }
+    });
+    return out;
   }
 
   cursor(): string | undefined {
@@ -102,9 +215,16 @@ export class ProductStore {
     setMeta(this.db, CURSOR, iso);
   }
 
+  /** The stored resume record; one that does not parse (another version wrote it) is dropped: the run starts over. */
   resume(): SyncResume | undefined {
     const text = getMeta(this.db, RESUME);
-    return text ? (JSON.parse(text) as SyncResume) : undefined;
+    if (!text) return undefined;
+    try {
+      const parsed = resumeSchema.safeParse(JSON.parse(text));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   setResume(r: SyncResume | undefined): void {
@@ -154,7 +274,7 @@ export class ProductStore {
   }
 
   counts(): Record<ProductState, number> {
-    const out: Record<ProductState, number> = { linked: 0, failed: 0, deactivated: 0 };
+    const out: Record<ProductState, number> = { linked: 0, failed: 0, deactivated: 0, emitted: 0 };
     for (const r of this.stmts.counts.all()) out[r.state] = r.n;
     return out;
   }

@@ -83,6 +83,28 @@ const MIGRATIONS: string[] = [
    CREATE INDEX orders_updated ON orders(updated_at);
    CREATE INDEX deliveries_received ON deliveries(received_at);
 `,
+  // Products: 'emitted' (handed to the flow, not yet confirmed), the product as last written
+  // (body: a sweep deactivates with it), the product awaiting a write (pending: the retry set)
+  // and the mark of the last full run that saw the SKU (seen: mark and sweep).
+  `CREATE TABLE products_v2 (
+     sku TEXT PRIMARY KEY,
+     totalgest_id TEXT,
+     fw360_id TEXT,
+     hash TEXT,
+     state TEXT NOT NULL CHECK (state IN ('linked','failed','deactivated','emitted')),
+     error TEXT,
+     synced_at INTEGER,
+     updated_at INTEGER NOT NULL,
+     body TEXT,
+     pending TEXT,
+     seen TEXT
+   ) WITHOUT ROWID;
+   INSERT INTO products_v2 (sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at)
+     SELECT sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at FROM products;
+   DROP TABLE products;
+   ALTER TABLE products_v2 RENAME TO products;
+   CREATE INDEX products_state ON products(state, updated_at);
+`,
 ];
 
 export type StateDatabase = Database.Database;

@@ -19,11 +19,22 @@ export function seedStatusRows(db: StateDatabase, products = 0): { orders: Order
   intake('1004', { kind: 'skip', reason: 'cancelled', message: 'order 1004 skipped: cancelled' });
   intake('1005', { kind: 'invalid', reason: 'total_mismatch', message: 'total_mismatch: 32.80 vs 32.90' });
   const records = [
-    { sku: 'CAF-250', totalgestId: 'A-1', fw360Id: '55', hash: 'h1', state: 'linked' as const },
-    { sku: 'OLD-1', totalgestId: 'A-2', fw360Id: '56', hash: 'h2', state: 'deactivated' as const },
+    { sku: 'CAF-250', totalgestId: 'A-1', fw360Id: '55', hash: 'h1', state: 'linked' as const, body: '{}' },
+    { sku: 'OLD-1', totalgestId: 'A-2', fw360Id: '56', hash: 'h2', state: 'deactivated' as const, body: '{}' },
   ];
   for (let i = 0; i < products; i++)
-    records.push({ sku: `SKU-${String(i).padStart(6, '0')}`, totalgestId: `A-${i + 10}`, fw360Id: String(i + 100), hash: `x${i}`, state: 'linked' as const });
-  store.recordPage(records, [{ sku: 'BAD-1', totalgestId: 'A-3', error: 'products/save: Invalid product: price' }], undefined, now);
+    records.push({
+      sku: `SKU-${String(i).padStart(6, '0')}`,
+      totalgestId: `A-${i + 10}`,
+      fw360Id: String(i + 100),
+      hash: `x${i}`,
+      state: 'linked' as const,
+      body: '{}',
+    });
+  store.recordPage(
+    { done: records, failed: [{ sku: 'BAD-1', totalgestId: 'A-3', error: 'products/save: Invalid product: price', pending: null }] },
+    undefined,
+    now,
+  );
   return { orders, products: store };
 }
