@@ -22,17 +22,19 @@ function envValue(env: ProxyEnv, name: string): string | undefined {
 function bypassed(target: URL, noProxy: string | undefined): boolean {
   if (!noProxy) return false;
   if (noProxy === '*') return true;
-  const host = target.hostname.toLowerCase();
+  // URL keeps IPv6 hosts in brackets; entries may have them or not ("[::1]", "[::1]:8080", "::1").
+  const host = target.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   const port = Number(target.port) || DEFAULT_PORT[target.protocol] || 0;
   return noProxy
     .split(/[,\s]+/)
     .filter(Boolean)
-    .some((entry) => {
-      const m = /^(.+?)(?::(\d+))?$/.exec(entry.toLowerCase());
+    .some((raw) => {
+      const entry = raw.toLowerCase();
+      const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry) ?? (entry.split(':').length > 2 ? [entry, entry, undefined] : /^(.+?)(?::(\d+))?$/.exec(entry));
       if (!m) return false;
       const [, name = '', entryPort] = m;
       if (entryPort && Number(entryPort) !== port) return false;
-      if (!/^[.*]/.test(name)) return host === name.replace(/^\[|\]$/g, '') || `[${host}]` === name;
+      if (!/^[.*]/.test(name)) return host === name;
       const suffix = name.startsWith('*') ? name.slice(1) : name;
       return host.endsWith(suffix);
     });

@@ -39,11 +39,12 @@ const sameSite = (a: unknown, b: unknown): boolean =>
 
 export = function register(RED: NodeAPI): void {
   /** The site URL each deployed connection was started with: the only one its stored API key may go to. */
-  const deployedSites = new Map<string, string>();
+  /** What each deployed node connects to: a stored secret goes there only, and only as securely as deployed. */
+  const deployedSites = new Map<string, { url: string; allowInsecureHttp: boolean }>();
 
   function Framework360Config(this: Framework360ConfigNode, def: Def): void {
     RED.nodes.createNode(this, def);
-    deployedSites.set(this.id, def.siteUrl ?? '');
+    deployedSites.set(this.id, { url: def.siteUrl ?? '', allowInsecureHttp: def.allowInsecureHttp === true });
     const creds = this.credentials ?? {};
     let settings: Framework360Settings | undefined;
     let client: Framework360Client | undefined;
@@ -91,17 +92,19 @@ export = function register(RED: NodeAPI): void {
     // As for TotalGest: the stored API key goes only to the deployed site.
     if (!typed && typeof body.id === 'string' && resolveSecret(RED, body.id, 'apiKey', undefined) !== undefined) {
       const deployed = deployedSites.get(body.id);
-      if (deployed === undefined || !sameSite(deployed, body.siteUrl)) {
+      if (deployed === undefined || !sameSite(deployed.url, body.siteUrl)) {
         sendJson(res, 200, {
           ok: false,
           cause: 'invalid_config',
           field: 'apiKey',
-          message: `the site URL differs from the deployed one (${deployed ?? 'none'}): type the API key again to test another site — the stored key is only sent to the deployed site`,
+          message: `the site URL differs from the deployed one (${deployed?.url ?? 'none'}): type the API key again to test another site — the stored key is only sent to the deployed site`,
         });
         return;
       }
     }
-    const input = { ...body, apiKey: resolveSecret(RED, body.id, 'apiKey', body.apiKey) };
+    const input: Record<string, unknown> = { ...body, apiKey: resolveSecret(RED, body.id, 'apiKey', body.apiKey) };
+    // As for TotalGest: a stored key never travels less securely than the deployed node allows.
+    if (!typed && typeof body.id === 'string') input.allowInsecureHttp = deployedSites.get(body.id)?.allowInsecureHttp === true;
     checkConnection(input).then(
       (result) => sendJson(res, 200, result),
       (err: unknown) => sendJson(res, 500, { ok: false, cause: 'error', message: errorMessage(err) }),

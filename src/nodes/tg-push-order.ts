@@ -215,9 +215,23 @@ export = function register(RED: NodeAPI): void {
     };
 
     async function handle(msg: Msg, send: (m: NodeMessage) => void): Promise<Error | undefined> {
-      const ex = getExporter();
       const payload = msg.payload as unknown;
       const dryRun = def.dryRun || msg.dryRun === true;
+      // A webhook request (anything from `http in`, whatever its body): the signature first, before
+      // any configuration is looked at, so an unsigned caller learns nothing and changes nothing.
+      if (msg.req && typeof msg.req === 'object') {
+        const hook = readWebhook(payload, msg.req.headers ?? {}, webhookAuth());
+        if (!hook.ok) {
+          msg.statusCode = hook.status;
+          // The cause of a 500 names our configuration: for Catch nodes and the log, not for the caller.
+          msg.payload = { error: hook.status === 500 ? 'webhook refused: the signature cannot be checked (see the node in Node-RED)' : hook.message };
+          send(msg);
+          return new InputError(hook.message, hook.status);
+        }
+        const result = await intake(hook.order, getExporter(), { dryRun, deliveryId: hook.deliveryId, sentAt: hook.sentAt });
+        return answerOne(msg, result, send, getExporter());
+      }
+      const ex = getExporter();
       if (msg.topic === 'reconcile') {
         const since = (payload as { since?: unknown } | undefined)?.since;
         if (since !== undefined && typeof since !== 'string') throw new InputError('msg.payload.since must be an ISO date/time string', 400);
@@ -244,23 +258,6 @@ export = function register(RED: NodeAPI): void {
         }
         send(msg);
         return undefined;
-      }
-
-      // A webhook request: one order, answered with an HTTP status.
-      if (
-        msg.req &&
-        typeof msg.req === 'object' &&
-        (Buffer.isBuffer(payload) || typeof payload === 'string' || (typeof payload === 'object' && payload !== null && 'event' in payload))
-      ) {
-        const hook = readWebhook(payload, msg.req.headers ?? {}, webhookAuth());
-        if (!hook.ok) {
-          msg.statusCode = hook.status;
-          msg.payload = { error: hook.message };
-          send(msg);
-          return new InputError(hook.message, hook.status);
-        }
-        const result = await intake(hook.order, ex, { dryRun, deliveryId: hook.deliveryId, sentAt: hook.sentAt });
-        return answerOne(msg, result, send, ex);
       }
 
       let inputs: Array<{ order?: unknown; id?: string; error?: string; fetchedAt?: number }>;

@@ -49,11 +49,12 @@ const sameEndpoint = (a: unknown, b: unknown): boolean =>
 export = function register(RED: NodeAPI): void {
   const userDir = String(RED.settings.userDir ?? process.cwd());
   /** The endpoint each deployed connection was started with: the only one its stored password may go to. */
-  const deployedEndpoints = new Map<string, string>();
+  /** What each deployed node connects to: a stored secret goes there only, and only as securely as deployed. */
+  const deployedEndpoints = new Map<string, { url: string; allowInsecureHttp: boolean }>();
 
   function TotalGestConfig(this: TotalGestConfigNode, def: Def): void {
     RED.nodes.createNode(this, def);
-    deployedEndpoints.set(this.id, def.endpoint ?? '');
+    deployedEndpoints.set(this.id, { url: def.endpoint ?? '', allowInsecureHttp: def.allowInsecureHttp === true });
     const creds = this.credentials ?? {};
     let connection: TotalGestConnection | undefined;
     try {
@@ -90,17 +91,19 @@ export = function register(RED: NodeAPI): void {
     // send it to a host of their choice by typing another endpoint into the dialog.
     if (!typed && typeof body.id === 'string' && resolveSecret(RED, body.id, 'password', undefined) !== undefined) {
       const deployed = deployedEndpoints.get(body.id);
-      if (deployed === undefined || !sameEndpoint(deployed, body.endpoint)) {
+      if (deployed === undefined || !sameEndpoint(deployed.url, body.endpoint)) {
         sendJson(res, 200, {
           ok: false,
           cause: 'invalid_config',
           field: 'password',
-          message: `the endpoint differs from the deployed one (${deployed ?? 'none'}): type the password again to test another endpoint — the stored password is only sent to the deployed endpoint`,
+          message: `the endpoint differs from the deployed one (${deployed?.url ?? 'none'}): type the password again to test another endpoint — the stored password is only sent to the deployed endpoint`,
         });
         return;
       }
     }
     const input: Record<string, unknown> = { ...body, password: resolveSecret(RED, body.id, 'password', body.password) };
+    // A stored password travels only as securely as the deployed node lets it (never plain http because the dialog says so).
+    if (!typed && typeof body.id === 'string') input.allowInsecureHttp = deployedEndpoints.get(body.id)?.allowInsecureHttp === true;
     if (!input.username && typeof body.id === 'string') {
       const stored = RED.nodes.getCredentials(body.id) as Credentials | undefined;
       input.username = stored?.username;

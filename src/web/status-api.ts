@@ -70,12 +70,14 @@ function corsHeaders(origin: string | undefined, opts: StatusApiOptions): Record
   // The cors middleware's default origin is "*" when httpNodeCors is set without one.
   const fromSettings = opts.httpNodeCors !== undefined && originAllowed(origin, opts.httpNodeCors.origin ?? '*');
   if (!fromNode && !fromSettings) return {};
+  const common = { 'Access-Control-Allow-Headers': `Authorization, ${TOKEN_HEADER}`, 'Access-Control-Allow-Methods': 'GET, POST', Vary: 'Origin' };
+  // A wildcard answers "*" and never with credentials, as the cors middleware does: any site may
+  // read with its own token, none with the visitor's login.
+  if (!fromNode && (opts.httpNodeCors?.origin ?? '*') === '*') return { 'Access-Control-Allow-Origin': '*', ...common };
   return {
     'Access-Control-Allow-Origin': origin,
-    'Access-Control-Allow-Headers': `Authorization, ${TOKEN_HEADER}`,
-    'Access-Control-Allow-Methods': 'GET, POST',
+    ...common,
     ...(fromSettings && opts.httpNodeCors?.credentials === true ? { 'Access-Control-Allow-Credentials': 'true' } : {}),
-    Vary: 'Origin',
   };
 }
 

@@ -68,6 +68,10 @@ describe('webhook fails closed (through the real http in node)', function () {
   const stored = (id: number) => helper.getNode('c1').connection().exporter.store.get(String(id)) as unknown;
   const createOrders = () => env.tg.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/orders'));
 
+  /** What the node told Catch nodes (the cause; the caller gets less). */
+  const caught = (): string[] => (helper.getNode('p1').error as unknown as { args: unknown[][] }).args.map((a) => String(a[0]));
+  const GENERIC_500 = /^webhook refused: the signature cannot be checked \(see the node in Node-RED\)$/;
+
   /** Unsigned and forged: the expected answer each, nothing stored, nothing sent. */
   async function assertRefused(expected: { status: number; error: RegExp }) {
     for (const sign of ['none', 'forged'] as const) {
@@ -81,21 +85,24 @@ describe('webhook fails closed (through the real http in node)', function () {
     assert.deepEqual(env.tg.orders, []);
   }
 
-  it('no Framework360 connection selected: 500 with the cause, nothing stored', async () => {
+  it('no Framework360 connection selected: 500 (the cause to Catch, not to the caller), nothing stored', async () => {
     await start({ push: { framework360: '' }, fw: null });
-    await assertRefused({ status: 500, error: /^webhook refused: the signature cannot be checked: no Framework360 connection selected on the node$/ });
+    await assertRefused({ status: 500, error: GENERIC_500 });
+    assert.match(caught()[0] ?? '', /^Error: webhook refused: the signature cannot be checked: no Framework360 connection selected on the node$/);
     const signed = await deliver(order(), 'good');
     assert.equal(signed.status, 500, 'not even a signature can be checked without the secret');
   });
 
   it('the selected connection does not exist: 500', async () => {
     await start({ push: { framework360: 'gone' }, fw: null });
-    await assertRefused({ status: 500, error: /the selected Framework360 connection \(gone\) does not exist/ });
+    await assertRefused({ status: 500, error: GENERIC_500 });
+    assert.match(caught()[0] ?? '', /the selected Framework360 connection \(gone\) does not exist/);
   });
 
   it('the connection has no webhook secret (unset, or credentials unreadable): 500', async () => {
     await start({ fwCreds: { apiKey: 'demo-key' } });
-    await assertRefused({ status: 500, error: /the Framework360 connection "f1" has no webhook secret/ });
+    await assertRefused({ status: 500, error: GENERIC_500 });
+    assert.match(caught()[0] ?? '', /the Framework360 connection "f1" has no webhook secret/);
   });
 
   for (const [what, fw, creds] of [

@@ -1,0 +1,117 @@
+/**
+ * Review R-13 (issue 13): the status API as someone who found its URL, through a real Node-RED
+ * runtime (tg-status on RED.httpNode, served on loopback). "S" tests are proven defects when they
+ * fail; "held" tests record what was tried and resisted.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { NodeAPI } from 'node-red';
+import { openStateDatabase } from '../../src/store/state-db';
+import { dist, helper } from '../helpers/red';
+import { seedStatusRows } from '../helpers/status-fixtures';
+
+type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+const TOKEN = 'r13-status-token-5b2c';
+
+describe('R-13 status surface', function () {
+  this.timeout(30_000);
+  let userDir = '';
+  let server: http.Server | undefined;
+  let base = '';
+  let httpNode: Middleware | undefined;
+  const capture = (RED: NodeAPI): void => {
+    httpNode = RED.httpNode as unknown as Middleware;
+  };
+  const modules = [dist('totalgest-config.js'), dist('tg-status.js'), require('@node-red/nodes/core/network/21-httpin.js') as unknown, capture];
+  const conn = { id: 'c1', type: 'totalgest-config', endpoint: 'http://127.0.0.1:1', shopId: 'demo-shop', ownerId: 'demo-owner' };
+
+  beforeEach(async () => {
+    userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-r13-status-'));
+    const db = openStateDatabase(path.join(userDir, 'totalgest', 'state-c1.sqlite'));
+    seedStatusRows(db);
+    db.close();
+    helper.settings({ userDir });
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    if (server) await new Promise((r) => server!.close(r));
+    server = undefined;
+    await helper.unload();
+    await helper.stopServer();
+    rmSync(userDir, { recursive: true, force: true });
+  });
+
+  async function serve() {
+    const app = httpNode!;
+    server = http.createServer((req, res) => app(req, res, () => res.writeHead(404).end('not found')));
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  const get = async (p: string, headers: Record<string, string> = {}, method = 'GET') => {
+    const res = await fetch(`${base}${p}`, { method, headers });
+    return { status: res.status, text: await res.text() };
+  };
+
+  it('S1: a tg-status path that is a prefix of another http in route takes it over after a redeploy (401/404 instead of the flow)', async () => {
+    // On first start the http in route is registered first and works.
+    const flow = [
+      conn,
+      { id: 'in', type: 'http in', url: '/api/orders', method: 'get', wires: [['res']] },
+      { id: 'res', type: 'http response', wires: [] },
+      { id: 's1', type: 'tg-status', connection: 'c1', path: '/api', wires: [[]] },
+    ];
+    const creds = { c1: { username: 'demo', password: 'x' }, s1: { token: TOKEN } };
+    await helper.load(modules, flow, creds);
+    await serve();
+    assert.equal((await get('/api/orders')).status, 200, 'before the redeploy the flow answers');
+    // A full deploy: http in removes its route and adds it again at the end; tg-status' routes are never removed.
+    await helper.setFlows(flow, 'full', creds);
+    const after = await get('/api/orders');
+    assert.equal(after.status, 200, `after the redeploy GET /api/orders is answered by tg-status: ${after.status} ${after.text}`);
+  });
+
+  it('S3: two nodes on one path, the first moved away ("modified nodes" deploy): the second stays refused and the path answers nothing', async () => {
+    const flow = (p1: string) => [
+      conn,
+      { id: 's1', type: 'tg-status', connection: 'c1', path: p1, wires: [[]] },
+      { id: 's2', type: 'tg-status', connection: 'c1', path: '/same', wires: [[]] },
+    ];
+    const creds = { c1: { username: 'demo', password: 'x' }, s1: { token: TOKEN }, s2: { token: TOKEN } };
+    await helper.load(modules, flow('/same'), creds);
+    await serve();
+    await helper.setFlows(flow('/moved'), 'nodes', creds);
+    const r = await get('/same/summary', { Authorization: `Bearer ${TOKEN}` });
+    assert.equal(r.status, 200, `s2 (path /same, now free) after the deploy: ${r.status} ${r.text}`);
+  });
+
+  it('held: no token, wrong token, token in the query, Basic only → 401; public read-only retry → 401; cross-origin and Origin null actions → 403 even with the token', async () => {
+    await helper.load(
+      modules,
+      [
+        conn,
+        { id: 's1', type: 'tg-status', connection: 'c1', path: '/st', wires: [[]] },
+        { id: 's2', type: 'tg-status', connection: 'c1', path: '/pub', publicRead: true, wires: [[]] },
+      ],
+      { c1: { username: 'demo', password: 'x' }, s1: { token: TOKEN }, s2: { token: TOKEN } },
+    );
+    await serve();
+    assert.equal((await get('/st/summary')).status, 401);
+    assert.equal((await get('/st/summary', { Authorization: 'Bearer nope' })).status, 401);
+    assert.equal((await get(`/st/summary?token=${TOKEN}&access_token=${TOKEN}`)).status, 401);
+    assert.equal((await get('/st/summary', { Authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` })).status, 401);
+    assert.equal((await get('/st/summary', { 'X-TotalGest-Token': ` ${TOKEN} ` })).status, 200);
+    assert.equal((await get('/pub/summary')).status, 200);
+    assert.equal((await get('/pub/orders/1003/retry', { 'Content-Type': 'text/plain' }, 'POST')).status, 401);
+    for (const origin of ['https://evil.example', 'null']) {
+      const r = await get('/st/orders/1003/retry', { Authorization: `Bearer ${TOKEN}`, Origin: origin, 'Content-Type': 'text/plain' }, 'POST');
+      assert.equal(r.status, 403, `${origin}: ${r.text}`);
+    }
+    const pre = await get('/st/orders/1003/retry', { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' }, 'OPTIONS');
+    assert.equal(pre.status, 403);
+    assert.equal((await get('/st/orders/1003/retry', { Authorization: `Bearer ${TOKEN}` }, 'POST')).status, 202);
+  });
+});
