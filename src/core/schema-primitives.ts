@@ -43,3 +43,15 @@ export function zodProblems(error: z.ZodError): FieldProblem[] {
 export function describeProblems(problems: FieldProblem[]): string {
   return problems.map((p) => `${p.path}: ${p.message}`).join('; ');
 }
+
+/** A number field from the editor: "" or missing → default; anything else must be a whole number in range. */
+export function wholeNumber(label: string, min: number, max: number, fallback: number) {
+  return z.preprocess(
+    (v) => (v === '' || v === undefined || v === null ? fallback : typeof v === 'string' ? Number(v) : v),
+    z
+      .number({ error: `${label} must be a number` })
+      .int(`${label} must be a whole number`)
+      .min(min, `${label} must be at least ${min}`)
+      .max(max, `${label} must be at most ${max}`),
+  );
+}

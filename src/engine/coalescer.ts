@@ -9,10 +9,6 @@ export class Coalescer<F extends Record<string, boolean>, R> {
 
   constructor(private readonly runOnce: (flags: F) => Promise<R>) {}
 
-  get busy(): boolean {
-    return this.running !== undefined;
-  }
-
   trigger(flags: F, settle: (result: R | Error) => void): 'started' | 'queued' | 'merged' {
     if (!this.running) {
       this.start(flags, [settle]);

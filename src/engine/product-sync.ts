@@ -440,7 +440,6 @@ export class ProductSync {
     summary.stillFailed = this.store.counts().failed;
     summary.durationMs = Date.now() - t0;
     summary.summary = `${summary.fetched} fetched: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.deactivated} deactivated, ${summary.failed} failed${summary.retried ? `, ${summary.retried} retried` : ''}${dryRun ? ' (dry run)' : ''}${summary.aborted ? ' (stopped)' : ''}`;
-    if (!dryRun) this.store.setLastRun({ ...summary, failures: summary.failures.slice(0, 20), wouldWrite: undefined, finishedAt: new Date().toISOString() });
     return summary;
   }
 

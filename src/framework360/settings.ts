@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../http/errors';
 import { formatPath } from '../core/schema-primitives';
-import { wholeNumber } from '../totalgest/settings';
+import { wholeNumber } from '../core/schema-primitives';
 import { normaliseSiteUrl, type Framework360ClientOptions } from './client';
 
 export const framework360SettingsSchema = z.object({

@@ -2,7 +2,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_HEADER = 'x-fw360-signature';
 export const DELIVERY_HEADER = 'x-fw360-delivery';
-export const EVENT_HEADER = 'x-fw360-event';
 
 export function signBody(secret: string, body: Buffer | string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

@@ -17,10 +17,6 @@ export class RequestLimiter {
     if (!(ratePerSecond >= 0)) throw new RangeError('rate must be ≥ 0');
   }
 
-  get inFlight(): number {
-    return this.active;
-  }
-
   /** Hold every request of this connection until `epochMs`. */
   pauseUntil(epochMs: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, epochMs);

@@ -6,8 +6,6 @@ import { ApiError, causeText } from '../engine/errors';
 
 /** Small pieces of Node-RED glue shared by the node files. */
 
-export type StatusFill = 'red' | 'green' | 'yellow' | 'blue' | 'grey';
-
 /** Node-RED status texts are cut in the editor; keep them readable. */
 export function shortText(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;

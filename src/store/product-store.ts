@@ -71,7 +71,6 @@ export type SyncResume = z.infer<typeof resumeSchema>;
 
 const CURSOR = 'products.cursor';
 const RESUME = 'products.resume';
-const LAST_RUN = 'products.lastRun';
 const LAST_SUCCESS = 'products.lastSuccessAt';
 
 type KnownRow = { sku: string; hash: string | null; state: ProductState; has_body: number };
@@ -230,10 +229,6 @@ export class ProductStore {
   setResume(r: SyncResume | undefined): void {
     if (r) setMeta(this.db, RESUME, JSON.stringify(r));
     else this.db.prepare('DELETE FROM meta WHERE key = ?').run(RESUME);
-  }
-
-  setLastRun(summary: unknown): void {
-    setMeta(this.db, LAST_RUN, JSON.stringify(summary));
   }
 
   lastSuccessAt(): string | undefined {

@@ -1,20 +1,8 @@
 import { z } from 'zod';
 import { ConfigError } from '../http/errors';
-import { formatPath } from '../core/schema-primitives';
+import { formatPath, wholeNumber } from '../core/schema-primitives';
 import type { TotalGestClientOptions } from './client';
 import { normaliseEndpoint } from './endpoint';
-
-/** A number field from the editor: "" or missing → default; anything else must be a whole number in range. */
-export function wholeNumber(label: string, min: number, max: number, fallback: number) {
-  return z.preprocess(
-    (v) => (v === '' || v === undefined || v === null ? fallback : typeof v === 'string' ? Number(v) : v),
-    z
-      .number({ error: `${label} must be a number` })
-      .int(`${label} must be a whole number`)
-      .min(min, `${label} must be at least ${min}`)
-      .max(max, `${label} must be at most ${max}`),
-  );
-}
 
 const required = (label: string) =>
   z
