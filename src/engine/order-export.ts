@@ -31,9 +31,7 @@ export interface ExportOptions {
   force: boolean;
 }
 
-export type ExportResult =
-  | { kind: 'report'; report: ExportReport; documents: OrderDocument[] }
-  | { kind: 'refused'; statusCode: number; message: string };
+export type ExportResult = { kind: 'report'; report: ExportReport; documents: OrderDocument[] } | { kind: 'refused'; statusCode: number; message: string };
 
 /** The export command as another node (tg-status) runs it through the connection. */
 export type OrderExportCommand = (inputs: ExportInputs, opts: ExportOptions) => Promise<ExportResult>;
