@@ -83,7 +83,8 @@ function corsHeaders(origin: string | undefined, opts: StatusApiOptions): Record
   if (!fromNode && !fromSettings) return {};
   return {
     'Access-Control-Allow-Origin': origin,
-    'Access-Control-Allow-Headers': `Authorization, ${TOKEN_HEADER}`,
+    // Content-Type: the export action's JSON body makes the browser ask first.
+    'Access-Control-Allow-Headers': `Authorization, ${TOKEN_HEADER}, Content-Type`,
     'Access-Control-Allow-Methods': 'GET, POST',
     ...(fromSettings && opts.httpNodeCors?.credentials === true ? { 'Access-Control-Allow-Credentials': 'true' } : {}),
     Vary: 'Origin',
