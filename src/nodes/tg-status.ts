@@ -112,9 +112,14 @@ export = function register(RED: NodeAPI): void {
               message: 'no tg-push-order node uses this TotalGest connection: add one (it runs the export with its rules) and deploy',
             };
           const result = await run({ ids }, { ...opts, waitMs: exportWaitMs });
-          if (result.kind === 'refused') return result;
-          // The same report on the output, so a flow can mail it (no documents: they hold addresses).
-          this.send({ topic: 'export-report', payload: result.report, dryRun: opts.dryRun, force: opts.force } as NodeMessage);
+          // The request was valid: what stops the push node (its Framework360 connection, its override) is a setup problem.
+          if (result.kind === 'refused')
+            return { kind: 'refused', statusCode: result.statusCode === 422 ? 422 : 503, message: `tg-push-order: ${result.message}` };
+          // The same report on the output, so a flow can mail it (no documents: they hold addresses);
+          // failures also reach Catch nodes (the push node leaves orders a command waits for to it).
+          const msg = { topic: 'export-report', payload: result.report, dryRun: opts.dryRun, force: opts.force } as NodeMessage;
+          this.send(msg);
+          if (result.report.failed) this.error(new Error(`export: ${result.report.summary}`), msg);
           return { kind: 'report', report: result.report };
         },
       });

@@ -67,7 +67,8 @@ export async function sendExport(statusUrl: string | undefined, token: string | 
 }
 
 function reportBox(report: ExportReportView | string): string {
-  if (typeof report === 'string') return `<section id="tg-report" class="fail"><b>Invio a TotalGest non riuscito</b>: <span class="err">${esc(report)}</span></section>`;
+  if (typeof report === 'string')
+    return `<section id="tg-report" class="fail"><b>Invio a TotalGest non riuscito</b>: <span class="err">${esc(report)}</span></section>`;
   const counts: Array<[string, string, number]> = [
     ['exported', 'Esportati', report.exported],
     ['alreadyLinked', 'Già collegati', report.alreadyLinked],
@@ -78,7 +79,9 @@ function reportBox(report: ExportReportView | string): string {
   const failures = report.items.filter((i) => i.outcome === 'failed');
   return `<section id="tg-report"${failures.length ? ' class="fail"' : ''}><b>TotalGest · ${report.total} ordini</b> ${counts
     .map(([key, label, n]) => `<span class="count" data-count="${key}">${label} <b>${n}</b></span>`)
-    .join(' ')}${failures.length ? `<ul>${failures.map((f) => `<li class="err" data-id="${esc(f.orderId)}">${esc(f.orderId)}: ${esc(f.reason ?? 'failed')}</li>`).join('')}</ul>` : ''}</section>`;
+    .join(
+      ' ',
+    )}${failures.length ? `<ul>${failures.map((f) => `<li class="err" data-id="${esc(f.orderId)}">${esc(f.orderId)}: ${esc(f.reason ?? 'failed')}</li>`).join('')}</ul>` : ''}</section>`;
 }
 
 function cell(status: Record<string, ColumnStatus> | string, id: string): string {

@@ -119,7 +119,10 @@ describe('manual export from the status page and the shop list, in a browser', f
 
   it("sends the selected orders from the shop's /admin/orders and shows the report above the list", async () => {
     // Two orders the package has never seen (their webhooks were lost) and one TotalGest refuses.
-    const fresh = [(await post(`${demo.url.fw}/_sandbox/orders`, { deliver: false })).id, (await post(`${demo.url.fw}/_sandbox/orders`, { deliver: false })).id];
+    const fresh = [
+      (await post(`${demo.url.fw}/_sandbox/orders`, { deliver: false })).id,
+      (await post(`${demo.url.fw}/_sandbox/orders`, { deliver: false })).id,
+    ];
     const bad = (
       await post(`${demo.url.fw}/_sandbox/orders`, {
         order: { carrello: [{ sku: 'GHOST-2', nome: 'Altro fantasma', quantita: 1, prezzo: '25.80', iva: '8.1', sconto: '0' }] },

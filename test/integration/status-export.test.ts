@@ -29,7 +29,7 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
 
   const order = (name: string) => structuredClone(fixtures.find(([f]) => f.startsWith(name))![1].order) as Record<string, unknown> & { id: number };
 
-  async function start(opts: { push?: boolean; status?: Record<string, unknown> } = {}) {
+  async function start(opts: { push?: boolean | Record<string, unknown>; status?: Record<string, unknown> } = {}) {
     const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js'), dist('tg-status.js'), capture];
     const flow: Array<Record<string, unknown>> = [
       { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
@@ -38,13 +38,23 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
       { id: 'out', type: 'helper' },
     ];
     if (opts.push !== false)
-      flow.push({ id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', cancelledStatuses: '5,Annullato', wires: [[]] });
+      flow.push({
+        id: 'p1',
+        type: 'tg-push-order',
+        connection: 'c1',
+        framework360: 'f1',
+        mode: 'queue',
+        cancelledStatuses: '5,Annullato',
+        wires: [[]],
+        ...(typeof opts.push === 'object' ? opts.push : {}),
+      });
     await helper.load(nodes, flow, {
       c1: { username: 'demo', password: 'demo-password' },
       f1: { apiKey: 'demo-key', webhookSecret: 'whsec-x' },
       s1: { token: TOKEN },
     });
     const app = httpNode!;
+    if (server) await new Promise((r) => server!.close(r));
     server = http.createServer((req, res) => {
       Object.assign(req, { baseUrl: '', originalUrl: req.url });
       app(req, res, () => res.writeHead(404).end());
@@ -75,7 +85,9 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
     const number = first.body.items[0].number as string;
 
     const reports: any[] = [];
+    const caught: string[] = [];
     helper.getNode('out').on('input', (m: any) => reports.push(m));
+    helper.getNode('s1').on('call:error', (call: { args: unknown[] }) => caught.push(String(call.args[0])));
     const r = await exportIds({ ids: [linked.id, eligible.id, String(cancelled.id), invalid.id, 99999] });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const { summary, items, ...counts } = r.body;
@@ -95,6 +107,8 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
     assert.equal(env.tg.orders.length, 2);
     await waitFor(() => reports.length === 2, 5000, 'the export reports on the output');
     assert.deepEqual([reports[1].topic, reports[1].payload], ['export-report', r.body]);
+    // The failures reach Catch nodes once, from tg-status (the push node leaves awaited orders to the report).
+    assert.deepEqual(caught, [`Error: export: ${summary}`]);
   });
 
   it('force runs a linked order through intake again: unchanged stays linked, changed goes to needs_review (never a second document)', async () => {
@@ -143,6 +157,21 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
     assert.deepEqual(tgOrderCalls(), []);
   });
 
+  it("lets the shop's allowed origin call it from a browser (CORS)", async () => {
+    const eligible = order('01');
+    env.fw.placeOrder(eligible, false);
+    await start({ status: { corsOrigin: 'https://shop.example.ch' } });
+    const preflight = await fetch(`${base}/orders/export`, { method: 'OPTIONS', headers: { Origin: 'https://shop.example.ch' } });
+    assert.equal(preflight.status, 204);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Content-Type/);
+    const res = await fetch(`${base}/orders/export`, {
+      method: 'POST',
+      headers: { ...auth, Origin: 'https://shop.example.ch' },
+      body: JSON.stringify({ ids: [eligible.id] }),
+    });
+    assert.deepEqual([res.status, res.headers.get('access-control-allow-origin'), ((await res.json()) as any).exported], [200, 'https://shop.example.ch', 1]);
+  });
+
   it('validates the body whole: 500 ids accepted, 501 refused, each field named with its reason', async () => {
     await start();
     const ids = (n: number) => Array.from({ length: n }, (_, i) => 900_000 + i);
@@ -167,13 +196,18 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
     assert.match(ok.body.items[499].reason, /^orders\/get: /);
   });
 
-  it('answers 503 with the cause when no tg-push-order node uses the connection', async () => {
+  it('answers 503 with the cause when no tg-push-order node uses the connection, or it cannot fetch orders', async () => {
     await start({ push: false });
     const r = await exportIds({ ids: [12] });
     assert.deepEqual(
       [r.status, r.body.error],
       [503, 'no tg-push-order node uses this TotalGest connection: add one (it runs the export with its rules) and deploy'],
     );
+    await helper.unload();
+    await start({ push: { framework360: '' } });
+    const noShop = await exportIds({ ids: [12] });
+    assert.deepEqual([noShop.status, noShop.body.error], [503, 'tg-push-order: orderIds need a Framework360 connection: select one in the node']);
+    nothingStored();
   });
 
   it('reports orders as queued when TotalGest hangs past the wait, and they finish in the background', async () => {
