@@ -20,7 +20,10 @@ export const ORDER_ID_PATTERN = /^\d{1,15}$/;
 export type ExportInputs = { ids: unknown[] } | { orders: unknown[] };
 
 export interface ExportOptions {
-  /** How long to wait for the sends (0 = do not wait: queued ones are reported `queued`). */
+  /**
+   * How long the command may take before it answers, counted from its start (fetching included):
+   * what is not settled by then is reported `queued`. 0 = do not wait for the sends.
+   */
   waitMs: number;
   dryRun: boolean;
   /**
@@ -111,6 +114,7 @@ export class OrderExportCommands {
    * `refused` result; anything else thrown (the state database) propagates.
    */
   async exportOrders(inputs: ExportInputs, opts: ExportOptions): Promise<ExportResult> {
+    const deadline = Date.now() + opts.waitMs;
     try {
       const ex = this.deps.exporter();
       const fetched: Fetched[] = 'ids' in inputs ? await this.fetch(inputs.ids, !opts.force) : inputs.orders.map((order) => ({ order }));
@@ -121,7 +125,7 @@ export class OrderExportCommands {
           results.push({ orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'fetch_failed', message: input.error });
         else results.push(await this.intake(input.order, { dryRun: opts.dryRun, fetchedAt: input.fetchedAt }));
       }
-      return await this.report(ex, results, opts);
+      return await this.report(ex, results, opts, deadline);
     } catch (err) {
       if (err instanceof CommandError) return { kind: 'refused', statusCode: err.statusCode, message: err.message };
       throw err;
@@ -129,13 +133,18 @@ export class OrderExportCommands {
   }
 
   /** Waits (up to `waitMs`) for what was queued, then reports every order where it stands. */
-  async report(ex: OrderExporter, results: SubmitResult[], opts: Pick<ExportOptions, 'waitMs' | 'dryRun'>): Promise<ExportResult> {
+  async report(
+    ex: OrderExporter,
+    results: SubmitResult[],
+    opts: Pick<ExportOptions, 'waitMs' | 'dryRun'>,
+    deadline = Date.now() + opts.waitMs,
+  ): Promise<ExportResult> {
     const waited = opts.waitMs > 0;
     const waitIds = waited && !opts.dryRun ? results.filter((r) => WAITED_OUTCOMES.has(r.outcome)).map((r) => r.orderId!) : [];
     for (const id of waitIds) this.awaited.set(id, (this.awaited.get(id) ?? 0) + 1);
     let rows: Map<string, OrderRow | undefined>;
     try {
-      rows = waitIds.length ? await ex.waitFor(waitIds, opts.waitMs) : new Map();
+      rows = waitIds.length ? await ex.waitFor(waitIds, Math.max(0, deadline - Date.now())) : new Map();
     } finally {
       for (const id of waitIds) {
         const n = (this.awaited.get(id) ?? 1) - 1;
