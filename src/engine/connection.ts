@@ -6,6 +6,7 @@ import { LAST_RECONCILIATION } from './reconciler';
 import { OrderStore } from '../store/order-store';
 import { ProductStore } from '../store/product-store';
 import { OrderExporter, type ExporterOptions } from './order-exporter';
+import type { OrderExportCommand } from './order-export';
 
 /**
  * One TotalGest connection: the shared API client (one token, one rate limit) and the
@@ -111,6 +112,28 @@ export class TotalGestConnection extends EventEmitter {
 
   isReporter(node: object): boolean {
     return this.reporters[0] === node;
+  }
+
+  /**
+   * The export command of the push nodes on this connection, for the status API's export
+   * action: the first one registered runs it (its override and rules), the next takes over
+   * when it closes.
+   */
+  private readonly orderExports: Array<{ owner: object; run: OrderExportCommand }> = [];
+
+  setOrderExport(owner: object, run: OrderExportCommand): void {
+    this.removeOrderExport(owner);
+    this.orderExports.push({ owner, run });
+  }
+
+  removeOrderExport(owner: object): void {
+    const i = this.orderExports.findIndex((e) => e.owner === owner);
+    if (i >= 0) this.orderExports.splice(i, 1);
+  }
+
+  /** Undefined when no push node uses this connection. */
+  get orderExport(): OrderExportCommand | undefined {
+    return this.orderExports[0]?.run;
   }
 
   get isClosed(): boolean {

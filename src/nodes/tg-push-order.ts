@@ -1,8 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { DEFAULT_REF_PREFIX, type EligibilityRule } from '../core/order-mapping';
 import type { IntakeRules } from '../engine/order-prepare';
-import { ALERT_STATES, type OrderExporter, type OrderRow, type SubmitResult, type Transition } from '../engine/order-exporter';
-import { buildReport, httpStatusFor, readWebhook, reportItem, type Headers, type WebhookAuth } from '../engine/order-intake';
+import { ALERT_STATES, type OrderExporter, type SubmitResult, type Transition } from '../engine/order-exporter';
+import { CommandError, OrderExportCommands, type ExportResult } from '../engine/order-export';
+import { httpStatusFor, readWebhook, reportItem, type Headers, type WebhookAuth } from '../engine/order-intake';
 import { Reconciler, type ReconcileSummary } from '../engine/reconciler';
 import { errorMessage, errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
@@ -21,17 +22,10 @@ interface Def extends NodeDef {
   acceptUnsigned: boolean;
 }
 
-type Msg = NodeMessageInFlow & { req?: { headers?: Headers }; statusCode?: number; dryRun?: unknown; orderIds?: unknown };
+type Msg = NodeMessageInFlow & { req?: { headers?: Headers }; statusCode?: number; dryRun?: unknown; force?: unknown; orderIds?: unknown };
 
 /** An error for Catch nodes that also carries the HTTP status the flow answers with. */
-class InputError extends Error {
-  constructor(
-    message: string,
-    readonly statusCode: number,
-  ) {
-    super(message);
-  }
-}
+const InputError = CommandError;
 
 export = function register(RED: NodeAPI): void {
   function TgPushOrder(this: Node, def: Def): void {
@@ -111,9 +105,8 @@ export = function register(RED: NodeAPI): void {
 
     // Background failures reach Catch nodes once per transition (from one node per connection);
     // orders a message is waiting for are reported by that message's report instead.
-    const awaited = new Map<string, number>();
     const onTransition = (t: Transition): void => {
-      if (!connection?.isReporter(this) || !ALERT_STATES.has(t.to) || awaited.has(t.orderId)) return;
+      if (!connection?.isReporter(this) || !ALERT_STATES.has(t.to) || commands.isAwaited(t.orderId)) return;
       const { orderId, to: state, row } = t;
       const reason = row.reason ?? state;
       const text = `order ${orderId} ${state === 'needs_review' ? 'needs review' : state}: ${row.error ?? reason}`;
@@ -149,37 +142,16 @@ export = function register(RED: NodeAPI): void {
         throw new InputError(`Framework360 connection: ${errorMessage(err)}`, 500);
       }
     };
-    const reshape = async (order: unknown): Promise<unknown> => {
-      if (!override) return order;
-      try {
-        return await override(order);
-      } catch (err) {
-        throw new InputError(`input ${errorMessage(err)}`, 422);
-      }
-    };
-    /** The one intake of every path: override, rules and dry run, then the lifecycle. */
-    const intake = async (
-      raw: unknown,
-      ex: OrderExporter,
-      ctx: { dryRun: boolean; deliveryId?: string; sentAt?: number; fetchedAt?: number },
-    ): Promise<SubmitResult> => ex.submit(await reshape(raw), { rules: rulesOf(ex), ...ctx });
-
-    const fetchOrders = async (ids: unknown[]): Promise<Array<{ order?: unknown; id: string; error?: string; fetchedAt?: number }>> => {
-      if (!fwConfig) throw new InputError('orderIds need a Framework360 connection: select one in the node', 400);
-      const client = fwConfig.client();
-      return Promise.all(
-        ids.map(async (id) => {
-          const text = String(id);
-          if (!/^\d{1,15}$/.test(text)) return { id: text, error: `orderIds: "${text}" is not an order id` };
-          const fetchedAt = Date.now();
-          try {
-            return { id: text, order: await client.getOrder(text), fetchedAt };
-          } catch (err) {
-            return { id: text, error: `orders/get: ${errorMessage(err)}` };
-          }
-        }),
-      );
-    };
+    const commands = new OrderExportCommands({
+      exporter: getExporter,
+      rules: rulesOf,
+      override,
+      fetchOrder: fwConfig ? (id) => fwConfig.client().getOrder(id) : undefined,
+    });
+    const intake = (raw: unknown, ctx: { dryRun: boolean; deliveryId?: string; sentAt?: number; fetchedAt?: number }): Promise<SubmitResult> =>
+      commands.intake(raw, ctx);
+    // The status API's export action runs this node's intake (first push node of the connection wins).
+    connection?.setOrderExport(this, (inputs, opts) => commands.exportOrders(inputs, opts));
 
     // One sweep of a kind at a time; a trigger during a sweep of the same kind (dry run or not, same since) gets its result.
     const sweeps = new Map<string, Promise<ReconcileSummary>>();
@@ -197,7 +169,7 @@ export = function register(RED: NodeAPI): void {
         });
         const sweepIntake = async (raw: unknown, fetchedAt: number): Promise<SubmitResult> => {
           try {
-            return await intake(raw, ex, { dryRun, fetchedAt });
+            return await intake(raw, { dryRun, fetchedAt });
           } catch (err) {
             if (!(err instanceof InputError)) throw err;
             // An override that fails on one order fails that order, not the sweep.
@@ -228,7 +200,7 @@ export = function register(RED: NodeAPI): void {
           send(msg);
           return new InputError(hook.message, hook.status);
         }
-        const result = await intake(hook.order, getExporter(), { dryRun, deliveryId: hook.deliveryId, sentAt: hook.sentAt });
+        const result = await intake(hook.order, { dryRun, deliveryId: hook.deliveryId, sentAt: hook.sentAt });
         return answerOne(msg, result, send, getExporter());
       }
       const ex = getExporter();
@@ -260,23 +232,19 @@ export = function register(RED: NodeAPI): void {
         return undefined;
       }
 
-      let inputs: Array<{ order?: unknown; id?: string; error?: string; fetchedAt?: number }>;
+      const waitMsNow = def.mode === 'wait' ? waitMs : 0;
       const ids = (payload as { orderIds?: unknown } | undefined)?.orderIds;
-      if (Array.isArray(ids)) inputs = await fetchOrders(ids);
-      else if (Array.isArray(payload)) inputs = payload.map((order) => ({ order }));
+      let result: ExportResult;
+      // The node runs every order through intake (force), as it always did; the status API's action need not.
+      const opts = { waitMs: waitMsNow, dryRun, force: msg.force !== false };
+      if (Array.isArray(ids)) result = await commands.exportOrders({ ids }, opts);
+      else if (Array.isArray(payload)) result = await commands.exportOrders({ orders: payload }, opts);
       else if (typeof payload === 'object' && payload !== null) {
-        const single = await intake(payload, ex, { dryRun });
+        const single = await intake(payload, { dryRun });
         if (def.mode !== 'wait') return answerOne(msg, single, send, ex);
-        return finishReport(msg, [single], send, ex, dryRun);
+        result = await commands.report(ex, [single], opts);
       } else throw new InputError('msg.payload must be a Framework360 order, an array of orders, {"orderIds": [...]} or a webhook request', 400);
-
-      const results: SubmitResult[] = [];
-      for (const input of inputs) {
-        if (input.error !== undefined)
-          results.push({ orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'fetch_failed', message: input.error });
-        else results.push(await intake(input.order, ex, { dryRun, fetchedAt: input.fetchedAt }));
-      }
-      return finishReport(msg, results, send, ex, dryRun);
+      return finishReport(msg, result, send, dryRun);
     }
 
     function answerOne(msg: Msg, result: SubmitResult, send: (m: NodeMessage) => void, ex: OrderExporter): Error | undefined {
@@ -294,31 +262,10 @@ export = function register(RED: NodeAPI): void {
       return msg.statusCode >= 400 ? new InputError(result.message ?? result.outcome, msg.statusCode) : undefined;
     }
 
-    async function finishReport(
-      msg: Msg,
-      results: SubmitResult[],
-      send: (m: NodeMessage) => void,
-      ex: OrderExporter,
-      dryRun: boolean,
-    ): Promise<Error | undefined> {
-      const waitIds =
-        def.mode === 'wait' && !dryRun
-          ? results.filter((r) => ['queued', 'already_queued', 'deferred', 'withdrawn'].includes(r.outcome)).map((r) => r.orderId!)
-          : [];
-      for (const id of waitIds) awaited.set(id, (awaited.get(id) ?? 0) + 1);
-      let rows: Map<string, OrderRow | undefined>;
-      try {
-        rows = waitIds.length ? await ex.waitFor(waitIds, waitMs) : new Map();
-      } finally {
-        for (const id of waitIds) {
-          const n = (awaited.get(id) ?? 1) - 1;
-          if (n > 0) awaited.set(id, n);
-          else awaited.delete(id);
-        }
-      }
-      const items = results.map((r) => reportItem(r, rows.get(r.orderId ?? '') ?? (r.orderId ? ex.store.get(r.orderId) : undefined), def.mode === 'wait'));
-      const report = buildReport(items);
-      msg.payload = dryRun ? { ...report, documents: results.filter((r) => r.document).map((r) => r.document) } : report;
+    function finishReport(msg: Msg, result: ExportResult, send: (m: NodeMessage) => void, dryRun: boolean): Error | undefined {
+      if (result.kind === 'refused') throw new InputError(result.message, result.statusCode);
+      const { report, documents } = result;
+      msg.payload = dryRun ? { ...report, documents } : report;
       send(msg);
       return report.failed ? new InputError(report.summary, 422) : undefined;
     }
@@ -345,6 +292,7 @@ export = function register(RED: NodeAPI): void {
       connection?.off('order_transition', onTransition);
       connection?.off('worker_error', onWorkerError);
       connection?.removeReporter(this);
+      connection?.removeOrderExport(this);
       clearTimeout(statusTimer);
       done();
     });

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { pickLang } from '../core/status-labels';
-import { MAX_IDS, statusApiHandler, type CorsSetting, type StatusRequest } from '../web/status-api';
+import { MAX_IDS, statusApiHandler, type CorsSetting, type ExportAnswer, type StatusRequest } from '../web/status-api';
 import { errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
 
 interface Def extends NodeDef {
@@ -10,7 +10,12 @@ interface Def extends NodeDef {
   lang: string;
   corsOrigin: string;
   publicRead: boolean;
+  exportWait: string;
 }
+
+/** The export action's wait, in seconds: default and bound (an HTTP client should not hang for minutes). */
+const EXPORT_WAIT_DEFAULT_S = 20;
+const EXPORT_WAIT_MAX_S = 120;
 
 type ExpressRequest = StatusRequest & { path: string };
 type Handler = (req: ExpressRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -42,6 +47,10 @@ export = function register(RED: NodeAPI): void {
     const connection = setup.connection;
     let setupError = setup.error;
     const token = this.credentials?.token ?? '';
+    const waitS = def.exportWait === undefined || String(def.exportWait).trim() === '' ? EXPORT_WAIT_DEFAULT_S : Number(def.exportWait);
+    if (!Number.isFinite(waitS) || waitS < 0 || waitS > EXPORT_WAIT_MAX_S)
+      setupError = `export wait: "${def.exportWait}" must be a number of seconds from 0 to ${EXPORT_WAIT_MAX_S}`;
+    const exportWaitMs = Math.round((Number.isFinite(waitS) ? Math.min(Math.max(waitS, 0), EXPORT_WAIT_MAX_S) : EXPORT_WAIT_DEFAULT_S) * 1000);
     const apiNote = !token && !def.publicRead ? 'no token: API closed' : def.publicRead ? 'API public read-only' : undefined;
 
     const showStatus = (): void => {
@@ -94,6 +103,25 @@ export = function register(RED: NodeAPI): void {
         httpNodeCors: settings.httpNodeCors,
         status: () => conn.status,
         retryOrders: (ids) => conn.exporter.retry(ids),
+        exportOrders: async (ids, opts): Promise<ExportAnswer> => {
+          const run = conn.orderExport;
+          if (!run)
+            return {
+              kind: 'unavailable',
+              statusCode: 503,
+              message: 'no tg-push-order node uses this TotalGest connection: add one (it runs the export with its rules) and deploy',
+            };
+          const result = await run({ ids }, { ...opts, waitMs: exportWaitMs });
+          // The request was valid: what stops the push node (its Framework360 connection, its override) is a setup problem.
+          if (result.kind === 'refused')
+            return { kind: 'refused', statusCode: result.statusCode === 422 ? 422 : 503, message: `tg-push-order: ${result.message}` };
+          // The same report on the output, so a flow can mail it (no documents: they hold addresses);
+          // failures also reach Catch nodes (the push node leaves orders a command waits for to it).
+          const msg = { topic: 'export-report', payload: result.report, dryRun: opts.dryRun, force: opts.force } as NodeMessage;
+          this.send(msg);
+          if (result.report.failed) this.error(new Error(`export: ${result.report.summary}`), msg);
+          return { kind: 'report', report: result.report };
+        },
       });
       routes = served.get(app);
       if (!routes) served.set(app, (routes = new Map()));

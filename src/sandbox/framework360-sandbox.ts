@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { zodProblems } from '../core/schema-primitives';
 import { productSchema, type Fw360Product } from '../framework360/schemas';
 import { signBody } from '../framework360/signature';
-import { fetchColumn, renderAdminList } from './admin-pages';
+import { fetchColumn, renderAdminList, sendExport, type ExportReportView } from './admin-pages';
 import { FaultInjector } from './faults';
 import { json, Router, startServer, type Reply, type RunningServer, type SandboxRequest } from './http-server';
 
@@ -275,6 +275,11 @@ export class Framework360Sandbox {
     r.on('GET', '/_sandbox/products', () => json(200, { items: [...this.products.values()] }));
     r.on('GET', '/_sandbox/requests', () => json(200, { items: this.requests }));
     r.on('GET', '/admin/orders', (req) => this.adminOrders(req));
+    r.on('POST', '/admin/orders', async (req) => {
+      const ids = req.body instanceof URLSearchParams ? req.body.getAll('ids').filter(Boolean) : [];
+      const report = ids.length ? await sendExport(this.statusUrl, this.statusToken, ids) : 'nessun ordine selezionato';
+      return this.adminOrders(req, report);
+    });
     r.on('GET', '/admin/products', (req) => this.adminProducts(req));
     return r;
   }
@@ -285,7 +290,7 @@ export class Framework360Sandbox {
     return { items: all.slice((page - 1) * size, page * size), page, pages };
   }
 
-  private async adminOrders(req: SandboxRequest): Promise<Reply> {
+  private async adminOrders(req: SandboxRequest, report?: ExportReportView | string): Promise<Reply> {
     const all = [...this.orders.values()].sort((a, b) => b.id - a.id);
     const { items, page, pages } = Framework360Sandbox.page(all, req);
     const status = await fetchColumn(
@@ -297,7 +302,7 @@ export class Framework360Sandbox {
     const rows = items.map((o) => ({ id: String(o.id), cells: [o.id, o.numero, o.data_ordine, o.stato?.nome, o.totale] }));
     return {
       status: 200,
-      html: renderAdminList({ title: 'Ordini', kind: 'orders', headers: ['ID', 'Numero', 'Data', 'Stato', 'Totale'], rows, status, page, pages }),
+      html: renderAdminList({ title: 'Ordini', kind: 'orders', headers: ['ID', 'Numero', 'Data', 'Stato', 'Totale'], rows, status, page, pages, report }),
     };
   }
 

@@ -10,7 +10,7 @@ export interface SandboxRequest {
   headers: http.IncomingHttpHeaders;
   params: Record<string, string>;
   rawBody: Buffer;
-  /** Parsed JSON body; undefined when empty. */
+  /** Parsed JSON body (URLSearchParams for a form); undefined when empty. */
   body: unknown;
 }
 
@@ -125,7 +125,10 @@ export async function startServer(
         return send(res, json(413, { error: { code: 'body_too_large', message: 'request body too large' } }));
       }
       let body: unknown;
-      if (rawBody.length) {
+      if (rawBody.length && /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) {
+        // An HTML form (the admin list's "Send to TotalGest").
+        body = new URLSearchParams(rawBody.toString('utf8'));
+      } else if (rawBody.length) {
         try {
           body = JSON.parse(rawBody.toString('utf8'));
         } catch {

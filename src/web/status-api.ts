@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { z } from 'zod';
+import { describeProblems, zodProblems } from '../core/schema-primitives';
 import { LINK_STATES, pickLang, type Lang, type LinkState } from '../core/status-labels';
 import type { StatusReader } from '../engine/status';
+import type { ExportReport } from '../engine/order-intake';
 import { renderStatusPage } from './status-page';
 
 /** Node-RED's `httpNodeCors` setting (the options of the `cors` middleware the core http nodes use). */
@@ -22,7 +25,15 @@ export interface StatusApiOptions {
   httpNodeCors?: CorsSetting;
   status: () => StatusReader;
   retryOrders: (ids: string[]) => string[];
+  /**
+   * The manual export of a tg-push-order node on the same connection (waiting up to the node's
+   * bound); `unavailable` when there is none.
+   */
+  exportOrders: (ids: string[], opts: { dryRun: boolean; force: boolean }) => Promise<ExportAnswer>;
 }
+
+/** What the export action answers: the report, or why it could not run. */
+export type ExportAnswer = { kind: 'report'; report: ExportReport } | { kind: 'refused' | 'unavailable'; statusCode: number; message: string };
 
 /** The request as express hands it over (`baseUrl` is where Node-RED mounted its HTTP nodes). */
 export type StatusRequest = IncomingMessage & { originalUrl?: string; baseUrl?: string };
@@ -70,7 +81,12 @@ function corsHeaders(origin: string | undefined, opts: StatusApiOptions): Record
   // The cors middleware's default origin is "*" when httpNodeCors is set without one.
   const fromSettings = opts.httpNodeCors !== undefined && originAllowed(origin, opts.httpNodeCors.origin ?? '*');
   if (!fromNode && !fromSettings) return {};
-  const common = { 'Access-Control-Allow-Headers': `Authorization, ${TOKEN_HEADER}`, 'Access-Control-Allow-Methods': 'GET, POST', Vary: 'Origin' };
+  // Content-Type: the export action's JSON body makes the browser ask first.
+  const common = {
+    'Access-Control-Allow-Headers': `Authorization, ${TOKEN_HEADER}, Content-Type`,
+    'Access-Control-Allow-Methods': 'GET, POST',
+    Vary: 'Origin',
+  };
   // A wildcard answers "*" and never with credentials, as the cors middleware does: any site may
   // read with its own token, none with the visitor's login.
   if (!fromNode && (opts.httpNodeCors?.origin ?? '*') === '*') return { 'Access-Control-Allow-Origin': '*', ...common };
@@ -94,6 +110,56 @@ function givenToken(req: IncomingMessage): string {
   if (bearer) return bearer.trim();
   const h = req.headers[TOKEN_HEADER];
   return (Array.isArray(h) ? h[0] : h)?.trim() ?? '';
+}
+
+/** The export action's body: at most MAX_IDS order ids; flags are booleans when given. */
+const exportBodySchema = z
+  .object({
+    ids: z
+      .array(
+        z.union([z.string(), z.number()]).transform((v, ctx) => {
+          const text = String(v).trim();
+          if (!ORDER_ID.test(text)) {
+            ctx.addIssue({ code: 'custom', message: `${JSON.stringify(String(v).slice(0, 40))} is not an order id (digits only, up to 15)` });
+            return z.NEVER;
+          }
+          return text;
+        }),
+        { error: 'must be an array of order ids' },
+      )
+      .min(1, 'give at least one order id')
+      .max(MAX_IDS, { error: (issue) => `at most ${MAX_IDS} per request, got ${Array.isArray(issue.input) ? issue.input.length : '?'}` }),
+    dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+    force: z.boolean({ error: 'must be true or false' }).optional(),
+  })
+  .strict();
+
+/** The JSON body: as a body parser left it, else read here (bounded: 500 ids fit in a few kB). */
+function readJson(req: StatusRequest & { body?: unknown }): Promise<unknown> {
+  // A body parser in httpNodeMiddleware may have read it; one that did not match leaves `{}` and the stream unread.
+  const given = req.body;
+  if (typeof given === 'object' && given !== null && !Buffer.isBuffer(given) && (Object.keys(given).length > 0 || req.readableEnded))
+    return Promise.resolve(given);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 64 * 1024) {
+        reject(new HttpError(413, 'body: larger than 64 kB'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(text.trim() === '' ? {} : JSON.parse(text));
+      } catch {
+        reject(new HttpError(400, 'body: not valid JSON'));
+      }
+    });
+    req.on('error', reject);
+  });
 }
 
 function idList(value: string | null, name: string, pattern: RegExp, what: string): string[] {
@@ -127,6 +193,16 @@ function listQuery(q: URLSearchParams): { state?: LinkState; search?: string; of
  * Shows ids, numbers, states and errors — never addresses or secrets.
  */
 export function statusApiHandler(opts: StatusApiOptions) {
+  /** POST orders/export: the body validated whole (nothing runs on a bad one), then the push node's export. */
+  async function exportAction(req: StatusRequest): Promise<{ status: number; body: unknown }> {
+    const parsed = exportBodySchema.safeParse(await readJson(req));
+    if (!parsed.success) throw new HttpError(400, describeProblems(zodProblems(parsed.error)));
+    const { ids, dryRun = false, force = false } = parsed.data;
+    const answer = await opts.exportOrders([...new Set(ids)], { dryRun, force });
+    if (answer.kind !== 'report') throw new HttpError(answer.statusCode, answer.message);
+    return { status: 200, body: answer.report };
+  }
+
   return (req: StatusRequest, res: ServerResponse, route: { mount: string; sub: string }): void => {
     const url = new URL(req.url ?? '/', 'http://status');
     const path = route.sub.replace(/\/+$/, '') || '/';
@@ -165,6 +241,16 @@ export function statusApiHandler(opts: StatusApiOptions) {
         const given = givenToken(req);
         if (!given || !sameSecret(given, opts.token))
           return send(res, 401, { error: 'a valid bearer token is required (Authorization: Bearer <token>)' }, { ...cors, 'WWW-Authenticate': 'Bearer' });
+      }
+      if (path === '/orders/export' && req.method === 'POST') {
+        exportAction(req).then(
+          (r) => send(res, r.status, r.body, cors),
+          (err: unknown) => {
+            if (err instanceof HttpError) return send(res, err.status, { error: err.message }, cors);
+            send(res, 503, { error: `export unavailable: ${err instanceof Error ? err.message : String(err)}` }, cors);
+          },
+        );
+        return;
       }
       const status = opts.status();
       const retry = /^\/orders\/([^/]+)\/retry$/.exec(path);

@@ -29,6 +29,21 @@ const TEXT: Record<Lang, Record<string, string>> = {
     never: 'never',
     updated: 'Updated',
     empty: 'Nothing to show',
+    select: 'Select',
+    selectAll: 'Select all on this page',
+    exportNow: 'Export selected now',
+    dryRun: 'Dry run',
+    exporting: 'Exporting…',
+    selected: 'selected',
+    report: 'Export report',
+    reportDry: 'Dry run: nothing was sent',
+    exported: 'Exported',
+    alreadyLinked: 'Already linked',
+    queued: 'Queued',
+    skipped: 'Skipped',
+    failed: 'Failed',
+    wouldExport: 'Would be exported',
+    close: 'Close',
   },
   de: {
     title: 'TotalGest-Verknüpfungsstatus',
@@ -57,6 +72,21 @@ const TEXT: Record<Lang, Record<string, string>> = {
     never: 'nie',
     updated: 'Aktualisiert',
     empty: 'Nichts anzuzeigen',
+    select: 'Auswählen',
+    selectAll: 'Alle auf dieser Seite auswählen',
+    exportNow: 'Auswahl jetzt exportieren',
+    dryRun: 'Probelauf',
+    exporting: 'Wird exportiert…',
+    selected: 'ausgewählt',
+    report: 'Exportbericht',
+    reportDry: 'Probelauf: nichts wurde gesendet',
+    exported: 'Exportiert',
+    alreadyLinked: 'Schon verbunden',
+    queued: 'In Warteschlange',
+    skipped: 'Übersprungen',
+    failed: 'Fehlgeschlagen',
+    wouldExport: 'Würde exportiert',
+    close: 'Schließen',
   },
   it: {
     title: 'Stato dei collegamenti TotalGest',
@@ -85,6 +115,21 @@ const TEXT: Record<Lang, Record<string, string>> = {
     never: 'mai',
     updated: 'Aggiornato',
     empty: 'Niente da mostrare',
+    select: 'Seleziona',
+    selectAll: 'Seleziona tutti in questa pagina',
+    exportNow: 'Esporta selezionati ora',
+    dryRun: 'Prova',
+    exporting: 'Esportazione…',
+    selected: 'selezionati',
+    report: 'Report di export',
+    reportDry: 'Prova: non è stato inviato nulla',
+    exported: 'Esportati',
+    alreadyLinked: 'Già collegati',
+    queued: 'In coda',
+    skipped: 'Saltati',
+    failed: 'Non riusciti',
+    wouldExport: 'Sarebbero esportati',
+    close: 'Chiudi',
   },
 };
 
@@ -124,6 +169,15 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
   .muted { color: #778; }
   button.retry { border: 1px solid #c62828; color: #c62828; background: #fff; border-radius: 4px; cursor: pointer; }
   #token-row { display: none; margin-bottom: 12px; }
+  #export-bar { display: flex; gap: 10px; align-items: center; margin: 6px 0 10px; flex-wrap: wrap; }
+  #export-now { background: #1f4e79; color: #fff; border: 0; border-radius: 4px; padding: 6px 14px; cursor: pointer; }
+  #export-now:disabled { background: #9aa7b4; cursor: default; }
+  #report { background: #fff; border: 1px solid #dde; border-left: 4px solid #1f4e79; border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; }
+  #report.has-failures { border-left-color: #c62828; }
+  #report h2 { font-size: 15px; margin: 0 0 6px; } #report ul { margin: 6px 0 0; padding-left: 18px; }
+  #report .count { margin-right: 14px; } #report .count b { font-size: 16px; }
+  #report-close { float: right; border: 0; background: none; cursor: pointer; font-size: 16px; color: #667; }
+  td.pick, th.pick { width: 24px; }
 </style>
 </head>
 <body>
@@ -141,7 +195,14 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
     <button id="prev">${t.prev}</button> <span id="range" class="muted"></span> <button id="next">${t.next}</button>
     <span id="updated" class="muted"></span>
   </div>
-  <table><thead><tr><th id="col-id">${t.id}</th><th>${t.state}</th><th>${t.number}</th><th>${t.when}</th><th>${t.detail}</th><th></th></tr></thead><tbody id="rows"></tbody></table>
+  <div id="export-bar">
+    <label><input type="checkbox" id="select-all"> ${t.selectAll}</label>
+    <button id="export-now" disabled>${t.exportNow}</button>
+    <label><input type="checkbox" id="dry-run"> ${t.dryRun}</label>
+    <span id="selected-count" class="muted"></span>
+  </div>
+  <section id="report" hidden aria-live="polite"></section>
+  <table><thead><tr><th class="pick"></th><th id="col-id">${t.id}</th><th>${t.state}</th><th>${t.number}</th><th>${t.when}</th><th>${t.detail}</th><th></th></tr></thead><tbody id="rows"></tbody></table>
 </main>
 <script>
 (function () {
@@ -152,11 +213,12 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
   // One token per page path (two tg-status nodes may have different tokens); gone when the tab closes.
   var KEY = 'totalgest-status-token:' + location.pathname;
   function token() { return sessionStorage.getItem(KEY) || ''; }
-  function api(path, method) {
+  function api(path, method, body) {
     var headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
     // Not Authorization: that header may carry httpNodeAuth's Basic credentials, which the browser adds itself.
     if (token()) headers['X-TotalGest-Token'] = token();
-    return fetch(path + (path.indexOf('?') < 0 ? '?' : '&') + 'lang=' + C.lang, { method: method || 'GET', headers: headers }).then(function (r) {
+    return fetch(path + (path.indexOf('?') < 0 ? '?' : '&') + 'lang=' + C.lang, { method: method || 'GET', headers: headers, body: body === undefined ? undefined : JSON.stringify(body) }).then(function (r) {
       if (r.status === 401) { $('token-row').style.display = 'block'; throw new Error('token'); }
       return r.json().then(function (b) { if (!r.ok) throw new Error(b.error || r.status); return b; });
     });
@@ -194,14 +256,46 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
       $('rows').innerHTML = r.items.length ? r.items.map(function (it) {
         var detail = it.error ? '<span class="error">' + esc(it.error) + '</span>' : it.reason ? '<span class="muted">' + esc(it.reason) + '</span>' : '';
         var action = view.kind === 'orders' && it.state === 'failed' ? '<button class="retry" data-id="' + esc(it.id) + '">' + esc(T.retry) + '</button>' : '';
-        return '<tr data-id="' + esc(it.id) + '"><td>' + esc(it.id) + '</td><td><span class="badge ' + it.state + '" data-state="' + it.state + '">' + esc(it.label) + '</span></td><td>' + esc(it.number || '') + '</td><td class="muted">' + esc(it.lastSync ? when(it.lastSync) : '') + '</td><td>' + detail + '</td><td>' + action + '</td></tr>';
-      }).join('') : '<tr><td colspan="6" class="muted">' + esc(T.empty) + '</td></tr>';
+        var pick = view.kind === 'orders' ? '<input type="checkbox" class="pick" aria-label="' + esc(T.select + ' ' + it.id) + '" data-id="' + esc(it.id) + '"' + (selected.has(String(it.id)) ? ' checked' : '') + '>' : '';
+        return '<tr data-id="' + esc(it.id) + '"><td class="pick">' + pick + '</td><td>' + esc(it.id) + '</td><td><span class="badge ' + it.state + '" data-state="' + it.state + '">' + esc(it.label) + '</span></td><td>' + esc(it.number || '') + '</td><td class="muted">' + esc(it.lastSync ? when(it.lastSync) : '') + '</td><td>' + detail + '</td><td>' + action + '</td></tr>';
+      }).join('') : '<tr><td colspan="7" class="muted">' + esc(T.empty) + '</td></tr>';
       var end = Math.min(view.offset + view.limit, view.total);
       $('range').textContent = (view.total ? view.offset + 1 : 0) + '–' + end + ' ' + T.of + ' ' + view.total.toLocaleString();
       $('prev').disabled = view.offset === 0;
       $('next').disabled = end >= view.total;
       $('updated').textContent = T.updated + ' ' + new Date().toLocaleTimeString();
+      pageIds = view.kind === 'orders' ? r.items.map(function (it) { return String(it.id); }) : [];
+      showSelection();
     });
+  }
+  // The selection survives the refreshes (rows are redrawn every few seconds) and page changes.
+  var selected = new Set();
+  var pageIds = [];
+  var exporting = false;
+  function showSelection() {
+    $('export-bar').style.display = view.kind === 'orders' ? 'flex' : 'none';
+    $('select-all').checked = pageIds.length > 0 && pageIds.every(function (id) { return selected.has(id); });
+    $('selected-count').textContent = selected.size ? selected.size + ' ' + T.selected : '';
+    $('export-now').disabled = exporting || selected.size === 0;
+    $('export-now').textContent = exporting ? T.exporting : T.exportNow;
+  }
+  function showReport(r, dryRun) {
+    var counts = [['exported', r.exported], ['alreadyLinked', r.alreadyLinked], ['queued', r.queued], ['skipped', r.skipped], ['failed', r.failed]];
+    var would = r.items.filter(function (i) { return i.outcome === 'would_export'; }).length;
+    if (would) counts.unshift(['wouldExport', would]);
+    var failures = r.items.filter(function (i) { return i.outcome === 'failed'; });
+    var el = $('report');
+    el.className = failures.length ? 'has-failures' : '';
+    el.innerHTML = '<button id="report-close" aria-label="' + esc(T.close) + '">×</button><h2>' + esc(dryRun ? T.reportDry : T.report) + ' · ' + r.total + '</h2>' +
+      counts.map(function (c) { return '<span class="count" data-count="' + c[0] + '">' + esc(T[c[0]]) + ' <b>' + c[1] + '</b></span>'; }).join('') +
+      (failures.length ? '<ul>' + failures.map(function (i) { return '<li class="error" data-id="' + esc(i.orderId) + '">' + esc(i.orderId) + ': ' + esc(i.reason || T.failed) + '</li>'; }).join('') + '</ul>' : '');
+    el.hidden = false;
+  }
+  function showError(message) {
+    var el = $('report');
+    el.className = 'has-failures';
+    el.innerHTML = '<button id="report-close" aria-label="' + esc(T.close) + '">×</button><h2>' + esc(T.report) + '</h2><span class="error">' + esc(message) + '</span>';
+    el.hidden = false;
   }
   function refresh() { return Promise.all([loadSummary(), loadRows()]).catch(function () {}); }
   document.querySelectorAll('.tabs button').forEach(function (b) {
@@ -215,6 +309,33 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
   $('state').addEventListener('change', function () { view.state = $('state').value; view.offset = 0; refresh(); });
   $('prev').addEventListener('click', function () { view.offset = Math.max(0, view.offset - view.limit); refresh(); });
   $('next').addEventListener('click', function () { view.offset += view.limit; refresh(); });
+  $('rows').addEventListener('change', function (e) {
+    var box = e.target.closest('input.pick');
+    if (!box) return;
+    if (box.checked) selected.add(box.getAttribute('data-id')); else selected.delete(box.getAttribute('data-id'));
+    showSelection();
+  });
+  $('select-all').addEventListener('change', function () {
+    var on = $('select-all').checked;
+    pageIds.forEach(function (id) { if (on) selected.add(id); else selected.delete(id); });
+    document.querySelectorAll('#rows input.pick').forEach(function (b) { b.checked = on; });
+    showSelection();
+  });
+  $('export-now').addEventListener('click', function () {
+    var ids = Array.from(selected);
+    var dryRun = $('dry-run').checked;
+    exporting = true;
+    showSelection();
+    api('orders/export', 'POST', { ids: ids, dryRun: dryRun }).then(function (r) {
+      showReport(r, dryRun);
+      if (!dryRun) selected.clear();
+    }, function (err) {
+      if (err.message !== 'token') showError(err.message);
+    }).then(function () { exporting = false; showSelection(); return refresh(); });
+  });
+  $('report').addEventListener('click', function (e) {
+    if (e.target.closest('#report-close')) $('report').hidden = true;
+  });
   $('rows').addEventListener('click', function (e) {
     var b = e.target.closest('button.retry');
     if (!b) return;

@@ -187,7 +187,7 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     const shopPreflight = await fetch(`${base}/orders/1003/retry`, { method: 'OPTIONS', headers: { Origin: 'https://shop.example.ch' } });
     assert.deepEqual(
       [shopPreflight.status, shopPreflight.headers.get('access-control-allow-origin'), shopPreflight.headers.get('access-control-allow-headers')],
-      [204, 'https://shop.example.ch', 'Authorization, x-totalgest-token'],
+      [204, 'https://shop.example.ch', 'Authorization, x-totalgest-token, Content-Type'],
     );
     const same = await post('/orders/1003/retry', { ...auth, Origin: new URL(base).origin });
     assert.deepEqual([same.status, same.body.retried], [202, ['1003']]);

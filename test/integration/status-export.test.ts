@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NodeAPI } from 'node-red';
+import { control } from '../helpers/sandboxes';
+import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { fixtures } from '../helpers/fixtures';
+
+const TOKEN = 'tok-export-5b1e';
+type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+
+/**
+ * The status API's export action (issue 14) as Node-RED serves it: tg-status runs the intake
+ * of the tg-push-order node on the same connection, against both sandboxes on loopback.
+ */
+describe('status API: POST orders/export (real HTTP on loopback)', function () {
+  this.timeout(30_000);
+  const env = nodeRedWithSandboxes('tg-status-export-');
+  let server: http.Server | undefined;
+  let base = '';
+  let httpNode: Middleware | undefined;
+  const capture = (RED: NodeAPI): void => {
+    httpNode = RED.httpNode as unknown as Middleware;
+  };
+  afterEach(async () => {
+    if (server) await new Promise((r) => server!.close(r));
+    server = undefined;
+  });
+
+  const order = (name: string) => structuredClone(fixtures.find(([f]) => f.startsWith(name))![1].order) as Record<string, unknown> & { id: number };
+
+  async function start(opts: { push?: boolean | Record<string, unknown>; status?: Record<string, unknown> } = {}) {
+    const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js'), dist('tg-status.js'), capture];
+    const flow: Array<Record<string, unknown>> = [
+      { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
+      { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
+      { id: 's1', type: 'tg-status', connection: 'c1', path: '/totalgest/status', lang: 'en', exportWait: '10', wires: [['out']], ...opts.status },
+      { id: 'out', type: 'helper' },
+    ];
+    if (opts.push !== false)
+      flow.push({
+        id: 'p1',
+        type: 'tg-push-order',
+        connection: 'c1',
+        framework360: 'f1',
+        mode: 'queue',
+        cancelledStatuses: '5,Annullato',
+        wires: [[]],
+        ...(typeof opts.push === 'object' ? opts.push : {}),
+      });
+    await helper.load(nodes, flow, {
+      c1: { username: 'demo', password: 'demo-password' },
+      f1: { apiKey: 'demo-key', webhookSecret: 'whsec-x' },
+      s1: { token: TOKEN },
+    });
+    const app = httpNode!;
+    if (server) await new Promise((r) => server!.close(r));
+    server = http.createServer((req, res) => {
+      Object.assign(req, { baseUrl: '', originalUrl: req.url });
+      app(req, res, () => res.writeHead(404).end());
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/totalgest/status`;
+  }
+
+  const auth = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
+  const exportIds = async (body: unknown, headers: Record<string, string> = auth) => {
+    const res = await fetch(`${base}/orders/export`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  const counts = () => helper.getNode('c1').connection().orders.counts();
+  const tgOrderCalls = () => env.tg.requests.filter((r) => r.path.includes('/orders'));
+  const nothingStored = () => assert.deepEqual(counts(), { pending: 0, sending: 0, done: 0, failed: 0, dead: 0, skipped: 0, invalid: 0, needs_review: 0 });
+
+  it('exports a mixed selection and answers the exact report; the same report leaves tg-status as export-report', async () => {
+    const linked = order('03');
+    const eligible = order('01');
+    const cancelled = order('05');
+    const invalid = order('08');
+    for (const o of [linked, eligible, cancelled, invalid]) env.fw.placeOrder(o, false);
+    await start();
+    const first = await exportIds({ ids: [linked.id] });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.exported, 1);
+    const number = first.body.items[0].number as string;
+
+    const reports: any[] = [];
+    const caught: string[] = [];
+    helper.getNode('out').on('input', (m: any) => reports.push(m));
+    helper.getNode('s1').on('call:error', (call: { args: unknown[] }) => caught.push(String(call.args[0])));
+    const r = await exportIds({ ids: [linked.id, eligible.id, String(cancelled.id), invalid.id, 99999] });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const { summary, items, ...counts } = r.body;
+    assert.deepEqual(counts, { total: 5, exported: 1, alreadyLinked: 1, queued: 0, skipped: 1, failed: 2 });
+    assert.equal(items.length, 5);
+    const by = (id: number) => items.find((i: any) => i.orderId === String(id));
+    assert.deepEqual(by(linked.id), { orderId: String(linked.id), outcome: 'already_linked', totalgestId: first.body.items[0].totalgestId, number });
+    assert.equal(by(eligible.id).outcome, 'exported');
+    assert.match(by(eligible.id).number, /^\d{4}-\d{6}$/);
+    assert.deepEqual(by(cancelled.id), { orderId: String(cancelled.id), outcome: 'skipped', reason: 'cancelled' });
+    assert.equal(by(invalid.id).outcome, 'failed');
+    assert.match(by(invalid.id).reason, /^carrello\[\d\]\.quantita: /);
+    assert.equal(by(99999).outcome, 'failed');
+    assert.match(by(99999).reason, /^orders\/get: /);
+    assert.match(summary, /^5 orders: 1 exported, 1 already linked, 1 skipped, 2 failed — /);
+    // Exactly two documents in TotalGest: the linked one was not sent again.
+    assert.equal(env.tg.orders.length, 2);
+    await waitFor(() => reports.length === 2, 5000, 'the export reports on the output');
+    assert.deepEqual([reports[1].topic, reports[1].payload], ['export-report', r.body]);
+    // The failures reach Catch nodes once, from tg-status (the push node leaves awaited orders to the report).
+    assert.deepEqual(caught, [`Error: export: ${summary}`]);
+  });
+
+  it('force runs a linked order through intake again: unchanged stays linked, changed goes to needs_review (never a second document)', async () => {
+    const o = order('01');
+    env.fw.placeOrder(o, false);
+    await start();
+    assert.equal((await exportIds({ ids: [o.id] })).body.exported, 1);
+    assert.equal((await exportIds({ ids: [o.id], force: true })).body.alreadyLinked, 1);
+    env.fw.updateOrder(o.id, { note: 'please gift-wrap' }, false);
+    const plain = await exportIds({ ids: [o.id] });
+    assert.deepEqual([plain.body.alreadyLinked, counts().done], [1, 1], 'without force a linked order is not looked at again');
+    const forced = await exportIds({ ids: [o.id], force: true });
+    assert.equal(forced.body.failed, 1);
+    assert.match(forced.body.items[0].reason, /^needs review: /);
+    assert.equal(counts().needs_review, 1);
+    assert.equal(env.tg.orders.length, 1);
+  });
+
+  it('dry run reports what would be exported and sends nothing', async () => {
+    const eligible = order('01');
+    const cancelled = order('05');
+    for (const o of [eligible, cancelled]) env.fw.placeOrder(o, false);
+    await start();
+    const r = await exportIds({ ids: [eligible.id, cancelled.id], dryRun: true });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.summary, '2 orders: 1 would be exported (dry run), 1 skipped');
+    assert.deepEqual(
+      r.body.items.map((i: any) => i.outcome),
+      ['would_export', 'skipped'],
+    );
+    assert.equal(r.body.documents, undefined, 'no documents (addresses) in the answer');
+    nothingStored();
+    assert.deepEqual(tgOrderCalls(), []);
+  });
+
+  it('needs the token (also with public reads), refuses other origins, and changes nothing then', async () => {
+    const eligible = order('01');
+    env.fw.placeOrder(eligible, false);
+    await start({ status: { publicRead: true } });
+    const body = { ids: [eligible.id] };
+    assert.equal((await exportIds(body, { 'Content-Type': 'application/json' })).status, 401);
+    assert.equal((await exportIds(body, { ...auth, Authorization: 'Bearer wrong' })).status, 401);
+    const foreign = await exportIds(body, { ...auth, Origin: 'https://evil.example' });
+    assert.deepEqual([foreign.status, foreign.body.error], [403, 'cross-origin request from https://evil.example refused']);
+    nothingStored();
+    assert.deepEqual(tgOrderCalls(), []);
+  });
+
+  it("lets the shop's allowed origin call it from a browser (CORS)", async () => {
+    const eligible = order('01');
+    env.fw.placeOrder(eligible, false);
+    await start({ status: { corsOrigin: 'https://shop.example.ch' } });
+    const preflight = await fetch(`${base}/orders/export`, { method: 'OPTIONS', headers: { Origin: 'https://shop.example.ch' } });
+    assert.equal(preflight.status, 204);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Content-Type/);
+    const res = await fetch(`${base}/orders/export`, {
+      method: 'POST',
+      headers: { ...auth, Origin: 'https://shop.example.ch' },
+      body: JSON.stringify({ ids: [eligible.id] }),
+    });
+    assert.deepEqual([res.status, res.headers.get('access-control-allow-origin'), ((await res.json()) as any).exported], [200, 'https://shop.example.ch', 1]);
+  });
+
+  it('validates the body whole: 500 ids accepted, 501 refused, each field named with its reason', async () => {
+    await start();
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => 900_000 + i);
+    const cases: Array<[unknown, string]> = [
+      [{ ids: ids(501) }, 'ids: at most 500 per request, got 501'],
+      [{ ids: [12, 'abc'] }, 'ids[1]: "abc" is not an order id (digits only, up to 15)'],
+      [{ ids: [] }, 'ids: give at least one order id'],
+      [{ ids: '12' }, 'ids: must be an array of order ids'],
+      [{ ids: [12], dryRun: 'yes' }, 'dryRun: must be true or false'],
+      [{ ids: [12], force: 1 }, 'force: must be true or false'],
+      [{ ids: [12], idz: [1] }, '(root): Unrecognized key: "idz"'],
+      ['{"ids": [12', 'body: not valid JSON'],
+    ];
+    for (const [body, error] of cases) {
+      const r = await exportIds(body);
+      assert.deepEqual([r.status, r.body.error], [400, error], JSON.stringify(body).slice(0, 60));
+    }
+    nothingStored();
+    const ok = await exportIds({ ids: ids(500) });
+    assert.equal(ok.status, 200);
+    assert.deepEqual([ok.body.total, ok.body.failed], [500, 500]);
+    assert.match(ok.body.items[499].reason, /^orders\/get: /);
+  });
+
+  it('answers 503 with the cause when no tg-push-order node uses the connection, or it cannot fetch orders', async () => {
+    await start({ push: false });
+    const r = await exportIds({ ids: [12] });
+    assert.deepEqual(
+      [r.status, r.body.error],
+      [503, 'no tg-push-order node uses this TotalGest connection: add one (it runs the export with its rules) and deploy'],
+    );
+    await helper.unload();
+    await start({ push: { framework360: '' } });
+    const noShop = await exportIds({ ids: [12] });
+    assert.deepEqual([noShop.status, noShop.body.error], [503, 'tg-push-order: orderIds need a Framework360 connection: select one in the node']);
+    nothingStored();
+  });
+
+  it('reports orders as queued when TotalGest hangs past the wait, and they finish in the background', async () => {
+    const eligible = order('01');
+    env.fw.placeOrder(eligible, false);
+    await start({ status: { exportWait: '0.3' } });
+    await control(env.tg.url, '/_sandbox/faults', { hang: true, path: '/orders', count: 1 });
+    const r = await exportIds({ ids: [eligible.id] });
+    assert.equal(r.status, 200);
+    assert.deepEqual([r.body.queued, r.body.items[0].outcome, r.body.items[0].reason], [1, 'queued', 'still queued']);
+    assert.equal(r.body.summary, '1 order: 1 queued');
+    // The hung request is cut; the worker retries and links the order.
+    env.tg.faults.reset();
+    await waitFor(() => counts().done === 1, 15_000, 'the queued order to be exported');
+    assert.equal(env.tg.orders.length, 1);
+  });
+});
