@@ -44,7 +44,7 @@ function err(status: number, code: string, message: string, extra: Record<string
 }
 
 /**
- * The TotalGest contract (shared/specs/totalgest-api.md) as a running, stateful server with
+ * The TotalGest contract (docs/api-assumptions.md) as a running, stateful server with
  * fault injection. Test controls live under /_sandbox/.
  */
 export class TotalGestSandbox {
