@@ -108,6 +108,10 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
       [...TYPES].sort().map((t) => ({ types: [t], enabled: true, err: undefined, version })),
     );
     assert.doesNotMatch(log, /\[error\]/);
+    const runtime = (JSON.parse(readFileSync(require.resolve(`${process.env.NODE_RED_PACKAGE ?? 'node-red'}/package.json`), 'utf8')) as { version: string })
+      .version;
+    // Node-RED run from a package install reports e.g. "4.1.15-git".
+    assert.equal(((await (await get('/settings')).json()) as { version: string }).version.replace(/-git$/, ''), runtime);
   });
 
   it('serves the icons', async () => {
