@@ -22,7 +22,8 @@ function demoFlows(ports) {
     for (const node of JSON.parse(readFileSync(join(root, 'examples', f), 'utf8'))) byId.set(node.id, node);
   }
   for (const node of byId.values()) {
-    if (node.type === 'totalgest-config') Object.assign(node, { name: 'TotalGest sandbox', endpoint: `http://127.0.0.1:${ports.tgPort}`, shopId: 'demo-shop', ownerId: 'demo-owner' });
+    if (node.type === 'totalgest-config')
+      Object.assign(node, { name: 'TotalGest sandbox', endpoint: `http://127.0.0.1:${ports.tgPort}`, shopId: 'demo-shop', ownerId: 'demo-owner' });
     if (node.type === 'framework360-config') Object.assign(node, { name: 'Framework360 sandbox', siteUrl: `http://127.0.0.1:${ports.fwPort}` });
   }
   return [...byId.values()];
