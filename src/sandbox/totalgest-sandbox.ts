@@ -12,7 +12,7 @@ export interface TotalGestSandboxOptions {
   articles?: number;
   seed?: number;
   tokenLifetimeMs?: number;
-  /** Also seed the SKUs the shared order fixtures use (CAF-250, TEA-100, …). */
+  /** Also seed the SKUs the orders in test/fixtures/orders use (CAF-250, TEA-100, …). */
   demoArticles?: boolean;
   users?: Array<{ username: string; password: string }>;
   shops?: Array<{ id: string; name: string; ownerId: string }>;
