@@ -9,7 +9,11 @@ const root = join(__dirname, '..');
 
 const DEMO_SECRETS = { username: 'demo', password: 'demo-password', apiKey: 'demo-key', webhookSecret: 'demo-webhook-secret', statusToken: 'demo-status-token' };
 
-/** The example flows merged into one flow file; config nodes shared by id and pointed at the given ports. */
+/**
+ * The example flows merged into one flow file; config nodes shared by id. The examples ship with
+ * placeholder connections (tg00.bweb.ch, shop.example.ch, no Shop-ID); the demo points them at
+ * the sandboxes on the given ports, with the demo shop and owner.
+ */
 function demoFlows(ports) {
   const byId = new Map();
   for (const f of readdirSync(join(root, 'examples'))
@@ -18,8 +22,9 @@ function demoFlows(ports) {
     for (const node of JSON.parse(readFileSync(join(root, 'examples', f), 'utf8'))) byId.set(node.id, node);
   }
   for (const node of byId.values()) {
-    if (node.type === 'totalgest-config') node.endpoint = `http://127.0.0.1:${ports.tgPort}`;
-    if (node.type === 'framework360-config') node.siteUrl = `http://127.0.0.1:${ports.fwPort}`;
+    if (node.type === 'totalgest-config')
+      Object.assign(node, { name: 'TotalGest sandbox', endpoint: `http://127.0.0.1:${ports.tgPort}`, shopId: 'demo-shop', ownerId: 'demo-owner' });
+    if (node.type === 'framework360-config') Object.assign(node, { name: 'Framework360 sandbox', siteUrl: `http://127.0.0.1:${ports.fwPort}` });
   }
   return [...byId.values()];
 }

@@ -19,7 +19,7 @@ export const DEMO = {
   articles: Number(process.env.TG_SANDBOX_ARTICLES ?? 500),
 };
 
-/** The shared fixture orders, placed in the shop without a webhook: the manual export example sends them. */
+/** The orders in test/fixtures/orders, placed in the shop without a webhook: the manual export example sends them. */
 export function seedDemoOrders(fw) {
   const dir = join(root, 'test/fixtures/orders');
   if (!existsSync(dir)) return;

@@ -25,7 +25,7 @@ export const defaultEligibility: EligibilityRule = { cancelledStatuses: ['5', 'A
 
 export type SkipReason = 'cancelled' | 'not_paid';
 
-/** Paid, or cash on delivery, and not cancelled (shared/specs/framework360.md). */
+/** Paid, or cash on delivery, and not cancelled (docs/api-assumptions.md). */
 export function eligibility(order: Fw360Order, rule: EligibilityRule = defaultEligibility): { eligible: true } | { eligible: false; reason: SkipReason } {
   const cancelled = rule.cancelledStatuses.some((s) => s === String(order.stato.id) || s.toLowerCase() === order.stato.nome.toLowerCase());
   if (cancelled) return { eligible: false, reason: 'cancelled' };

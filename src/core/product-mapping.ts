@@ -7,7 +7,7 @@ import { Decimal } from './decimal';
 export const PRODUCT_MAPPING_VERSION = 1;
 
 /**
- * A TotalGest article → the Framework360 product (shared/specs/framework360.md, products/save).
+ * A TotalGest article → the Framework360 product (docs/api-assumptions.md, products/save).
  * A deleted or inactive article becomes a deactivation: active false, stock 0 — never a skip.
  */
 export function articleToProduct(a: Article): Fw360Product {

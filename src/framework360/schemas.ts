@@ -4,7 +4,7 @@ import { Decimal, parseMoney } from '../core/decimal';
 
 /**
  * Framework360 orders, webhooks and API answers (partly assumed, see
- * shared/specs/framework360.md). Numbers arrive as JSON numbers or numeric strings; the
+ * docs/api-assumptions.md). Numbers arrive as JSON numbers or numeric strings; the
  * schemas normalise them to exact decimal text.
  */
 

@@ -54,7 +54,7 @@ export function* seededCatalogue(count: number, seed: number): Generator<Article
   for (let i = 0; i < count; i++) yield seededArticle(i, rand);
 }
 
-/** The articles the shared order fixtures use; `npm start` seeds them into the sandbox. */
+/** The articles the orders in test/fixtures/orders use; `npm start` seeds them into the sandbox. */
 export const DEMO_ARTICLES: ReadonlyArray<Pick<Article, 'sku' | 'name' | 'price' | 'vatCode' | 'vatRate'> & { available: string }> = [
   { sku: 'CAF-250', name: 'Caffè in grani 250 g', price: '12.90', vatCode: 'R', vatRate: '2.6', available: '40' },
   { sku: 'TEA-100', name: 'Tè verde 100 g', price: '8.45', vatCode: 'R', vatRate: '2.6', available: '25' },

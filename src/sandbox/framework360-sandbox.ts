@@ -79,7 +79,7 @@ export function templateOrder(id: number, now = new Date()): Order {
 }
 
 /**
- * Framework360 as this package assumes it (shared/specs/framework360.md): the `/m/api`
+ * Framework360 as this package assumes it (docs/api-assumptions.md): the `/m/api`
  * calls with their `{status:0,error}` answers, and a shop that places orders and delivers
  * them as signed webhooks, redelivering until it gets a 2xx.
  */

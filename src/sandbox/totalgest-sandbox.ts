@@ -12,7 +12,7 @@ export interface TotalGestSandboxOptions {
   articles?: number;
   seed?: number;
   tokenLifetimeMs?: number;
-  /** Also seed the SKUs the shared order fixtures use (CAF-250, TEA-100, …). */
+  /** Also seed the SKUs the orders in test/fixtures/orders use (CAF-250, TEA-100, …). */
   demoArticles?: boolean;
   users?: Array<{ username: string; password: string }>;
   shops?: Array<{ id: string; name: string; ownerId: string }>;
@@ -44,7 +44,7 @@ function err(status: number, code: string, message: string, extra: Record<string
 }
 
 /**
- * The TotalGest contract (shared/specs/totalgest-api.md) as a running, stateful server with
+ * The TotalGest contract (docs/api-assumptions.md) as a running, stateful server with
  * fault injection. Test controls live under /_sandbox/.
  */
 export class TotalGestSandbox {

@@ -71,7 +71,7 @@ interface CallSpec<S extends z.ZodType> extends TransportRequest {
 const TOKEN_MARGIN_MS = 5_000;
 
 /**
- * The TotalGest API as this package assumes it (shared/specs/totalgest-api.md). One client
+ * The TotalGest API as this package assumes it (docs/api-assumptions.md). One client
  * per connection: one token, one limiter, one set of keep-alive sockets.
  */
 export class TotalGestClient {

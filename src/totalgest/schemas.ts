@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { decimalString, isoTime } from '../core/schema-primitives';
 
 /**
- * The TotalGest wire format (assumed, see shared/specs/totalgest-api.md).
+ * The TotalGest wire format (assumed, see docs/api-assumptions.md).
  * Adapting to the real API touches this file, client.ts and their tests.
  */
 

@@ -115,6 +115,7 @@ describe("the integrator's day in the Node-RED editor", function () {
       const module = dialog.locator('.red-ui-treeList-label', { hasText: 'node-red-contrib-totalgest' }).first();
       await module.waitFor();
       if (!(await dialog.locator('.red-ui-treeList-label', { hasText: name }).first().isVisible())) await module.click();
+      await dialog.locator('.red-ui-treeList-label', { hasText: name }).first().waitFor();
       const labels = await dialog.locator('.red-ui-treeList-label').allInnerTexts();
       for (const ex of EXAMPLES)
         assert.ok(
@@ -129,13 +130,11 @@ describe("the integrator's day in the Node-RED editor", function () {
       await page.locator('#red-ui-clipboard-dialog-ok').click();
       // Config nodes shared with an earlier example: import them once more as they are.
       const conflict = page.locator('.red-ui-notification:visible button', { hasText: /Import copy|Replace|Import/ });
-      if (
-        await conflict
-          .first()
-          .isVisible()
-          .catch(() => false)
-      )
+      // Every example after the first shares the config nodes: the conflict notification comes, maybe late.
+      if (name !== EXAMPLES[0]) {
+        await conflict.first().waitFor({ timeout: 15_000 });
         await conflict.first().click();
+      }
       await sleep(400);
       const notes = (await page.locator('.red-ui-notification:visible').allInnerTexts()).join(' ');
       assert.ok(!/unrecognised|unknown/i.test(notes), `${name}: ${notes}`);

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Decimal } from '../../src/core/decimal';
 
-/** The shared order fixtures (copied from ../shared/fixtures) and a field-for-field comparison. */
+/** The shared order fixtures (the orders in test/fixtures/orders) and a field-for-field comparison. */
 
 export interface Fixture {
   order: Record<string, any>;

@@ -6,8 +6,11 @@ import type { TotalGestSandbox, TotalGestSandboxOptions } from '../../src/sandbo
 import { startFramework360, startTotalGest } from './sandboxes';
 import helper from 'node-red-node-test-helper';
 
-/** node-red-node-test-helper on the built package (dist/), as Node-RED loads it. */
-helper.init(require.resolve('node-red'));
+/**
+ * node-red-node-test-helper on the built package (dist/), as Node-RED loads it. NODE_RED_PACKAGE
+ * picks another Node-RED from the lock file (`node-red-5` in CI's Node 22 stage).
+ */
+helper.init(require.resolve(process.env.NODE_RED_PACKAGE ?? 'node-red'));
 
 export const dist = (file: string): unknown => require(path.join(__dirname, '../../dist/nodes', file));
 export { helper };
