@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { pickLang } from '../core/status-labels';
-import { MAX_IDS, statusApiHandler, type CorsSetting, type ExportAnswer, type StatusRequest } from '../web/status-api';
+import { isStatusRoute, MAX_IDS, statusApiHandler, type CorsSetting, type ExportAnswer, type StatusRequest } from '../web/status-api';
 import { errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
 
 interface Def extends NodeDef {
@@ -31,6 +31,8 @@ interface HttpNodeApp {
  * HTTP node app) and dispatch to whichever node serves the path now; none = 404.
  */
 const served = new WeakMap<object, Map<string, Handler | undefined>>();
+/** Nodes refused a path because another served it: the first takes the path over when it is freed. */
+const waiting = new WeakMap<object, Map<string, Array<() => void>>>();
 
 /** httpNodeMiddleware as the core http in node applies it: one function or an array. */
 function nodeMiddleware(setting: unknown): Handler[] {
@@ -42,6 +44,8 @@ function nodeMiddleware(setting: unknown): Handler[] {
 export = function register(RED: NodeAPI): void {
   function TgStatus(this: Node<{ token?: string }>, def: Def): void {
     RED.nodes.createNode(this, def);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- serve() also runs later, when a freed path is taken over
+    const node = this;
     const lang = pickLang(def.lang, String((RED.settings as unknown as { lang?: string }).lang ?? ''));
     const setup = nodeSetup(RED, this, def.connection, undefined);
     const connection = setup.connection;
@@ -81,6 +85,7 @@ export = function register(RED: NodeAPI): void {
     const app = RED.httpNode as unknown as HttpNodeApp;
     let routes: Map<string, Handler | undefined> | undefined;
     let mine: Handler | undefined;
+    let takeOver: (() => void) | undefined;
     if (connection && settings.httpNodeRoot === false) {
       this.warn('httpNodeRoot is false: the status API and page are off (the node still answers messages)');
     } else if (connection && !/^\/[A-Za-z0-9/_-]*$/.test(path)) {
@@ -89,12 +94,28 @@ export = function register(RED: NodeAPI): void {
     } else if (connection && served.get(app)?.get(path)) {
       setupError = `path ${path} is already served by another tg-status node`;
       showStatus();
+      // Queued for the path: when the node serving it goes (moved, deleted), this one serves it.
+      let byPath = waiting.get(app);
+      if (!byPath) waiting.set(app, (byPath = new Map()));
+      const queue = byPath.get(path) ?? [];
+      byPath.set(path, queue);
+      takeOver = () => {
+        setupError = setup.error;
+        serve();
+        showStatus();
+      };
+      queue.push(takeOver);
     } else if (connection) {
+      serve();
+    }
+
+    function serve(): void {
+      if (!connection) return;
       const conn = connection;
       if (!token) {
-        this.warn('no access token is set: the status API refuses every request; open the node in the editor (a token is generated) and deploy');
+        node.warn('no access token is set: the status API refuses every request; open the node in the editor (a token is generated) and deploy');
       }
-      if (def.publicRead) this.warn('public read-only: the status API answers reads without a token (retry still needs it)');
+      if (def.publicRead) node.warn('public read-only: the status API answers reads without a token (retry still needs it)');
       const api = statusApiHandler({
         token,
         publicRead: def.publicRead === true,
@@ -118,8 +139,8 @@ export = function register(RED: NodeAPI): void {
           // The same report on the output, so a flow can mail it (no documents: they hold addresses);
           // failures also reach Catch nodes (the push node leaves orders a command waits for to it).
           const msg = { topic: 'export-report', payload: result.report, dryRun: opts.dryRun, force: opts.force } as NodeMessage;
-          this.send(msg);
-          if (result.report.failed) this.error(new Error(`export: ${result.report.summary}`), msg);
+          node.send(msg);
+          if (result.report.failed) node.error(new Error(`export: ${result.report.summary}`), msg);
           return { kind: 'report', report: result.report };
         },
       });
@@ -138,9 +159,12 @@ export = function register(RED: NodeAPI): void {
         app.post(paths, ...mw, dispatch);
         app.options(paths, ...mw, dispatch);
       }
-      mine = (req, res) => {
-        // req.path is below Node-RED's httpNodeRoot; baseUrl is that root.
-        api(req, res, { mount: `${req.baseUrl ?? ''}${path}`, sub: req.path.slice(path.length) });
+      mine = (req, res, next) => {
+        // req.path is below Node-RED's httpNodeRoot; baseUrl is that root. A sub-path that is not
+        // ours belongs to whatever else is routed there (an http in node below this path).
+        const sub = req.path.slice(path.length);
+        if (!isStatusRoute(sub)) return next();
+        api(req, res, { mount: `${req.baseUrl ?? ''}${path}`, sub });
       };
       routes.set(path, mine);
     }
@@ -171,7 +195,13 @@ export = function register(RED: NodeAPI): void {
     this.on('close', (_removed: boolean, done: () => void) => {
       connection?.off('changed', onChanged);
       clearTimeout(statusTimer);
-      if (mine && routes?.get(path) === mine) routes.set(path, undefined);
+      const queue = waiting.get(app)?.get(path);
+      const at = takeOver && queue ? queue.indexOf(takeOver) : -1;
+      if (at >= 0) queue!.splice(at, 1);
+      if (mine && routes?.get(path) === mine) {
+        routes.set(path, undefined);
+        queue?.shift()?.();
+      }
       done();
     });
   }

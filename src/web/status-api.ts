@@ -186,6 +186,14 @@ function listQuery(q: URLSearchParams): { state?: LinkState; search?: string; of
   return { state: state as LinkState | undefined, search, offset, limit };
 }
 
+const RESOURCES = new Set(['/', '/summary', '/orders', '/products', '/list/orders', '/list/products', '/orders/export']);
+
+/** Whether a sub-path (what follows the node's path) is one of ours; anything else is left to other routes. */
+export function isStatusRoute(sub: string): boolean {
+  const path = sub.replace(/\/+$/, '') || '/';
+  return RESOURCES.has(path) || /^\/orders\/[^/]+\/retry$/.test(path);
+}
+
 /**
  * The status API and page as a request handler, for the routes tg-status registers under its
  * path (`sub` is what follows the path: "", "/", "/summary"…): GET summary, orders?ids=,

@@ -13,7 +13,7 @@ import { dist, helper } from '../helpers/red';
 
 type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
 
-describe('R-13 information given to callers without a signature or token', function () {
+describe('security regressions found by adversarial review: information given to callers without a signature or token', function () {
   this.timeout(30_000);
   let userDir = '';
   let server: http.Server | undefined;

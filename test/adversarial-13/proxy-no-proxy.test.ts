@@ -11,7 +11,7 @@ const PROXY_VARS = ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy'].flatMa
 // Node-RED's own rule (core http request node), for comparison.
 const core = require('@node-red/nodes/core/network/lib/proxyHelper.js') as { getProxyForUrl(url: string, o?: { env?: Record<string, string> }): string };
 
-describe('R-13 proxies: no_proxy', function () {
+describe('security regressions found by adversarial review: proxies: no_proxy', function () {
   this.timeout(20_000);
   const saved: Record<string, string | undefined> = {};
   let proxy: http.Server;

@@ -33,7 +33,7 @@ function everyText(root: unknown): string {
   return out.join('\n');
 }
 
-describe('R-13 proxy credentials in caught errors', function () {
+describe('security regressions found by adversarial review: proxy credentials in caught errors', function () {
   this.timeout(30_000);
   const env = nodeRedWithSandboxes('tg-r13-proxy-', { users: [{ username: 'demo', password: PASSWORD }] });
   const saved: Record<string, string | undefined> = {};

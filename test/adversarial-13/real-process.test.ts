@@ -28,7 +28,7 @@ const freePort = () =>
     });
   });
 
-describe('R-13 in a real Node-RED process (example flows)', function () {
+describe('security regressions found by adversarial review: in a real Node-RED process (example flows)', function () {
   this.timeout(90_000);
   let tg: TotalGestSandbox;
   let fw: Framework360Sandbox;

@@ -17,7 +17,7 @@ import { seedStatusRows } from '../helpers/status-fixtures';
 type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
 const TOKEN = 'r13-status-token-5b2c';
 
-describe('R-13 status surface', function () {
+describe('security regressions found by adversarial review: status surface', function () {
   this.timeout(30_000);
   let userDir = '';
   let server: http.Server | undefined;
@@ -56,25 +56,26 @@ describe('R-13 status surface', function () {
     return { status: res.status, text: await res.text() };
   };
 
-  it('S1: a tg-status path that is a prefix of another http in route takes it over after a redeploy (401/404 instead of the flow)', async () => {
+  // A route that is one of the status resources (/api/orders under path /api) is a real collision; any other stays the flow's.
+  it('S1: a tg-status path that is a prefix of another http in route does not take it over after a redeploy', async () => {
     // On first start the http in route is registered first and works.
     const flow = [
       conn,
-      { id: 'in', type: 'http in', url: '/api/orders', method: 'get', wires: [['res']] },
+      { id: 'in', type: 'http in', url: '/api/customers', method: 'get', wires: [['res']] },
       { id: 'res', type: 'http response', wires: [] },
       { id: 's1', type: 'tg-status', connection: 'c1', path: '/api', wires: [[]] },
     ];
     const creds = { c1: { username: 'demo', password: 'x' }, s1: { token: TOKEN } };
     await helper.load(modules, flow, creds);
     await serve();
-    assert.equal((await get('/api/orders')).status, 200, 'before the redeploy the flow answers');
+    assert.equal((await get('/api/customers')).status, 200, 'before the redeploy the flow answers');
     // A full deploy: http in removes its route and adds it again at the end; tg-status' routes are never removed.
     await helper.setFlows(flow, 'full', creds);
-    const after = await get('/api/orders');
-    assert.equal(after.status, 200, `after the redeploy GET /api/orders is answered by tg-status: ${after.status} ${after.text}`);
+    const after = await get('/api/customers');
+    assert.equal(after.status, 200, `after the redeploy GET /api/customers is answered by tg-status: ${after.status} ${after.text}`);
   });
 
-  it('S3: two nodes on one path, the first moved away ("modified nodes" deploy): the second stays refused and the path answers nothing', async () => {
+  it('S3: two nodes on one path, the first moved away ("modified nodes" deploy): the second takes the path over', async () => {
     const flow = (p1: string) => [
       conn,
       { id: 's1', type: 'tg-status', connection: 'c1', path: p1, wires: [[]] },

@@ -14,7 +14,7 @@ import { dist, helper } from '../helpers/red';
 const PASSWORD = 'PW-r13-test-conn-91';
 const API_KEY = 'KEY-r13-test-conn-17';
 
-describe('R-13 Test connection with stored secrets', function () {
+describe('security regressions found by adversarial review: Test connection with stored secrets', function () {
   this.timeout(30_000);
   let userDir = '';
   let rec: http.Server;

@@ -16,7 +16,7 @@ import { fixtures } from '../helpers/fixtures';
 const SECRET = 'whsec-r13-4f1e';
 type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
 
-describe('R-13 webhook: requests without a signature that still queue orders', function () {
+describe('security regressions found by adversarial review: webhook: requests without a signature that still queue orders', function () {
   this.timeout(30_000);
   const env = nodeRedWithSandboxes('tg-r13-hook-');
   let server: http.Server | undefined;
