@@ -1,6 +1,6 @@
 import type { OrderDocument } from '../totalgest/schemas';
 import type { OrderExporter, OrderRow, SubmitContext, SubmitResult } from './order-exporter';
-import { buildReport, reportItem, type ExportReport } from './order-intake';
+import { buildReport, reportItem, type ExportReport } from './export-report';
 import type { IntakeRules } from './order-prepare';
 
 /** A refusal of a whole command, with the HTTP status a flow or the status API answers. */

@@ -3,7 +3,8 @@ import { DEFAULT_REF_PREFIX, type EligibilityRule } from '../core/order-mapping'
 import type { IntakeRules } from '../engine/order-prepare';
 import { ALERT_STATES, type OrderExporter, type SubmitResult, type Transition } from '../engine/order-exporter';
 import { CommandError, OrderExportCommands, type ExportResult } from '../engine/order-export';
-import { httpStatusFor, readWebhook, reportItem, type Headers, type WebhookAuth } from '../engine/order-intake';
+import { reportItem } from '../engine/export-report';
+import { httpStatusFor, readWebhook, type Headers, type WebhookAuth } from '../engine/webhook';
 import { Reconciler, type ReconcileSummary } from '../engine/reconciler';
 import { errorMessage, errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';

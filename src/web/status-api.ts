@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { describeProblems, zodProblems } from '../core/schema-primitives';
 import { LINK_STATES, pickLang, type Lang, type LinkState } from '../core/status-labels';
 import type { StatusReader } from '../engine/status';
-import type { ExportReport } from '../engine/order-intake';
+import type { ExportReport } from '../engine/export-report';
 import { renderStatusPage } from './status-page';
 
 /** Node-RED's `httpNodeCors` setting (the options of the `cors` middleware the core http nodes use). */
