@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { zodProblems } from '../core/schema-primitives';
+import { zodProblems, describeProblems } from '../core/schema-primitives';
 import { normaliseBaseUrl } from '../http/base-url';
 import { ApiError, AuthError, BadResponseError, NotFoundError, TransientError } from '../http/errors';
 import { RequestLimiter } from '../http/limiter';
@@ -126,7 +126,7 @@ export class Framework360Client {
     if (!parsed.success) {
       const details = zodProblems(parsed.error);
       throw new BadResponseError(
-        `Framework360 ${call}: unexpected data: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+        `Framework360 ${call}: unexpected data: ${describeProblems(details)}`,
         { call, status: res.status },
         details,
       );

@@ -1,3 +1,4 @@
+import { describeProblems, type FieldProblem } from '../core/schema-primitives';
 /**
  * Typed errors of both API clients. `kind` is what callers branch on; `retryable`
  * tells the retry loop and the outbox whether the same request may be sent again.
@@ -7,10 +8,8 @@ export type ErrorKind = 'auth' | 'forbidden' | 'not_found' | 'validation' | 'dup
 /** Why a request never got an answer; shown by Test connection. */
 export type NetworkCause = 'unreachable' | 'tls' | 'timeout' | 'reset' | 'server_error';
 
-export interface FieldDetail {
-  path: string;
-  message: string;
-}
+/** A field and what is wrong with it: the one shape every layer reports. */
+export type FieldDetail = FieldProblem;
 
 export class ApiError extends Error {
   readonly kind: ErrorKind = 'remote';
@@ -127,17 +126,17 @@ export function isRetryable(err: unknown): boolean {
 /** One line for status, logs and reports: never contains request bodies or credentials. */
 export function errorSummary(err: unknown): string {
   if (err instanceof ValidationError && err.details.length) {
-    return `${err.message}: ${err.details.map((d) => `${d.path} ${d.message}`).join('; ')}`;
+    return `${err.message}: ${describeProblems(err.details)}`;
   }
   return err instanceof Error ? err.message : String(err);
 }
 
 /**
  * The cause alone, for a node status where space is short: without the call prefix, and for
- * a rejected document its field details ("lines[0].sku unknown article").
+ * a rejected document its field details ("lines[0].sku: unknown article").
  */
 export function causeText(err: unknown): string {
-  if (err instanceof ValidationError && err.details.length) return err.details.map((d) => `${d.path} ${d.message}`).join('; ');
+  if (err instanceof ValidationError && err.details.length) return describeProblems(err.details);
   if (err instanceof ApiError) {
     const prefix = `${err.call}: `;
     const i = err.message.indexOf(prefix);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { zodProblems } from '../core/schema-primitives';
+import { zodProblems, describeProblems } from '../core/schema-primitives';
 import {
   ApiError,
   AuthError,
@@ -243,7 +243,7 @@ export class TotalGestClient {
       if (!parsed.success) {
         const details = zodProblems(parsed.error);
         throw new BadResponseError(
-          `${call}: unexpected answer: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+          `${call}: unexpected answer: ${describeProblems(details)}`,
           { call, status: res.status },
           details,
         );

@@ -15,7 +15,7 @@ export function seedStatusRows(db: StateDatabase, products = 0): { orders: Order
   orders.claimDue(now, 10, 60_000, 'seed', []);
   orders.settle('1001', 'seed', { kind: 'retry', message: 'server error 503', maybeSent: false }, now, timing); // stays pending
   orders.settle('1002', 'seed', { kind: 'created', totalgestId: 'D-000002', number: '2026-000002' }, now, timing);
-  orders.settle('1003', 'seed', { kind: 'final', reason: 'validation_failed', message: 'lines[0].sku unknown article', details: [] }, now, timing);
+  orders.settle('1003', 'seed', { kind: 'final', reason: 'validation_failed', message: 'lines[0].sku: unknown article', details: [] }, now, timing);
   intake('1004', { kind: 'skip', reason: 'cancelled', message: 'order 1004 skipped: cancelled' });
   intake('1005', { kind: 'invalid', reason: 'total_mismatch', message: 'total_mismatch: 32.80 vs 32.90' });
   const records = [

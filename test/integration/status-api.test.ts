@@ -94,7 +94,7 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     assert.deepEqual(s('1002'), ['linked', 'Linked']);
     assert.equal(r.body['1002'].number, '2026-000002');
     assert.deepEqual(s('1003'), ['failed', 'Failed']);
-    assert.equal(r.body['1003'].error, 'lines[0].sku unknown article');
+    assert.equal(r.body['1003'].error, 'lines[0].sku: unknown article');
     assert.deepEqual([...s('1004'), r.body['1004'].reason], ['not_linked', 'Not linked', 'cancelled']);
     assert.deepEqual([...s('1005'), r.body['1005'].reason], ['failed', 'Failed', 'total_mismatch']);
     assert.deepEqual(s('999999'), ['not_linked', 'Not linked']);
@@ -245,7 +245,7 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     assert.deepEqual([s.products.linked, s.products.failed, s.products.deactivated], [1202, 1, 1]);
     assert.equal(s.queueDepth, 1);
     assert.ok(s.oldestPendingAgeMs >= 0);
-    assert.deepEqual([s.lastError.item, s.lastError.error], ['order 1003', 'lines[0].sku unknown article']);
+    assert.deepEqual([s.lastError.item, s.lastError.error], ['order 1003', 'lines[0].sku: unknown article']);
   });
 
   it('lists and pages 1,200 products without loading them all, filters by state and searches', async () => {

@@ -76,7 +76,7 @@ describe('tg-push-order: order lifecycle in Node-RED', function () {
     await waitFor(() => raised.length === 1, 2_000, 'the Catch error');
     assert.deepEqual(raised[0]!.msg.payload.state, 'failed');
     assert.deepEqual([raised[0]!.msg.orderId, raised[0]!.msg.reason], ['10452', 'validation_failed']);
-    assert.match(raised[0]!.text, /order 10452 failed: lines\[0\]\.sku unknown article/);
+    assert.match(raised[0]!.text, /order 10452 failed: lines\[0\]\.sku: unknown article/);
     const cancel = await webhook({ ...order, stato: { id: 5, nome: 'Annullato' } }, t0 + 1_000);
     assert.deepEqual([cancel.statusCode, cancel.payload.outcome], [200, 'withdrawn']);
     // The shop fixes the article, then the old paid event is redelivered.

@@ -154,7 +154,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     order.carrello[0].sku = 'NOT-IN-TOTALGEST';
     const { out, errors } = await roundTrip({ payload: [order] });
     assert.equal(out.payload.failed, 1);
-    assert.match(out.payload.items[0].reason, /lines\[0\]\.sku unknown article/);
+    assert.match(out.payload.items[0].reason, /lines\[0\]\.sku: unknown article/);
     assert.match(out.payload.summary, /777: .*unknown article/);
     assert.equal(errors.length, 1);
     const art = { ...env.tg.articles.findBySku('CAF-250')!, id: 'A-NEW', sku: 'NOT-IN-TOTALGEST' };

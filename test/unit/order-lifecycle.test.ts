@@ -138,8 +138,8 @@ describe('order lifecycle: send results', () => {
   });
 
   it('final → failed with reason and details', () => {
-    const s = run(sending(), { kind: 'final', reason: 'validation_failed', message: 'lines[0].sku unknown article', details: [{ path: 'lines[0].sku' }] });
-    assert.deepEqual([s.state, s.patch.reason, s.patch.error], ['failed', 'validation_failed', 'lines[0].sku unknown article']);
+    const s = run(sending(), { kind: 'final', reason: 'validation_failed', message: 'lines[0].sku: unknown article', details: [{ path: 'lines[0].sku' }] });
+    assert.deepEqual([s.state, s.patch.reason, s.patch.error], ['failed', 'validation_failed', 'lines[0].sku: unknown article']);
   });
 
   it('retry → pending after max(Retry-After, backoff); dead only past the age limit, never by attempt count', () => {
