@@ -12,7 +12,7 @@ import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
 import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
 import { control, demoCredentials, startFramework360, startTotalGest } from '../helpers/sandboxes';
 
-describe('adversarial-12: Retry-After across runs', function () {
+describe('regression (issue 12 review): Retry-After across runs', function () {
   this.timeout(60_000);
   let tg: TotalGestSandbox;
   let fw: Framework360Sandbox;

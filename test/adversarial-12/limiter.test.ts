@@ -23,7 +23,7 @@ function maxInFlight(log: Logged[]): number {
   return max;
 }
 
-describe('adversarial-12: adaptive limit', function () {
+describe('regression (issue 12 review): adaptive limit', function () {
   this.timeout(120_000);
   let tg: TotalGestSandbox;
   let fw: Framework360Sandbox;

@@ -4,7 +4,7 @@ import { Coalescer } from '../../src/engine/coalescer';
 
 type Flags = { full: boolean; dryRun: boolean; forceWrite: boolean };
 
-describe('adversarial-12: overlapping triggers', () => {
+describe('regression (issue 12 review): overlapping triggers', () => {
   it('O1: a real sync queued during a run stays real when a dry-run trigger arrives too', async () => {
     const ran: Flags[] = [];
     let release!: () => void;
