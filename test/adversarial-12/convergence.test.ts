@@ -3,7 +3,7 @@
  * failing test is a proven defect (see the report). Real HTTP on loopback against the sandboxes.
  */
 import assert from 'node:assert/strict';
-import { ProductSync } from '../../src/engine/product-sync';
+import { ProductSync, type BatchPart } from '../../src/engine/product-sync';
 import { Framework360Client } from '../../src/framework360/client';
 import type { Fw360Product } from '../../src/framework360/schemas';
 import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
@@ -134,15 +134,34 @@ describe('regression (issue 12 review): product convergence', function () {
     );
   });
 
+  it('D2 (versioned): a late confirmation quoting the earlier version is ignored; the newer one stays pending until confirmed', async () => {
+    const t = Date.now() - 3_600_000;
+    await upsert(tg, [article('A-X', 'X', '10.00', t)]);
+    const parts: BatchPart[] = [];
+    const sync = () => new ProductSync(client, new ProductStore(db), undefined, { overlapMs: 0 });
+    await sync().run({ onBatch: (_b, part) => parts.push(part) });
+    await upsert(tg, [article('A-X', 'X', '12.00', Date.now())]);
+    await sync().run({ onBatch: (_b, part) => parts.push(part) });
+    const [v1, v2] = [parts[0]!.versions['X']!, parts[1]!.versions['X']!];
+    assert.notEqual(v1, v2);
+    assert.deepEqual(sync().confirm([{ sku: 'X', fw360Id: '1', error: null, version: v1 }]), { confirmed: 0, failed: 0, notEmitted: [], stale: ['X'] });
+    assert.equal(new ProductStore(db).get('X')!.state, 'emitted');
+    assert.deepEqual(sync().confirm([{ sku: 'X', fw360Id: '1', error: null, version: v2 }]), { confirmed: 1, failed: 0, notEmitted: [], stale: [] });
+    assert.equal(new ProductStore(db).get('X')!.state, 'linked');
+    // A late failure of v1 no longer sends anything back to the retry set.
+    assert.deepEqual(sync().confirm([{ sku: 'X', fw360Id: null, error: 'HTTP 500', version: v1 }]).stale, ['X']);
+    assert.equal(new ProductStore(db).get('X')!.state, 'linked');
+  });
+
   it('D3: a write that timed out but reached the shop, then the article is deleted: a full resync deactivates it', async () => {
     const t = Date.now() - 3_600_000;
     await upsert(tg, [article('A-X', 'X', '10.00', t)]);
     // Every answer is slower than the client's timeout: the shop applies the save, the client sees a timeout.
     await control(fw.url, '/_sandbox/faults', { latencyMs: 700 });
-    const s1 = await new ProductSync(client, new ProductStore(db), writer, { writeMaxAttempts: 2, retryBaseDelayMs: 10 }).run();
+    // One attempt: a retried save still inside the sandbox's latency would land during the next test.
+    const s1 = await new ProductSync(client, new ProductStore(db), writer, { writeMaxAttempts: 1, retryBaseDelayMs: 10 }).run();
     assert.equal(s1.failed, 1);
-    // The retried save is still in the sandbox's latency: let it land here, not in the next test.
-    while (fw.requests.some((r) => r.path === '/m/api/products/save' && !r.doneAt)) await new Promise((r) => setTimeout(r, 10));
+    while (!fw.products.has('X')) await new Promise((r) => setTimeout(r, 10)); // the shop applies it after the client gave up
     assert.equal(fw.products.get('X')?.active, true, 'the shop did apply the save');
     await control(fw.url, '/_sandbox/faults', { latencyMs: 0 });
     // Deleted in TotalGest; the user then runs a full resync (msg.full).
