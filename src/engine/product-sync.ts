@@ -5,7 +5,17 @@ import { zodProblems } from '../core/schema-primitives';
 import type { Framework360Client } from '../framework360/client';
 import { productSchema, type Fw360Product } from '../framework360/schemas';
 import { ApiError, errorSummary } from '../http/errors';
-import { versionOf, type ConfirmItem, type ConfirmResult, type Known, type PageRecord, type ProductRecord, type ProductRow, type ProductStore, type SyncResume } from '../store/product-store';
+import {
+  versionOf,
+  type ConfirmItem,
+  type ConfirmResult,
+  type Known,
+  type PageRecord,
+  type ProductRecord,
+  type ProductRow,
+  type ProductStore,
+  type SyncResume,
+} from '../store/product-store';
 import type { ArticlePage, TotalGestClient } from '../totalgest/client';
 import { AdaptiveLimit, WritePool } from './write-pool';
 
@@ -250,7 +260,11 @@ export class ProductSync {
     let batchIndex = 0;
     const emit = (changes: Change[]): void => {
       if (held) req.onBatch?.(held.products, { index: held.index, versions: held.versions });
-      held = { products: changes.map((c) => c.product), index: batchIndex++, versions: Object.fromEntries(changes.map((c) => [c.product.sku, versionOf(c.hash)])) };
+      held = {
+        products: changes.map((c) => c.product),
+        index: batchIndex++,
+        versions: Object.fromEntries(changes.map((c) => [c.product.sku, versionOf(c.hash)])),
+      };
     };
 
     const newWork = (resumeAfter: Work['resume']): Work => ({

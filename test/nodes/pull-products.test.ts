@@ -128,6 +128,29 @@ describe('tg-pull-products in Node-RED', function () {
     assert.equal(products.counts().linked, 0);
   });
 
+  it('stops the run at the first refused API key: red status, an error for Catch, the products kept to retry', async () => {
+    await control(env.fw.url, '/_sandbox/config', { apiKey: 'rotated-key' });
+    try {
+      await load();
+      const summaries = collect('summary');
+      const st = statuses();
+      const errors: string[] = [];
+      helper.getNode('p1').on('call:error', (c: { args: unknown[] }) => errors.push(String(c.args[0])));
+      helper.getNode('p1').receive({});
+      await waitFor(() => summaries.length === 1 && errors.length === 1);
+      const saves = env.fw.requests.filter((r) => r.path === '/m/api/products/save').length;
+      assert.ok(saves <= 8, `${saves} products/save sent with a refused key`);
+      assert.match(summaries[0].payload.stoppedBy, /Invalid API key/);
+      assert.match(errors[0]!, /product sync stopped: .*Invalid API key/);
+      assert.equal(st.at(-1)!.fill, 'red');
+      assert.doesNotMatch(JSON.stringify([summaries[0].payload, st, errors]), /rotated-key|demo-key/);
+      const products = (helper.getNode('c1') as any).connection().products;
+      assert.equal(products.counts().linked, 0);
+    } finally {
+      await control(env.fw.url, '/_sandbox/config', { apiKey: 'demo-key' });
+    }
+  });
+
   it('shows the write progress with the adaptive concurrency and rate in the status', async () => {
     await control(env.fw.url, '/_sandbox/faults', { latencyMs: 20 });
     await load();
