@@ -157,6 +157,7 @@ const pendingSchema = z.union([z.object({ mapped: productSchema }), z.object({ f
 const MAX_FAILURES_LISTED = 200;
 const MAX_FAILURES_RESUMED = 20;
 const STORE_PAGE = 500;
+const MAX_PAUSE_KEPT_MS = 3_600_000;
 
 /**
  * Keeps the Framework360 catalogue equal to TotalGest: pages through the article feed
@@ -232,7 +233,8 @@ export class ProductSync {
             maxDelayMs: 30_000,
             // The shop's Retry-After outlives this run: a new run, or one after a redeploy, waits too.
             pausedUntil: this.store.writePausedUntil(),
-            onPause: (until) => this.store.setWritePausedUntil(until),
+            // Kept at most an hour: a bogus far-future Retry-After date must not stop writes for good.
+            onPause: (until) => this.store.setWritePausedUntil(Math.min(until, Date.now() + MAX_PAUSE_KEPT_MS)),
             // A refused key refuses every product: stop at the first answer instead of one per product.
             isFatal: (err) => err instanceof ApiError && (err.kind === 'auth' || err.kind === 'forbidden'),
           })

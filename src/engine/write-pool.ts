@@ -121,6 +121,7 @@ export class WritePool<T, R> {
   private readonly flying = new Map<string, Job<T, R>>();
   private active = 0;
   private pausedUntil: number;
+  private reportedPause = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
   private aborted = false;
   private lastSuccessAt = 0;
@@ -272,7 +273,12 @@ export class WritePool<T, R> {
         const retryAfter = retryAfterOf(error);
         if (retryAfter !== undefined) {
           this.pausedUntil = Math.max(this.pausedUntil, now + retryAfter);
-          this.opts.onPause?.(this.pausedUntil);
+          // Reported rounded up to the second: a 429 storm costs one report a second, never an early end.
+          const reported = Math.ceil(this.pausedUntil / 1000) * 1000;
+          if (reported > this.reportedPause) {
+            this.reportedPause = reported;
+            this.opts.onPause?.(reported);
+          }
         } else job.attempts += 1;
         if (job.attempts >= this.opts.maxAttempts || now - job.firstAt + (retryAfter ?? 0) > this.opts.maxWaitMs) {
           this.settle(job, { ok: false, error, aborted: false });
