@@ -307,9 +307,9 @@ export class ProductSync {
           // Keyed by SKU: two versions of one product never overlap, the newest lands last.
           pool.submit(c.product, c.product.sku).then((outcome) => {
             if (outcome.ok) this.succeeded(work, c, this.recordOf(c, String(outcome.value.id)));
-            else if (outcome.superseded) {
-              // A newer version of this product was written (or failed) in its place; its page records it.
-            } else if (outcome.aborted) work.aborted += 1;
+            // A newer version of this product is written (or fails) in its place; its page records it.
+            else if (outcome.superseded) toWrite -= 1;
+            else if (outcome.aborted) work.aborted += 1;
             else this.failedWrite(work, c, `products/save: ${errorSummary(outcome.error)}`);
             progress();
           }),
