@@ -192,6 +192,21 @@ describe('regression (issue 12 review): product convergence', function () {
     );
   });
 
+  it('D4 (later runs): the old article deleted a run after the move leaves the SKU live; the new one deleted deactivates it', async () => {
+    const t = Date.now() - 3_600_000;
+    await upsert(tg, [article('A-OLD', 'S', '10.00', t)]);
+    const sync = () => new ProductSync(client, new ProductStore(db), writer, { overlapMs: 0 });
+    await sync().run();
+    await upsert(tg, [article('A-NEW', 'S', '15.00', Date.now())]);
+    await sync().run();
+    await upsert(tg, [article('A-OLD', 'S', '10.00', Date.now() + 1, { deleted: true, active: false })]);
+    await sync().run();
+    assert.deepEqual([fw.products.get('S')!.active, fw.products.get('S')!.totalgestId], [true, 'A-NEW']);
+    await upsert(tg, [article('A-NEW', 'S', '15.00', Date.now() + 2, { deleted: true, active: false })]);
+    await sync().run();
+    assert.deepEqual([fw.products.get('S')!.active, fw.products.get('S')!.stock], [false, '0']);
+  });
+
   it('D5 (emit mode): a batch the flow lost (no confirmation ever) is emitted again by a later full run', async () => {
     const t = Date.now() - 3_600_000;
     await upsert(tg, [article('A-X', 'X', '10.00', t)]);
