@@ -1,33 +1,40 @@
+type Queued<F, R> = { kind: string; flags: F; settles: Array<(r: R | Error) => void> };
+
 /**
- * At most one run at a time and one queued behind it: triggers that arrive during a run
- * merge into the queued one (flags OR-ed), so there is never an overlap nor a backlog.
+ * At most one run at a time; triggers that arrive during a run merge into the queued run of
+ * their kind (flags OR-ed), so there is never an overlap nor a backlog. Kinds never merge: a
+ * dry run merged into a real one would make it write nothing (and tell its sender it ran).
  * Each trigger's `settle` is called with the result of the run that covered it.
  */
 export class Coalescer<F extends Record<string, boolean>, R> {
   private running: Promise<void> | undefined;
-  private queued: { flags: F; settles: Array<(r: R | Error) => void> } | undefined;
+  private readonly queued: Array<Queued<F, R>> = [];
 
-  constructor(private readonly runOnce: (flags: F) => Promise<R>) {}
+  constructor(
+    private readonly runOnce: (flags: F) => Promise<R>,
+    /** Triggers of different kinds queue separately; by default a dry run (`dryRun`) is its own kind. */
+    private readonly kindOf: (flags: F) => string = (f) => (f['dryRun'] === true ? 'dry' : 'real'),
+  ) {}
 
   trigger(flags: F, settle: (result: R | Error) => void): 'started' | 'queued' | 'merged' {
     if (!this.running) {
       this.start(flags, [settle]);
       return 'started';
     }
-    if (!this.queued) {
-      this.queued = { flags: { ...flags }, settles: [settle] };
+    const kind = this.kindOf(flags);
+    const same = this.queued.find((q) => q.kind === kind);
+    if (!same) {
+      this.queued.push({ kind, flags: { ...flags }, settles: [settle] });
       return 'queued';
     }
-    for (const [k, v] of Object.entries(flags)) if (v) (this.queued.flags as Record<string, boolean>)[k] = true;
-    this.queued.settles.push(settle);
+    for (const [k, v] of Object.entries(flags)) if (v) (same.flags as Record<string, boolean>)[k] = true;
+    same.settles.push(settle);
     return 'merged';
   }
 
-  /** Resolves when nothing is running (the queued run is dropped and settled with `reason`). */
+  /** Resolves when nothing is running (queued runs are dropped and settled with `reason`). */
   async drain(reason: Error): Promise<void> {
-    const q = this.queued;
-    this.queued = undefined;
-    for (const s of q?.settles ?? []) s(reason);
+    for (const q of this.queued.splice(0)) for (const s of q.settles) s(reason);
     await this.running;
   }
 
@@ -39,8 +46,7 @@ export class Coalescer<F extends Record<string, boolean>, R> {
       )
       .finally(() => {
         this.running = undefined;
-        const next = this.queued;
-        this.queued = undefined;
+        const next = this.queued.shift();
         if (next) this.start(next.flags, next.settles);
       });
   }

@@ -4,8 +4,18 @@ import { articleToProduct, productHash } from '../core/product-mapping';
 import { zodProblems } from '../core/schema-primitives';
 import type { Framework360Client } from '../framework360/client';
 import { productSchema, type Fw360Product } from '../framework360/schemas';
-import { errorSummary } from '../http/errors';
-import type { Known, PageRecord, ProductRecord, ProductRow, ProductStore, SyncResume } from '../store/product-store';
+import { ApiError, errorSummary } from '../http/errors';
+import {
+  versionOf,
+  type ConfirmItem,
+  type ConfirmResult,
+  type Known,
+  type PageRecord,
+  type ProductRecord,
+  type ProductRow,
+  type ProductStore,
+  type SyncResume,
+} from '../store/product-store';
 import type { ArticlePage, TotalGestClient } from '../totalgest/client';
 import { AdaptiveLimit, WritePool } from './write-pool';
 
@@ -58,6 +68,8 @@ export interface SyncProgress {
 export interface BatchPart {
   index: number;
   count?: number;
+  /** SKU → the version emitted: a confirmation quoting it is tied to this version (a late one of an older version is ignored). */
+  versions: Record<string, string>;
 }
 
 export interface RunRequest {
@@ -89,6 +101,8 @@ export interface SyncSummary {
   unchanged: number;
   /** Inactive or deleted in TotalGest, and (full runs) written earlier but no longer served. */
   deactivated: number;
+  /** Emit mode: products handed to the flow (created + updated + deactivated), not yet written. */
+  emitted: number;
   /** Failures since the run began (a run resumed after a restart counts the part before it). */
   failed: number;
   failures: SyncFailure[];
@@ -106,6 +120,8 @@ export interface SyncSummary {
   /** Dry run only: what would be written. */
   wouldWrite?: { created: Fw360Product[]; updated: Fw360Product[]; deactivated: Fw360Product[] };
   aborted?: boolean;
+  /** The run stopped itself on an error every write would meet (the shop refused the API key); resumed by the next run. */
+  stoppedBy?: string;
 }
 
 type Kind = 'created' | 'updated' | 'deactivated';
@@ -141,6 +157,7 @@ const pendingSchema = z.union([z.object({ mapped: productSchema }), z.object({ f
 const MAX_FAILURES_LISTED = 200;
 const MAX_FAILURES_RESUMED = 20;
 const STORE_PAGE = 500;
+const MAX_PAUSE_KEPT_MS = 3_600_000;
 
 /**
  * Keeps the Framework360 catalogue equal to TotalGest: pages through the article feed
@@ -181,6 +198,7 @@ export class ProductSync {
       updated: 0,
       unchanged: 0,
       deactivated: 0,
+      emitted: 0,
       failed: continuing?.failed ?? 0,
       failures: (continuing?.failures ?? []).map((f) => ({ sku: f.sku, id: f.id, reason: f.reason })),
       retried: 0,
@@ -213,12 +231,18 @@ export class ProductSync {
             maxWaitMs: this.opts.writeMaxWaitMs,
             baseDelayMs: this.opts.retryBaseDelayMs,
             maxDelayMs: 30_000,
+            // The shop's Retry-After outlives this run: a new run, or one after a redeploy, waits too.
+            pausedUntil: this.store.writePausedUntil(),
+            // Kept at most an hour: a bogus far-future Retry-After date must not stop writes for good.
+            onPause: (until) => this.store.setWritePausedUntil(Math.min(until, Date.now() + MAX_PAUSE_KEPT_MS)),
+            // A refused key refuses every product: stop at the first answer instead of one per product.
+            isFatal: (err) => err instanceof ApiError && (err.kind === 'auth' || err.kind === 'forbidden'),
           })
         : undefined;
     const onAbort = (): void => pool?.abort();
     req.signal?.addEventListener('abort', onAbort, { once: true });
     if (req.signal?.aborted) onAbort();
-    const aborted = (): boolean => req.signal?.aborted === true;
+    const aborted = (): boolean => req.signal?.aborted === true || pool?.fatal !== undefined;
 
     let toWrite = 0;
     let firstWriteAt = 0;
@@ -234,11 +258,15 @@ export class ProductSync {
 
     // Emit mode: the newest batch is held back until the next one or the end, so the last
     // one can carry the count.
-    let held: { products: Fw360Product[]; index: number } | undefined;
+    let held: { products: Fw360Product[]; index: number; versions: Record<string, string> } | undefined;
     let batchIndex = 0;
-    const emit = (products: Fw360Product[]): void => {
-      if (held) req.onBatch?.(held.products, { index: held.index });
-      held = { products, index: batchIndex++ };
+    const emit = (changes: Change[]): void => {
+      if (held) req.onBatch?.(held.products, { index: held.index, versions: held.versions });
+      held = {
+        products: changes.map((c) => c.product),
+        index: batchIndex++,
+        versions: Object.fromEntries(changes.map((c) => [c.product.sku, versionOf(c.hash)])),
+      };
     };
 
     const newWork = (resumeAfter: Work['resume']): Work => ({
@@ -263,16 +291,24 @@ export class ProductSync {
         return;
       }
       if (!pool) {
-        for (let i = 0; i < changes.length; i += this.opts.batchSize) emit(changes.slice(i, i + this.opts.batchSize).map((c) => c.product));
-        for (const c of changes) this.succeeded(work, c, this.recordOf(c, null, 'emitted'));
+        // Recorded before the flow sees them: a flow that confirms at once finds them emitted.
+        if (changes.length) {
+          const done = changes.map((c) => this.recordOf(c, null, 'emitted'));
+          this.store.recordPage({ done, failed: [], ...(mark ? { seen: { mark, skus: [] } } : {}) }, null, Date.now());
+        }
+        for (const c of changes) this.succeeded(work, c);
+        for (let i = 0; i < changes.length; i += this.opts.batchSize) emit(changes.slice(i, i + this.opts.batchSize));
         return;
       }
       toWrite += changes.length;
       if (changes.length && !firstWriteAt) firstWriteAt = Date.now();
       work.settled = Promise.all(
         changes.map((c) =>
-          pool.submit(c.product).then((outcome) => {
+          // Keyed by SKU: two versions of one product never overlap, the newest lands last.
+          pool.submit(c.product, c.product.sku).then((outcome) => {
             if (outcome.ok) this.succeeded(work, c, this.recordOf(c, String(outcome.value.id)));
+            // A newer version of this product is written (or fails) in its place; its page records it.
+            else if (outcome.superseded) toWrite -= 1;
             else if (outcome.aborted) work.aborted += 1;
             else this.failedWrite(work, c, `products/save: ${errorSummary(outcome.error)}`);
             progress();
@@ -328,12 +364,8 @@ export class ProductSync {
           summary.pages += 1;
           summary.fetched += page.articles.length + page.invalid.length;
           const work = newWork(page.next !== null ? { after: page.next, phase: 'feed' } : full ? { phase: 'sweep', sweepAfter: '' } : undefined);
-          for (const bad of page.invalid) {
-            const reason = `invalid article: ${bad.reason}`;
-            this.noteFailure(work, { sku: bad.sku, id: bad.id, reason });
-            if (bad.sku) work.failed.push({ sku: bad.sku, totalgestId: bad.id ?? null, error: reason, pending: null });
-          }
-          const changes = await this.changesOf(page.articles, work, req.forceWrite === true, summary);
+          const changes = this.goneInvalid(page.invalid, work, summary);
+          changes.push(...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary)));
           if (mark) work.seen = { mark, skus: [...page.articles.map((a) => a.sku), ...page.invalid.flatMap((b) => (b.sku ? [b.sku] : []))] };
           dispatch(changes, work);
           if (outstanding) {
@@ -370,17 +402,17 @@ export class ProductSync {
           const forget: string[] = [];
           const changes: Change[] = [];
           for (const row of rows) {
-            const last = row.body ? productSchema.safeParse(safeJson(row.body)) : undefined;
-            if (last?.success) {
-              const product: Fw360Product = { ...last.data, active: false, stock: '0' };
+            const last = lastCopy(row);
+            if (last) {
+              const product: Fw360Product = { ...last, active: false, stock: '0' };
               changes.push({
                 product,
                 hash: productHash(product, this.opts.overrideText),
                 kind: 'deactivated',
                 pending: () => JSON.stringify({ final: product }),
               });
-            } else if (row.fw360_id === null && row.state === 'failed') {
-              forget.push(row.sku); // never reached the shop: nothing to deactivate
+            } else if (row.fw360_id === null && row.state === 'failed' && row.pending === null) {
+              forget.push(row.sku); // never sent to the shop (TotalGest served it invalid): nothing to deactivate
             } else {
               const reason = 'no longer in TotalGest, but no copy of the product was kept to deactivate it: set it inactive in the shop';
               this.noteFailure(work, { sku: row.sku, id: row.totalgest_id ?? undefined, reason });
@@ -426,25 +458,36 @@ export class ProductSync {
         resumeBlocked = true;
         commit(outstanding);
       }
-      if (held) req.onBatch?.(held.products, { index: held.index, count: held.index + 1 });
+      if (held) req.onBatch?.(held.products, { index: held.index, count: held.index + 1, versions: held.versions });
     }
 
     // The cursor moves after every complete run: failures wait in the retry set, not behind the cursor.
     if (!dryRun && !summary.aborted && startServerTime) {
-      const next = new Date(Date.parse(startServerTime) - this.opts.overlapMs).toISOString();
-      if (!cursorBefore || next > cursorBefore || full) this.store.setCursor(next);
+      // Also backwards: when TotalGest's clock stepped back, its next changes carry earlier stamps.
+      this.store.setCursor(new Date(Date.parse(startServerTime) - this.opts.overlapMs).toISOString());
       summary.cursorAfter = this.store.cursor() ?? null;
       this.store.setLastSuccessAt(new Date().toISOString());
     }
     if (pool) summary.concurrency = { ceiling: this.opts.writeConcurrency, peak: limit.peak, final: limit.limit, backoffs: limit.backoffs };
     summary.stillFailed = this.store.counts().failed;
     summary.durationMs = Date.now() - t0;
-    summary.summary = `${summary.fetched} fetched: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.deactivated} deactivated, ${summary.failed} failed${summary.retried ? `, ${summary.retried} retried` : ''}${dryRun ? ' (dry run)' : ''}${summary.aborted ? ' (stopped)' : ''}`;
+    const changed = summary.created + summary.updated + summary.deactivated;
+    if (summary.mode === 'emit' && !dryRun) summary.emitted = changed;
+    // Emit mode writes nothing itself: it says what it handed to the flow.
+    const what =
+      summary.mode === 'emit' && !dryRun
+        ? `${changed} emitted (${summary.created} new, ${summary.updated} changed, ${summary.deactivated} deactivations)`
+        : `${summary.created} created, ${summary.updated} updated`;
+    summary.summary = `${summary.fetched} fetched: ${what}, ${summary.unchanged} unchanged${summary.mode === 'emit' && !dryRun ? '' : `, ${summary.deactivated} deactivated`}, ${summary.failed} failed${summary.retried ? `, ${summary.retried} retried` : ''}${dryRun ? ' (dry run)' : ''}${summary.aborted ? ' (stopped)' : ''}`;
+    if (pool?.fatal !== undefined) {
+      summary.stoppedBy = `product sync stopped: ${errorSummary(pool.fatal)} — nothing more is sent until the Framework360 API key is fixed; ${summary.stillFailed} products wait in the retry set`;
+      summary.summary += ` — ${summary.stoppedBy}`;
+    }
     return summary;
   }
 
   /** Emitted products the flow has written (or failed to write): they become linked (or failed). */
-  confirm(items: Array<{ sku: string; fw360Id: string | null; error: string | null }>): { confirmed: number; failed: number; notEmitted: string[] } {
+  confirm(items: ConfirmItem[]): ConfirmResult {
     return this.store.confirm(items, Date.now());
   }
 
@@ -453,8 +496,8 @@ export class ProductSync {
     work.failures.push(f);
   }
 
-  private succeeded(work: Work, c: Change, record: ProductRecord): void {
-    work.done.push(record);
+  private succeeded(work: Work, c: Change, record?: ProductRecord): void {
+    if (record) work.done.push(record);
     if (!c.retry) work.counts[c.kind] += 1;
     else if (c.retry.carried) work.resolved.push(c.product.sku);
     else work.retried += 1;
@@ -492,11 +535,19 @@ export class ProductSync {
     return product.active ? 'updated' : 'deactivated';
   }
 
-  private async changesOf(articles: ArticlePage['articles'], work: Work, force: boolean, summary: SyncSummary): Promise<Change[]> {
+  private async changesOf(articles: ArticlePage['articles'], work: Work, force: boolean, full: boolean, summary: SyncSummary): Promise<Change[]> {
     const known = this.store.known(articles.map((a) => a.sku));
     const out: Change[] = [];
     for (const a of articles) {
       const mapped = articleToProduct(a);
+      const holder = known.get(a.sku);
+      // A SKU moved to another article: the old article's deletion must not deactivate the live one.
+      if (!mapped.active && heldByAnother(holder, a.id)) {
+        summary.unchanged += 1;
+        continue;
+      }
+      // Later articles of this page with the same SKU see who holds it now.
+      if (holder) known.set(a.sku, { ...holder, totalgestId: a.id, state: mapped.active ? 'linked' : 'deactivated' });
       const final = await this.finalProduct(mapped);
       if ('reason' in final) {
         this.noteFailure(work, { sku: a.sku, id: a.id, reason: final.reason });
@@ -505,13 +556,42 @@ export class ProductSync {
       }
       const product = final.product;
       const hash = productHash(product, this.opts.overrideText);
-      const before = known.get(product.sku);
-      if (!force && before?.hash === hash) {
+      const before = product.sku === a.sku ? holder : known.get(product.sku);
+      // A full resync emits again what the flow never confirmed (a lost batch).
+      if (!force && before?.hash === hash && !(full && before.state === 'emitted')) {
         summary.unchanged += 1;
         if (!before.hasBody) (work.bodies ??= []).push({ sku: product.sku, body: JSON.stringify(product) });
         continue;
       }
       out.push({ product, hash, kind: this.kindOf(before, product), pending: () => JSON.stringify({ mapped }) });
+    }
+    return out;
+  }
+
+  /**
+   * Articles TotalGest serves invalid are failed (field and reason); one deleted or inactive in
+   * TotalGest is still deactivated from the copy last written, which the store keeps.
+   */
+  private goneInvalid(invalid: ArticlePage['invalid'], work: Work, summary: SyncSummary): Change[] {
+    const out: Change[] = [];
+    const rows = this.store.getMany(invalid.flatMap((b) => (b.gone && b.sku ? [b.sku] : [])));
+    for (const bad of invalid) {
+      const row = bad.sku ? rows.get(bad.sku) : undefined;
+      if (row && bad.gone && heldByAnother({ totalgestId: row.totalgest_id, state: row.state }, bad.id)) {
+        summary.unchanged += 1;
+        continue;
+      }
+      const last = row && (row.totalgest_id === null || bad.id === undefined || row.totalgest_id === bad.id) ? lastCopy(row) : undefined;
+      if (row && last) {
+        const product: Fw360Product = { ...last, active: false, stock: '0' };
+        const hash = productHash(product, this.opts.overrideText);
+        if (row.hash === hash) summary.unchanged += 1;
+        else out.push({ product, hash, kind: 'deactivated', pending: () => JSON.stringify({ final: product }) });
+        continue;
+      }
+      const reason = `invalid article: ${bad.reason}`;
+      this.noteFailure(work, { sku: bad.sku, id: bad.id, reason });
+      if (bad.sku) work.failed.push({ sku: bad.sku, totalgestId: bad.id ?? null, error: reason, pending: null });
     }
     return out;
   }
@@ -554,6 +634,21 @@ export class ProductSync {
       body: JSON.stringify(c.product),
     };
   }
+}
+
+function heldByAnother(holder: Pick<Known, 'totalgestId' | 'state'> | undefined, articleId: string | undefined): boolean {
+  return !!holder?.totalgestId && articleId !== undefined && holder.totalgestId !== articleId && holder.state !== 'deactivated';
+}
+
+/** The product as last written (or, for a write that failed, as last sent: it may have landed). */
+function lastCopy(row: ProductRow): Fw360Product | undefined {
+  if (row.body) {
+    const last = productSchema.safeParse(safeJson(row.body));
+    if (last.success) return last.data;
+  }
+  const pending = row.pending ? pendingSchema.safeParse(safeJson(row.pending)) : undefined;
+  if (pending?.success) return 'final' in pending.data ? pending.data.final : pending.data.mapped;
+  return undefined;
 }
 
 function safeJson(text: string): unknown {

@@ -20,7 +20,10 @@ interface Def extends NodeDef {
 
 type Flags = { full: boolean; dryRun: boolean; forceWrite: boolean };
 
-/** `msg.topic = "confirm"`: the flow wrote these emitted products. SKUs, or `{sku, id?, error?}` (as products/save answered). */
+/**
+ * `msg.topic = "confirm"`: the flow wrote these emitted products. SKUs, or `{sku, id?, error?, version?}`
+ * (as products/save answered; `version` from the batch's `msg.versions` ties it to what was emitted).
+ */
 const confirmSchema = z
   .array(
     z.preprocess(
@@ -30,8 +33,9 @@ const confirmSchema = z
           sku: z.string({ error: 'is required (a SKU)' }).min(1, 'is required (a SKU)'),
           id: z.union([z.string(), z.number()], { error: 'must be the Framework360 id' }).nullish(),
           error: z.string({ error: 'must be a text' }).nullish(),
+          version: z.string({ error: 'must be the version from msg.versions' }).nullish(),
         },
-        { error: 'must be a SKU or {sku, id, error}' },
+        { error: 'must be a SKU or {sku, id, error, version}' },
       ),
     ),
     { error: 'must be an array of SKUs or of {sku, id, error}' },
@@ -55,9 +59,12 @@ const num = (v: string | undefined, fallback: number, min: number, max: number):
 function summaryText(s: SyncSummary): string {
   const time = new Date().toTimeString().slice(0, 5);
   const changed = s.created + s.updated + s.deactivated;
+  // Emit mode has written nothing: it handed the products to the flow.
   const what = s.dryRun
     ? `dry run: ${changed} to write`
-    : `${s.created ? `${s.created} created · ` : ''}${s.updated} updated${s.deactivated ? ` · ${s.deactivated} deactivated` : ''}`;
+    : s.mode === 'emit'
+      ? `${s.emitted} emitted`
+      : `${s.created ? `${s.created} created · ` : ''}${s.updated} updated${s.deactivated ? ` · ${s.deactivated} deactivated` : ''}`;
   // Products failing since earlier runs stay visible even when this run added none.
   const waiting = s.stillFailed > s.failed ? ` · ${s.stillFailed} to retry` : '';
   return `${s.failed || s.stillFailed ? '⚠' : '✓'} ${what}${s.failed ? ` · ${s.failed} failed` : ''}${waiting} · ${time}`;
@@ -109,6 +116,7 @@ export = function register(RED: NodeAPI): void {
               {
                 topic: 'products',
                 payload: products,
+                versions: part.versions,
                 parts: { id: runId, index: part.index, type: 'array', len: Math.max(2, batchSize), ...(part.count === undefined ? {} : { count: part.count }) },
               } as NodeMessage,
               null,
@@ -129,6 +137,12 @@ export = function register(RED: NodeAPI): void {
           this.status(errorStatus(result));
           return done(forCatch(result));
         }
+        if (result.stoppedBy) {
+          // The shop refused the key: the run stopped; the summary still says what it did.
+          this.status({ fill: 'red', shape: 'ring', text: shortText(result.stoppedBy) });
+          send([null, { ...msg, payload: result }]);
+          return done(new Error(result.stoppedBy));
+        }
         this.status({ fill: result.failed || result.stillFailed ? 'yellow' : 'green', shape: 'dot', text: shortText(summaryText(result)) });
         send([null, { ...msg, payload: result }]);
         // Some products failed: the run finished, but Catch nodes hear about it.
@@ -147,7 +161,7 @@ export = function register(RED: NodeAPI): void {
         const path = issue.path.length ? formatPath(issue.path) : '';
         return done(new Error(`confirm: msg.payload${path && !path.startsWith('[') ? '.' : ''}${path} ${issue.message}`));
       }
-      const items = parsed.data.map((i) => ({ sku: i.sku, fw360Id: i.id == null ? null : String(i.id), error: i.error ?? null }));
+      const items = parsed.data.map((i) => ({ sku: i.sku, fw360Id: i.id == null ? null : String(i.id), error: i.error ?? null, version: i.version ?? null }));
       try {
         const result = new ProductSync(connection.client, connection.products, undefined).confirm(items);
         connection.notifyChanged('products');

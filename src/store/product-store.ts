@@ -72,9 +72,31 @@ export type SyncResume = z.infer<typeof resumeSchema>;
 const CURSOR = 'products.cursor';
 const RESUME = 'products.resume';
 const LAST_SUCCESS = 'products.lastSuccessAt';
+const WRITE_PAUSE = 'products.writePausedUntil';
 
-type KnownRow = { sku: string; hash: string | null; state: ProductState; has_body: number };
-export type Known = { hash: string | null; state: ProductState; hasBody: boolean };
+type KnownRow = { sku: string; hash: string | null; state: ProductState; has_body: number; totalgest_id: string | null };
+export type Known = { hash: string | null; state: ProductState; hasBody: boolean; totalgestId?: string | null };
+
+/** What a flow quotes back to confirm one emitted version (msg.versions): a prefix of the row's hash. */
+export function versionOf(hash: string): string {
+  return hash.slice(0, 16);
+}
+
+export interface ConfirmItem {
+  sku: string;
+  fw360Id: string | null;
+  error: string | null;
+  /** The emitted version confirmed; a confirmation of an older version is ignored (`stale`). */
+  version?: string | null;
+}
+
+export interface ConfirmResult {
+  confirmed: number;
+  failed: number;
+  notEmitted: string[];
+  /** Confirmations of a version older than the one emitted last: ignored. */
+  stale: string[];
+}
 
 /** Product links (SKU ↔ Framework360 id ↔ TotalGest id), their hashes, and the sync cursor. */
 export class ProductStore {
@@ -128,11 +150,11 @@ export class ProductStore {
       let stmt = this.knownStmts.get(chunk.length);
       if (!stmt) {
         stmt = this.db.prepare<string[], KnownRow>(
-          `SELECT sku, hash, state, body IS NOT NULL AS has_body FROM products WHERE sku IN (${chunk.map(() => '?').join(',')})`,
+          `SELECT sku, hash, state, body IS NOT NULL AS has_body, totalgest_id FROM products WHERE sku IN (${chunk.map(() => '?').join(',')})`,
         );
         this.knownStmts.set(chunk.length, stmt);
       }
-      for (const r of stmt.all(...chunk)) out.set(r.sku, { hash: r.hash, state: r.state, hasBody: r.has_body === 1 });
+      for (const r of stmt.all(...chunk)) out.set(r.sku, { hash: r.hash, state: r.state, hasBody: r.has_body === 1, totalgestId: r.totalgest_id });
     }
     return out;
   }
@@ -176,17 +198,22 @@ export class ProductStore {
     runTransaction(this.db, () => skus.forEach((s) => this.stmts.remove.run(s)), { durable: false });
   }
 
-  /** The flow wrote these emitted products (or failed to: `error`). Returns the SKUs that were not waiting for a confirmation. */
-  confirm(
-    items: Array<{ sku: string; fw360Id: string | null; error: string | null }>,
-    now: number,
-  ): { confirmed: number; failed: number; notEmitted: string[] } {
-    const out = { confirmed: 0, failed: 0, notEmitted: [] as string[] };
+  /**
+   * The flow wrote these emitted products (or failed to: `error`). A success is taken for a row
+   * still `emitted`, of the version quoted (when one is); a failure for any row the shop should
+   * hold — the newest body goes back to the retry set (an extra write, never a missed one).
+   */
+  confirm(items: ConfirmItem[], now: number): ConfirmResult {
+    const out: ConfirmResult = { confirmed: 0, failed: 0, notEmitted: [], stale: [] };
     runTransaction(this.db, () => {
       for (const item of items) {
         const row = this.stmts.get.get(item.sku);
-        if (!row || row.state !== 'emitted') {
+        // A failed row is in the retry set already, with what is newest to write.
+        if (!row || row.state === 'failed' || (row.state !== 'emitted' && (item.error === null || row.body === null))) {
           out.notEmitted.push(item.sku);
+        } else if (item.version && (row.hash === null || versionOf(row.hash) !== item.version)) {
+          // The flow confirms a version emitted earlier: the newer one is still to be written.
+          out.stale.push(item.sku);
         } else if (item.error !== null) {
           // The product as emitted goes back to the retry set as it is (the override was applied).
           this.stmts.fail.run({
@@ -204,6 +231,15 @@ export class ProductStore {
       }
     });
     return out;
+  }
+
+  /** A Retry-After from the shop (epoch ms): it holds every write of this connection, across runs and redeploys. */
+  writePausedUntil(): number {
+    return Number(getMeta(this.db, WRITE_PAUSE) ?? 0) || 0;
+  }
+
+  setWritePausedUntil(untilMs: number): void {
+    if (untilMs > this.writePausedUntil()) setMeta(this.db, WRITE_PAUSE, String(untilMs));
   }
 
   cursor(): string | undefined {

@@ -50,6 +50,8 @@ export interface InvalidArticle {
   id: string | undefined;
   sku: string | undefined;
   reason: string;
+  /** Deleted or inactive by the record's own flags: it is still deactivated in the shop. */
+  gone: boolean;
 }
 
 export interface ArticlePage {
@@ -130,6 +132,7 @@ export class TotalGestClient {
         index,
         id: typeof raw.id === 'string' ? raw.id : undefined,
         sku: typeof raw.sku === 'string' ? raw.sku : undefined,
+        gone: raw.deleted === true || raw.active === false,
         reason: zodProblems(parsed.error)
           .map((p) => `${p.path}: ${p.message}`)
           .join('; '),

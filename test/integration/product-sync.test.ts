@@ -287,8 +287,9 @@ describe('ProductSync (engine) against the sandboxes', function () {
     assert.equal(fw.products.size, 500);
   });
 
-  it('a stop during a Retry-After pause ends the run at once, sending nothing more; the next run writes the rest', async () => {
-    await control(fw.url, '/_sandbox/faults', { status: 429, retryAfter: 60, count: 1, path: '/products/save' });
+  it('a stop during a Retry-After pause ends the run at once, sending nothing more; the next run waits it out, then writes the rest', async () => {
+    // 3 s, not 60: the next run now honours the pause too (it is kept per connection).
+    await control(fw.url, '/_sandbox/faults', { status: 429, retryAfter: 3, count: 1, path: '/products/save' });
     const abort = new AbortController();
     const running = sync().run({ signal: abort.signal });
     await waitUntil(() => fw.requests.some((r) => r.status === 429));
@@ -303,9 +304,12 @@ describe('ProductSync (engine) against the sandboxes', function () {
       after.every((r) => r.at <= fw.requests[refused]!.doneAt! + 50),
       JSON.stringify(after.slice(0, 3)),
     );
+    const before = fw.requests.length;
     const s2 = await sync().run();
     assert.equal(s2.failed, 0);
     assert.equal(fw.products.size, 500);
+    const early = fw.requests.slice(before).filter((r) => r.path === '/m/api/products/save' && r.at < fw.requests[refused]!.doneAt! + 3000);
+    assert.equal(early.length, 0, 'the next run sent nothing before the Retry-After');
   });
 
   it('adapts write concurrency: rises under latency, halves on a 429 storm, and sends nothing before Retry-After', async function () {
@@ -393,7 +397,7 @@ describe('ProductSync (engine) against the sandboxes', function () {
       { sku: 'SKU-000002', fw360Id: null, error: 'shop said no' },
       { sku: 'NOPE', fw360Id: null, error: null },
     ]);
-    assert.deepEqual(confirmed, { confirmed: 1, failed: 1, notEmitted: ['NOPE'] });
+    assert.deepEqual(confirmed, { confirmed: 1, failed: 1, notEmitted: ['NOPE'], stale: [] });
     assert.deepEqual([store.get('SKU-000001')!.state, store.get('SKU-000001')!.fw360_id], ['linked', '77']);
     assert.deepEqual([store.get('SKU-000002')!.state, store.get('SKU-000002')!.error], ['failed', 'flow: shop said no']);
     // The refused one is emitted again by the next run, from the retry set.
@@ -404,8 +408,10 @@ describe('ProductSync (engine) against the sandboxes', function () {
       ['SKU-000002'],
     );
     assert.equal(store.get('SKU-000002')!.state, 'emitted');
+    // A full resync emits again what the flow never confirmed (a lost batch would otherwise stay pending for good).
     const again = await new ProductSync(client, new ProductStore(db), undefined, {}).run({ full: true, onBatch: (b) => batches.push(b) });
-    assert.equal(again.unchanged, 500);
+    assert.deepEqual([again.unchanged, again.emitted], [1, 499]);
+    assert.match(again.summary, /499 emitted/);
   });
 
   it('applies an output override and validates its result', async () => {

@@ -82,9 +82,15 @@ describe('tg-pull-products in Node-RED', function () {
     const batches = collect('products');
     const joined = collect('joined');
     const summaries = collect('summary');
+    const st = statuses();
     helper.getNode('p1').receive({});
     await waitFor(() => summaries.length === 1 && joined.length === 1);
     assert.equal(env.fw.products.size, 0);
+    // Nothing was written by the node: the status and summary say emitted, not created.
+    assert.match(st.at(-1)!.text!, new RegExp(`^✓ ${env.tg.articles.size} emitted · \\d\\d:\\d\\d$`));
+    assert.match(summaries[0].payload.summary, new RegExp(`: ${env.tg.articles.size} emitted \\(`));
+    // Each batch names the version of each product, for a confirmation tied to it.
+    for (const m of batches) assert.deepEqual(Object.keys(m.versions).sort(), m.payload.map((p: { sku: string }) => p.sku).sort());
     assert.deepEqual(
       batches.map((m) => m.parts.index),
       batches.map((_, i) => i),
@@ -103,7 +109,7 @@ describe('tg-pull-products in Node-RED', function () {
     // The flow wrote them: it confirms with the SKUs.
     helper.getNode('p1').receive({ topic: 'confirm', payload: joined[0].payload.map((p: { sku: string }) => p.sku) });
     await waitFor(() => summaries.length === 2);
-    assert.deepEqual(summaries[1].payload, { confirmed: env.tg.articles.size, failed: 0, notEmitted: [] });
+    assert.deepEqual(summaries[1].payload, { confirmed: env.tg.articles.size, failed: 0, notEmitted: [], stale: [] });
     assert.equal(products.counts().linked, env.tg.articles.size);
     assert.equal(status.productStatuses(['SKU-000001'], 'en')['SKU-000001'].state, 'linked');
   });
@@ -120,6 +126,29 @@ describe('tg-pull-products in Node-RED', function () {
     assert.match(errors[0]!, /confirm: msg\.payload\[1\]\.sku /);
     const products = (helper.getNode('c1') as any).connection().products;
     assert.equal(products.counts().linked, 0);
+  });
+
+  it('stops the run at the first refused API key: red status, an error for Catch, the products kept to retry', async () => {
+    await control(env.fw.url, '/_sandbox/config', { apiKey: 'rotated-key' });
+    try {
+      await load();
+      const summaries = collect('summary');
+      const st = statuses();
+      const errors: string[] = [];
+      helper.getNode('p1').on('call:error', (c: { args: unknown[] }) => errors.push(String(c.args[0])));
+      helper.getNode('p1').receive({});
+      await waitFor(() => summaries.length === 1 && errors.length === 1);
+      const saves = env.fw.requests.filter((r) => r.path === '/m/api/products/save').length;
+      assert.ok(saves <= 8, `${saves} products/save sent with a refused key`);
+      assert.match(summaries[0].payload.stoppedBy, /Invalid API key/);
+      assert.match(errors[0]!, /product sync stopped: .*Invalid API key/);
+      assert.equal(st.at(-1)!.fill, 'red');
+      assert.doesNotMatch(JSON.stringify([summaries[0].payload, st, errors]), /rotated-key|demo-key/);
+      const products = (helper.getNode('c1') as any).connection().products;
+      assert.equal(products.counts().linked, 0);
+    } finally {
+      await control(env.fw.url, '/_sandbox/config', { apiKey: 'demo-key' });
+    }
   });
 
   it('shows the write progress with the adaptive concurrency and rate in the status', async () => {
