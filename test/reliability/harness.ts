@@ -186,6 +186,34 @@ export class Harness {
   }
 }
 
+/**
+ * Asks Node-RED for its status summary every 50 ms until stopped: each sample's start and end on
+ * this process's clock (the sandboxes' clock too) and the slowest round trip, the measured
+ * yardstick for tolerances under whatever load the machine has.
+ */
+export function sampleRoundTrips(h: Harness): { stop(): Promise<{ samples: Array<{ start: number; end: number }>; worst: number }> } {
+  const samples: Array<{ start: number; end: number }> = [];
+  let worst = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const start = Date.now();
+      const t = performance.now();
+      await h.json('/totalgest/status/summary');
+      worst = Math.max(worst, performance.now() - t);
+      samples.push({ start, end: Date.now() });
+      await sleep(50);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { samples, worst };
+    },
+  };
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
