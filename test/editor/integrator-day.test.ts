@@ -9,13 +9,16 @@ import { Harness, sleep } from '../reliability/harness';
 const shots = path.join(__dirname, '../artifacts/editor');
 const EXAMPLES = ['manual-export', 'order-export-webhook', 'product-sync', 'status-column'];
 
+/** Bounds on waits for the editor: generous (10× a loaded run), only so that a hang fails. */
+const UI_MS = 60_000;
+
 /**
  * An integrator's day in the real Node-RED editor, in headless Chromium: the palette, the
  * examples, Test connection, deploy, inject buttons, the debug sidebar, a failing TotalGest,
  * and the editor in German and Italian. Screenshots of each step land in test/artifacts/editor/.
  */
 describe("the integrator's day in the Node-RED editor", function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   let h: Harness;
   let browser: Browser;
   let page: Page;
@@ -23,8 +26,8 @@ describe("the integrator's day in the Node-RED editor", function () {
   const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
   const openEditor = async (p: Page) => {
     await p.goto(h.redUrl);
-    await p.waitForSelector('.red-ui-palette-node[data-palette-type="tg-push-order"]', { timeout: 30_000 });
-    await p.waitForFunction(() => !document.querySelector('#red-ui-loading'));
+    await p.waitForSelector('.red-ui-palette-node[data-palette-type="tg-push-order"]', { timeout: UI_MS });
+    await p.waitForFunction(() => !document.querySelector('#red-ui-loading'), undefined, { timeout: UI_MS });
     await sleep(500);
   };
   const debugTexts = () => page.locator('.red-ui-debug-msg').allInnerTexts();
@@ -43,7 +46,7 @@ describe("the integrator's day in the Node-RED editor", function () {
     // Notifications sit over the tab bar for a few seconds; wait them out (a person would).
     await p
       .waitForFunction(() => ![...document.querySelectorAll('.red-ui-notification')].some((n) => (n as HTMLElement).offsetParent !== null), undefined, {
-        timeout: 15_000,
+        timeout: UI_MS,
       })
       .catch(async () => {
         const texts = await p.locator('.red-ui-notification:visible').allInnerTexts();
@@ -51,7 +54,7 @@ describe("the integrator's day in the Node-RED editor", function () {
       });
     const tab = p.locator('#red-ui-workspace-tabs .red-ui-tab', { hasText: found.tab }).first();
     if (!/\bactive\b/.test((await tab.getAttribute('class')) ?? '')) await tab.click();
-    await p.locator(`[id="${found.id}"]`).waitFor({ timeout: 5000 });
+    await p.locator(`[id="${found.id}"]`).waitFor({ timeout: UI_MS });
     return found.id;
   };
   const press = async (name: string) => {
@@ -101,7 +104,7 @@ describe("the integrator's day in the Node-RED editor", function () {
     }
     await category.locator('.red-ui-palette-node[data-palette-type="tg-push-order"]').hover();
     const popover = page.locator('.red-ui-popover:visible');
-    await popover.waitFor({ timeout: 5000 });
+    await popover.waitFor({ timeout: UI_MS });
     assert.match(await popover.innerText(), /Exports completed Framework360 orders to TotalGest/);
     await shot('01-palette');
     await page.mouse.move(800, 500);
@@ -136,7 +139,8 @@ describe("the integrator's day in the Node-RED editor", function () {
           .catch(() => false)
       )
         await conflict.first().click();
-      await sleep(400);
+      // The import is done when its dialog has closed; then no notification may name unknown nodes.
+      await dialog.waitFor({ state: 'hidden', timeout: UI_MS });
       const notes = (await page.locator('.red-ui-notification:visible').allInnerTexts()).join(' ');
       assert.ok(!/unrecognised|unknown/i.test(notes), `${name}: ${notes}`);
     }
@@ -171,7 +175,7 @@ describe("the integrator's day in the Node-RED editor", function () {
     await poll(
       () => result.innerText(),
       (t) => /—/.test(t),
-      10_000,
+      UI_MS,
       'a test result',
     );
     assert.match(await result.innerText(), /^Wrong credentials — /);
@@ -181,7 +185,7 @@ describe("the integrator's day in the Node-RED editor", function () {
     await poll(
       () => result.innerText(),
       (t) => /Connected/.test(t),
-      10_000,
+      UI_MS,
       'connected',
     );
     assert.equal(await result.innerText(), 'Connected to shop “Demo Shop Lugano”');
@@ -205,7 +209,7 @@ describe("the integrator's day in the Node-RED editor", function () {
     await poll(
       () => page.locator('#node-config-framework360-test-result').innerText(),
       (t) => /Connected/.test(t),
-      10_000,
+      UI_MS,
       'Framework360 connected',
     );
     await page.click('#node-config-dialog-ok');
@@ -214,7 +218,7 @@ describe("the integrator's day in the Node-RED editor", function () {
 
   it('4. deploys cleanly; "sync now" shows progress and the summary; "export orders" shows the report', async () => {
     await page.click('#red-ui-header-button-deploy');
-    await page.locator('.red-ui-notification:visible', { hasText: 'Successfully deployed' }).waitFor({ timeout: 15_000 });
+    await page.locator('.red-ui-notification:visible', { hasText: 'Successfully deployed' }).waitFor({ timeout: UI_MS });
     await page.evaluate(() => (window as any).RED.sidebar.show('debug'));
     // Product sync.
     const pull = await showNode(page, 'tg-pull-products', 'TotalGest → Framework360');
@@ -223,19 +227,19 @@ describe("the integrator's day in the Node-RED editor", function () {
     await poll(
       () => nodeStatus(pull),
       (t) => /^(✓|⚠) \d+ (created|updated)/.test(t ?? ''),
-      30_000,
+      UI_MS,
       'the sync summary in the status',
     );
     await poll(
       debugTexts,
       (texts) => texts.filter((t) => /sync summary/.test(t) && /fetched/.test(t)).length > summariesBefore,
-      10_000,
+      UI_MS,
       'a new summary in the debug sidebar',
     );
     await shot('04-product-sync');
     // Manual export.
     await press('export orders 10452, 10453');
-    await poll(debugTexts, (texts) => texts.some((t) => /export report/.test(t) && /summary/.test(t)), 20_000, 'the report in the debug sidebar');
+    await poll(debugTexts, (texts) => texts.some((t) => /export report/.test(t) && /summary/.test(t)), UI_MS, 'the report in the debug sidebar');
     // One click opens the report; its first line, the summary, names the failed order and why.
     const message = page.locator('.red-ui-debug-msg', { hasText: 'export report' }).last();
     await message.locator('.red-ui-debug-msg-element').first().click();
@@ -251,12 +255,12 @@ describe("the integrator's day in the Node-RED editor", function () {
     await poll(
       () => nodeStatus(pull),
       (t) => /^owner "demo-owner" may not use shop "demo-shop"$/.test(t ?? ''),
-      30_000,
+      UI_MS,
       'the cause in the status',
     );
     const ring = await page.locator(`[id="${pull}"] .red-ui-flow-node-status`).getAttribute('class');
     assert.match(ring ?? '', /red/);
-    await poll(debugTexts, (texts) => texts.some((t) => /sync error/.test(t) && /may not use shop/.test(t)), 10_000, 'the error in the debug sidebar');
+    await poll(debugTexts, (texts) => texts.some((t) => /sync error/.test(t) && /may not use shop/.test(t)), UI_MS, 'the error in the debug sidebar');
     await shot('06-failing-totalgest');
     h.tg.faults.reset();
   });
@@ -281,7 +285,7 @@ describe("the integrator's day in the Node-RED editor", function () {
         await poll(
           async () => (await p.locator('.red-ui-help p').allInnerTexts()).join(' '),
           (t) => expect.help.test(t),
-          10_000,
+          UI_MS,
           'help in the sidebar',
         );
         await p.evaluate((id) => (window as any).RED.editor.edit((window as any).RED.nodes.node(id)), pull);
