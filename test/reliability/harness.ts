@@ -98,7 +98,8 @@ export class Harness {
     red.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     red.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.red = red;
-    for (let i = 0; i < 300 && !/Started flows/.test(this.output); i++) {
+    // A generous bound (a loaded machine starts Node-RED in seconds): only a hang should fail.
+    for (let i = 0; i < 1200 && !/Started flows/.test(this.output); i++) {
       if (red.exitCode !== null) break;
       await sleep(50);
     }
@@ -136,7 +137,7 @@ export class Harness {
     const file = path.join(this.userDir, 'probe.json');
     rmSync(file, { force: true });
     this.red!.kill('SIGWINCH');
-    for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(20);
+    for (let i = 0; i < 1500 && !existsSync(file); i++) await sleep(20);
     return JSON.parse(readFileSync(file, 'utf8')) as { kinds: Record<string, number>; files: string[] };
   }
 
@@ -158,9 +159,13 @@ export class Harness {
     const ws = new WebSocket(`ws://127.0.0.1:${this.ports.red}/comms`);
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((r) => (markReady = r));
+    let subscribed = false;
     const subscribe = () => {
       ws.send(JSON.stringify({ subscribe: '#' }));
-      setTimeout(markReady, 100);
+      subscribed = true;
+      // Node-RED answers a subscription with its retained messages (node status, runtime state):
+      // the first one says the subscription is live. The timer only covers a runtime with none.
+      setTimeout(markReady, 5000);
     };
     ws.on('open', () => (token ? ws.send(JSON.stringify({ auth: token })) : subscribe()));
     ws.on('message', (raw) => {
@@ -168,6 +173,7 @@ export class Harness {
         const parsed = JSON.parse(raw.toString()) as Array<{ topic: string; data: any; auth?: string }> | { topic: string; data: any; auth?: string };
         for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
           if (m.auth === 'ok') subscribe();
+          else if (subscribed) markReady();
           messages.push(m);
         }
       } catch {
