@@ -129,18 +129,31 @@ describe("the integrator's day in the Node-RED editor", function () {
         .first()
         .click();
       if (name === 'manual-export') await shot('02-import-examples');
+      const nodeCount = () =>
+        page.evaluate(() => {
+          let n = 0;
+          const RED = (window as any).RED;
+          RED.nodes.eachNode(() => void n++);
+          RED.nodes.eachConfig(() => void n++);
+          return n;
+        });
+      const before = await nodeCount();
       await page.locator('#red-ui-clipboard-dialog-ok').click();
-      // Config nodes shared with an earlier example: import them once more as they are.
-      const conflict = page.locator('.red-ui-notification:visible button', { hasText: /Import copy|Replace|Import/ });
-      if (
-        await conflict
-          .first()
-          .isVisible()
-          .catch(() => false)
-      )
-        await conflict.first().click();
-      // The import is done when its dialog has closed; then no notification may name unknown nodes.
-      await dialog.waitFor({ state: 'hidden', timeout: UI_MS });
+      // The editor fetches the example, then imports it: done when its nodes are in the workspace.
+      // Config nodes shared with an earlier example raise a conflict notification instead:
+      // import them once more as they are.
+      const conflict = page.locator('.red-ui-notification', { hasText: 'already exist in your workspace' });
+      await poll(
+        async () => ({ nodes: await nodeCount(), conflict: await conflict.count() }),
+        (r) => r.nodes > before || r.conflict > 0,
+        UI_MS,
+        `the ${name} example imported`,
+      );
+      if ((await conflict.count()) > 0) {
+        await conflict.locator('button', { hasText: 'Import copy' }).click({ timeout: UI_MS });
+        await conflict.waitFor({ state: 'hidden', timeout: UI_MS });
+        await poll(nodeCount, (n) => n > before, UI_MS, `the ${name} example imported as a copy`);
+      }
       const notes = (await page.locator('.red-ui-notification:visible').allInnerTexts()).join(' ');
       assert.ok(!/unrecognised|unknown/i.test(notes), `${name}: ${notes}`);
     }
