@@ -117,8 +117,15 @@ describe("the integrator's day in the Node-RED editor", function () {
       await dialog.waitFor();
       const module = dialog.locator('.red-ui-treeList-label', { hasText: 'node-red-contrib-totalgest' }).first();
       await module.waitFor();
-      if (!(await dialog.locator('.red-ui-treeList-label', { hasText: name }).first().isVisible())) await module.click();
-      const labels = await dialog.locator('.red-ui-treeList-label').allInnerTexts();
+      // Expand the package's examples unless they are (the tree remembers it); the list is
+      // fetched and slides open, so wait for it to show every example.
+      if (!(await module.evaluate((el) => el.parentElement?.classList.contains('expanded')))) await module.click();
+      const labels = await poll(
+        () => dialog.locator('.red-ui-treeList-label').allInnerTexts(),
+        (ls) => EXAMPLES.every((ex) => ls.some((l) => l.trim() === ex)),
+        UI_MS,
+        'the examples listed',
+      ).catch(async () => dialog.locator('.red-ui-treeList-label').allInnerTexts());
       for (const ex of EXAMPLES)
         assert.ok(
           labels.some((l) => l.trim() === ex),
