@@ -55,11 +55,11 @@ async function throughput() {
   try {
     await post(`${sb.tg}/_sandbox/faults`, { latencyMs: LATENCY });
     // Baseline: a bare axios client posting documents, same concurrency, no outbox.
-    const login = await axios.post(`${sb.tg}/api/v1/auth/login`, creds);
+    const login = await axios.post(`${sb.tg}/api/v1/auth/login`, creds, { timeout: WAIT_MS });
     const auth = { Authorization: `Bearer ${login.data.token}` };
     let t0 = performance.now();
     await pool(N, CONCURRENCY, (i) =>
-      axios.post(`${sb.tg}/api/v1/shops/demo-shop/orders`, documentFor(i, 'BARE'), { headers: { ...auth, 'Idempotency-Key': `bare-${i}` } }),
+      axios.post(`${sb.tg}/api/v1/shops/demo-shop/orders`, documentFor(i, 'BARE'), { headers: { ...auth, 'Idempotency-Key': `bare-${i}` }, timeout: WAIT_MS }),
     );
     const bareRate = N / ((performance.now() - t0) / 1000);
 
