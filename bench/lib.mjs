@@ -16,18 +16,46 @@ export async function startSandboxes({ tgPort, fwPort, articles = 500, webhookUr
   const child = spawn(process.execPath, ['--max-old-space-size=4096', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve, reject) => {
     let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the sandboxes did not start within ${WAIT_MS} ms:\n${out}`));
+    }, WAIT_MS);
     child.stdout.on('data', (d) => {
       out += d;
-      if (out.includes('Framework360 sandbox')) resolve();
+      if (out.includes('Framework360 sandbox')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    child.on('exit', (code) => reject(new Error(`sandbox exited ${code}`)));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sandbox exited ${code}`));
+    });
   });
   return { tg: `http://127.0.0.1:${tgPort}`, fw: `http://127.0.0.1:${fwPort}`, stop: () => child.kill('SIGTERM') };
 }
 
 export async function post(url, body) {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+    signal: AbortSignal.timeout(WAIT_MS),
+  });
   return res.json();
+}
+
+/** The bound on every wait of a benchmark (BENCH_WAIT_MS): past it, the run reports what is missing. */
+export const WAIT_MS = Number(process.env.BENCH_WAIT_MS ?? 120_000);
+
+/** Polls `cond` until it holds (true) or `timeoutMs` passes (false); never waits forever. */
+export async function waitUntil(cond, timeoutMs, everyMs = 5) {
+  const t0 = performance.now();
+  for (;;) {
+    if (await cond()) return true;
+    if (performance.now() - t0 > timeoutMs) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }
 
 export function percentile(sorted, p) {

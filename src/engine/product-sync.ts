@@ -524,7 +524,7 @@ export class ProductSync {
     if (reshaped.success) return { product: reshaped.data };
     return {
       reason: `override result: ${zodProblems(reshaped.error)
-        .map((p) => `${p.path} ${p.message}`)
+        .map((p) => `${p.path}: ${p.message}`)
         .join('; ')}`,
     };
   }

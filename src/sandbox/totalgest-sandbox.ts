@@ -34,6 +34,8 @@ interface LoggedRequest {
   at: number;
   status?: number;
   doneAt?: number;
+  /** When the connection closed: for a held (hung) request, when the client gave up on it. */
+  closedAt?: number;
 }
 
 const API = '/api/v1';
@@ -112,6 +114,7 @@ export class TotalGestSandbox {
             entry.status = res.statusCode;
             entry.doneAt = Date.now();
           });
+          res.once('close', () => (entry.closedAt = Date.now()));
           if (this.requests.length > 200_000) this.requests.splice(0, 50_000);
         }
         return this.faults.middleware(req, res);

@@ -9,13 +9,16 @@ import { Harness, sleep } from '../reliability/harness';
 const shots = path.join(__dirname, '../artifacts/editor');
 const EXAMPLES = ['manual-export', 'order-export-webhook', 'product-sync', 'status-column'];
 
+/** Bounds on waits for the editor: generous (10× a loaded run), only so that a hang fails. */
+const UI_MS = 60_000;
+
 /**
  * An integrator's day in the real Node-RED editor, in headless Chromium: the palette, the
  * examples, Test connection, deploy, inject buttons, the debug sidebar, a failing TotalGest,
  * and the editor in German and Italian. Screenshots of each step land in test/artifacts/editor/.
  */
 describe("the integrator's day in the Node-RED editor", function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   let h: Harness;
   let browser: Browser;
   let page: Page;
@@ -23,8 +26,8 @@ describe("the integrator's day in the Node-RED editor", function () {
   const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
   const openEditor = async (p: Page) => {
     await p.goto(h.redUrl);
-    await p.waitForSelector('.red-ui-palette-node[data-palette-type="tg-push-order"]', { timeout: 30_000 });
-    await p.waitForFunction(() => !document.querySelector('#red-ui-loading'));
+    await p.waitForSelector('.red-ui-palette-node[data-palette-type="tg-push-order"]', { timeout: UI_MS });
+    await p.waitForFunction(() => !document.querySelector('#red-ui-loading'), undefined, { timeout: UI_MS });
     await sleep(500);
   };
   const debugTexts = () => page.locator('.red-ui-debug-msg').allInnerTexts();
@@ -43,7 +46,7 @@ describe("the integrator's day in the Node-RED editor", function () {
     // Notifications sit over the tab bar for a few seconds; wait them out (a person would).
     await p
       .waitForFunction(() => ![...document.querySelectorAll('.red-ui-notification')].some((n) => (n as HTMLElement).offsetParent !== null), undefined, {
-        timeout: 15_000,
+        timeout: UI_MS,
       })
       .catch(async () => {
         const texts = await p.locator('.red-ui-notification:visible').allInnerTexts();
@@ -51,7 +54,7 @@ describe("the integrator's day in the Node-RED editor", function () {
       });
     const tab = p.locator('#red-ui-workspace-tabs .red-ui-tab', { hasText: found.tab }).first();
     if (!/\bactive\b/.test((await tab.getAttribute('class')) ?? '')) await tab.click();
-    await p.locator(`[id="${found.id}"]`).waitFor({ timeout: 5000 });
+    await p.locator(`[id="${found.id}"]`).waitFor({ timeout: UI_MS });
     return found.id;
   };
   const press = async (name: string) => {
@@ -101,7 +104,7 @@ describe("the integrator's day in the Node-RED editor", function () {
     }
     await category.locator('.red-ui-palette-node[data-palette-type="tg-push-order"]').hover();
     const popover = page.locator('.red-ui-popover:visible');
-    await popover.waitFor({ timeout: 5000 });
+    await popover.waitFor({ timeout: UI_MS });
     assert.match(await popover.innerText(), /Exports completed Framework360 orders to TotalGest/);
     await shot('01-palette');
     await page.mouse.move(800, 500);
@@ -114,9 +117,15 @@ describe("the integrator's day in the Node-RED editor", function () {
       await dialog.waitFor();
       const module = dialog.locator('.red-ui-treeList-label', { hasText: 'node-red-contrib-totalgest' }).first();
       await module.waitFor();
-      if (!(await dialog.locator('.red-ui-treeList-label', { hasText: name }).first().isVisible())) await module.click();
-      await dialog.locator('.red-ui-treeList-label', { hasText: name }).first().waitFor();
-      const labels = await dialog.locator('.red-ui-treeList-label').allInnerTexts();
+      // Expand the package's examples unless they are (the tree remembers it); the list is
+      // fetched and slides open, so wait for it to show every example.
+      if (!(await module.evaluate((el) => el.parentElement?.classList.contains('expanded')))) await module.click();
+      const labels = await poll(
+        () => dialog.locator('.red-ui-treeList-label').allInnerTexts(),
+        (ls) => EXAMPLES.every((ex) => ls.some((l) => l.trim() === ex)),
+        UI_MS,
+        'the examples listed',
+      ).catch(async () => dialog.locator('.red-ui-treeList-label').allInnerTexts());
       for (const ex of EXAMPLES)
         assert.ok(
           labels.some((l) => l.trim() === ex),
@@ -127,15 +136,31 @@ describe("the integrator's day in the Node-RED editor", function () {
         .first()
         .click();
       if (name === 'manual-export') await shot('02-import-examples');
+      const nodeCount = () =>
+        page.evaluate(() => {
+          let n = 0;
+          const RED = (window as any).RED;
+          RED.nodes.eachNode(() => void n++);
+          RED.nodes.eachConfig(() => void n++);
+          return n;
+        });
+      const before = await nodeCount();
       await page.locator('#red-ui-clipboard-dialog-ok').click();
-      // Config nodes shared with an earlier example: import them once more as they are.
-      const conflict = page.locator('.red-ui-notification:visible button', { hasText: /Import copy|Replace|Import/ });
-      // Every example after the first shares the config nodes: the conflict notification comes, maybe late.
-      if (name !== EXAMPLES[0]) {
-        await conflict.first().waitFor({ timeout: 15_000 });
-        await conflict.first().click();
+      // The editor fetches the example, then imports it: done when its nodes are in the workspace.
+      // Config nodes shared with an earlier example raise a conflict notification instead:
+      // import them once more as they are.
+      const conflict = page.locator('.red-ui-notification', { hasText: 'already exist in your workspace' });
+      await poll(
+        async () => ({ nodes: await nodeCount(), conflict: await conflict.count() }),
+        (r) => r.nodes > before || r.conflict > 0,
+        UI_MS,
+        `the ${name} example imported`,
+      );
+      if ((await conflict.count()) > 0) {
+        await conflict.locator('button', { hasText: 'Import copy' }).click({ timeout: UI_MS });
+        await conflict.waitFor({ state: 'hidden', timeout: UI_MS });
+        await poll(nodeCount, (n) => n > before, UI_MS, `the ${name} example imported as a copy`);
       }
-      await sleep(400);
       const notes = (await page.locator('.red-ui-notification:visible').allInnerTexts()).join(' ');
       assert.ok(!/unrecognised|unknown/i.test(notes), `${name}: ${notes}`);
     }
@@ -170,7 +195,7 @@ describe("the integrator's day in the Node-RED editor", function () {
     await poll(
       () => result.innerText(),
       (t) => /—/.test(t),
-      10_000,
+      UI_MS,
       'a test result',
     );
     assert.match(await result.innerText(), /^Wrong credentials — /);
@@ -180,7 +205,7 @@ describe("the integrator's day in the Node-RED editor", function () {
     await poll(
       () => result.innerText(),
       (t) => /Connected/.test(t),
-      10_000,
+      UI_MS,
       'connected',
     );
     assert.equal(await result.innerText(), 'Connected to shop “Demo Shop Lugano”');
@@ -204,7 +229,7 @@ describe("the integrator's day in the Node-RED editor", function () {
     await poll(
       () => page.locator('#node-config-framework360-test-result').innerText(),
       (t) => /Connected/.test(t),
-      10_000,
+      UI_MS,
       'Framework360 connected',
     );
     await page.click('#node-config-dialog-ok');
@@ -213,7 +238,7 @@ describe("the integrator's day in the Node-RED editor", function () {
 
   it('4. deploys cleanly; "sync now" shows progress and the summary; "export orders" shows the report', async () => {
     await page.click('#red-ui-header-button-deploy');
-    await page.locator('.red-ui-notification:visible', { hasText: 'Successfully deployed' }).waitFor({ timeout: 15_000 });
+    await page.locator('.red-ui-notification:visible', { hasText: 'Successfully deployed' }).waitFor({ timeout: UI_MS });
     await page.evaluate(() => (window as any).RED.sidebar.show('debug'));
     // Product sync.
     const pull = await showNode(page, 'tg-pull-products', 'TotalGest → Framework360');
@@ -222,19 +247,19 @@ describe("the integrator's day in the Node-RED editor", function () {
     await poll(
       () => nodeStatus(pull),
       (t) => /^(✓|⚠) \d+ (created|updated)/.test(t ?? ''),
-      30_000,
+      UI_MS,
       'the sync summary in the status',
     );
     await poll(
       debugTexts,
       (texts) => texts.filter((t) => /sync summary/.test(t) && /fetched/.test(t)).length > summariesBefore,
-      10_000,
+      UI_MS,
       'a new summary in the debug sidebar',
     );
     await shot('04-product-sync');
     // Manual export.
     await press('export orders 10452, 10453');
-    await poll(debugTexts, (texts) => texts.some((t) => /export report/.test(t) && /summary/.test(t)), 20_000, 'the report in the debug sidebar');
+    await poll(debugTexts, (texts) => texts.some((t) => /export report/.test(t) && /summary/.test(t)), UI_MS, 'the report in the debug sidebar');
     // One click opens the report; its first line, the summary, names the failed order and why.
     const message = page.locator('.red-ui-debug-msg', { hasText: 'export report' }).last();
     await message.locator('.red-ui-debug-msg-element').first().click();
@@ -250,12 +275,12 @@ describe("the integrator's day in the Node-RED editor", function () {
     await poll(
       () => nodeStatus(pull),
       (t) => /^owner "demo-owner" may not use shop "demo-shop"$/.test(t ?? ''),
-      30_000,
+      UI_MS,
       'the cause in the status',
     );
     const ring = await page.locator(`[id="${pull}"] .red-ui-flow-node-status`).getAttribute('class');
     assert.match(ring ?? '', /red/);
-    await poll(debugTexts, (texts) => texts.some((t) => /sync error/.test(t) && /may not use shop/.test(t)), 10_000, 'the error in the debug sidebar');
+    await poll(debugTexts, (texts) => texts.some((t) => /sync error/.test(t) && /may not use shop/.test(t)), UI_MS, 'the error in the debug sidebar');
     await shot('06-failing-totalgest');
     h.tg.faults.reset();
   });
@@ -280,7 +305,7 @@ describe("the integrator's day in the Node-RED editor", function () {
         await poll(
           async () => (await p.locator('.red-ui-help p').allInnerTexts()).join(' '),
           (t) => expect.help.test(t),
-          10_000,
+          UI_MS,
           'help in the sidebar',
         );
         await p.evaluate((id) => (window as any).RED.editor.edit((window as any).RED.nodes.node(id)), pull);

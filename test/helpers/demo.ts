@@ -25,7 +25,8 @@ export async function startDemo(base: number, name: string): Promise<Demo> {
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  for (let i = 0; i < 300 && !/Started flows/.test(output); i++) await new Promise((r) => setTimeout(r, 100));
+  // A generous bound: only a hang should fail, not a slow start on a loaded machine.
+  for (let i = 0; i < 1200 && !/Started flows/.test(output); i++) await new Promise((r) => setTimeout(r, 100));
   if (!/Started flows/.test(output)) {
     child.kill('SIGKILL');
     throw new Error(`the demo did not start:\n${output}`);

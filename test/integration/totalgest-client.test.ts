@@ -48,20 +48,41 @@ function doc(ref: string, over: Partial<OrderDocument> = {}): OrderDocument {
   };
 }
 
-/** Advances fake time in small steps, letting real loopback I/O run between them. */
-async function drive<T>(clock: sinon.SinonFakeTimers, work: Promise<T>, stepMs = 100, maxSteps = 2000): Promise<T> {
+/**
+ * Runs `work` under a fake clock: while the client waits on a timer (backoff, Retry-After
+ * pause) the clock jumps straight to that timer; while a request is on the wire it does not
+ * move at all. So the times the sandbox logs (it shares the faked Date) differ by exactly the
+ * delays the client chose, however long the real round trips take on a loaded machine.
+ */
+async function drive<T>(clock: sinon.SinonFakeTimers, work: Promise<T>, maxRealMs = 60_000): Promise<T> {
   let settled = false;
   const outcome = work.then(
     (value) => ((settled = true), { ok: true as const, value }),
     (error: unknown) => ((settled = true), { ok: false as const, error }),
   );
-  for (let i = 0; i < maxSteps && !settled; i++) {
-    await realDelay(3);
-    if (!settled) await clock.tickAsync(stepMs);
+  // fake-timers keeps its pending timers in clock.timers (created with the first timer).
+  const pending = (): Array<{ callAt: number }> => {
+    const t = (clock as unknown as { timers?: Map<number, { callAt: number }> | Record<string, { callAt: number }> }).timers;
+    return t === undefined ? [] : t instanceof Map ? [...t.values()] : Object.values(t);
+  };
+  const realStart = performance.now();
+  while (!settled) {
+    if (performance.now() - realStart > maxRealMs) throw new Error(`drive: the work did not settle within ${maxRealMs} ms of real time`);
+    await realDelay(2);
+    if (settled) break;
+    // The next fake timer; timers beyond a minute are request timeouts, not delays to skip.
+    const due = Math.min(...pending().map((t) => t.callAt));
+    if (due - clock.now <= 60_000) await clock.tickAsync(Math.max(0, due - clock.now));
   }
   const r = await outcome;
   if (!r.ok) throw r.error;
   return r.value;
+}
+
+/** The sandbox's own request log, read over HTTP (as a client of the sandbox would). */
+async function requestLog(sb: TotalGestSandbox): Promise<Array<{ method: string; path: string; at: number; status?: number; doneAt?: number }>> {
+  return ((await control(sb.url, '/_sandbox/requests')) as { items: Array<{ method: string; path: string; at: number; status?: number; doneAt?: number }> })
+    .items;
 }
 
 describe('TotalGest client against the sandbox', () => {
@@ -110,12 +131,18 @@ describe('TotalGest client against the sandbox', () => {
   });
 
   it('times out a hanging request and retries it', async () => {
+    const c = client({ timeoutMs: 2000 });
+    await c.getShop(); // logged in, so the hang below catches the shop call itself
     await control(sb.url, '/_sandbox/faults', { hang: true, count: 1, path: '/shops/' });
-    const c = client({ timeoutMs: 200 });
     const shop = await c.getShop();
     assert.equal(shop.id, 'demo-shop');
-    const hits = sb.requests.filter((r) => r.path === '/api/v1/shops/demo-shop');
-    assert.equal(hits.length, 2, 'the timed-out request was sent again');
+    // The held request was never answered; the client gave up on it and sent it again, and the
+    // retry got the answer. (The timeout is 10× a loaded round trip, so no other call times out.)
+    const hits = (await requestLog(sb)).filter((r) => r.path === '/api/v1/shops/demo-shop').slice(1);
+    assert.deepEqual(
+      hits.map((r) => r.status ?? 'never answered'),
+      ['never answered', 200],
+    );
   });
 
   it('gives up after the bounded attempts with a timeout error', async () => {
@@ -170,12 +197,24 @@ describe('TotalGest client against the sandbox', () => {
 
   it('re-logs in before a short-lived token runs out', async () => {
     await control(sb.url, '/_sandbox/config', { tokenLifetimeMs: 6_000 });
+    // Date frozen from the first login on: the token expires exactly 6 s later on both sides.
+    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
     const c = client();
     await c.getShop();
-    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
-    clock.tick(7_000);
+    // 5.5 s: still valid for the server, but inside the client's refresh margin (a tenth of the lifetime).
+    clock.tick(5_500);
     await c.getShop();
     assert.equal(c.loginCount, 2);
+    // Logged in again before using the token, and no call was refused for an expired one.
+    const log = await requestLog(sb);
+    assert.deepEqual(
+      log.map((r) => `${r.method} ${r.path} ${r.status}`),
+      ['POST /api/v1/auth/login 200', 'GET /api/v1/shops/demo-shop 200', 'POST /api/v1/auth/login 200', 'GET /api/v1/shops/demo-shop 200'],
+    );
+    assert.deepEqual(
+      log.filter((r) => r.status === 401),
+      [],
+    );
   });
 
   it('names the call and field of a malformed answer', async () => {
@@ -230,40 +269,52 @@ describe('TotalGest client against the sandbox', () => {
     await Promise.all(Array.from({ length: 6 }, () => c.getShop()));
     const took = Date.now() - t0;
     assert.ok(took >= 170, `6 requests at concurrency 2 × 60 ms took ${took} ms`);
+    // On the sandbox's clock: never more than two of them open at once.
+    const calls = (await requestLog(sb)).filter((r) => r.path === '/api/v1/shops/demo-shop').slice(-6);
+    const open = (t: number) => calls.filter((r) => r.at <= t && t < r.doneAt!).length;
+    assert.equal(Math.max(...calls.map((r) => open(r.at))), 2);
   });
 
+  // Faults are set in-process here: a fetch() to the sandbox would leave undici's socket timers
+  // on the fake clock, and drive() would jump to them while a request is on the wire.
   describe('retries (fake clock)', () => {
     it('honours Retry-After on 429 and sends nothing earlier', async () => {
       const c = client({ timeoutMs: 600_000 });
       await c.getShop(); // login outside the fake clock
-      await control(sb.url, '/_sandbox/faults', { status: 429, retryAfter: 2, count: 2, path: '/shops/' });
+      sb.faults.configure({ status: 429, retryAfter: 2, count: 2, path: '/shops/' });
       const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
       const shop = await drive(clock, c.getShop());
+      clock.restore(); // before fetch() touches timers
       assert.equal(shop.id, 'demo-shop');
-      const times = sb.requests
-        .filter((r) => r.path === '/api/v1/shops/demo-shop')
-        .map((r) => r.at)
-        .slice(-3);
-      assert.equal(times.length, 3);
-      assert.ok(times[1]! - times[0]! >= 2000, `second try after ${times[1]! - times[0]!} ms`);
-      assert.ok(times[2]! - times[1]! >= 2000, `third try after ${times[2]! - times[1]!} ms`);
+      const tries = (await requestLog(sb)).filter((r) => r.path === '/api/v1/shops/demo-shop').slice(-3);
+      assert.deepEqual(
+        tries.map((r) => r.status),
+        [429, 429, 200],
+      );
+      // On the sandbox's clock, from each 429 to the next try: exactly the 2 s it asked for.
+      assert.deepEqual(
+        tries.slice(1).map((r, i) => r.at - tries[i]!.doneAt!),
+        [2000, 2000],
+      );
     });
 
     it('backs off exponentially with full jitter on 503 and succeeds after recovery', async () => {
       const c = client({ timeoutMs: 600_000, retry: { baseDelayMs: 1000, maxDelayMs: 30_000, maxAttempts: 5 } });
       await c.getShop();
       sinon.stub(Math, 'random').returns(0.5);
-      await control(sb.url, '/_sandbox/faults', { status: 503, count: 3, path: '/shops/' });
+      sb.faults.configure({ status: 503, count: 3, path: '/shops/' });
       const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-      await drive(clock, c.getShop(), 50);
-      const times = sb.requests
-        .filter((r) => r.path === '/api/v1/shops/demo-shop')
-        .map((r) => r.at)
-        .slice(-4);
-      const gaps = times.slice(1).map((t, i) => t - times[i]!);
-      // full jitter with random()=0.5: 0.5 × 1000, 0.5 × 2000, 0.5 × 4000
+      await drive(clock, c.getShop());
+      clock.restore();
+      const tries = (await requestLog(sb)).filter((r) => r.path === '/api/v1/shops/demo-shop').slice(-4);
       assert.deepEqual(
-        gaps.map((g) => Math.round(g / 50) * 50),
+        tries.map((r) => r.status),
+        [503, 503, 503, 200],
+      );
+      // Full jitter with random() = 0.5: 0.5 × 1000, 0.5 × 2000, 0.5 × 4000 — exactly, since the
+      // fake clock moves only while the client waits, never while a request is on the wire.
+      assert.deepEqual(
+        tries.slice(1).map((r, i) => r.at - tries[i]!.doneAt!),
         [500, 1000, 2000],
       );
     });
@@ -271,7 +322,7 @@ describe('TotalGest client against the sandbox', () => {
     it('stops retrying at the attempt bound and throws the last error', async () => {
       const c = client({ timeoutMs: 600_000, retry: { baseDelayMs: 100, maxAttempts: 3 } });
       await c.getShop();
-      await control(sb.url, '/_sandbox/faults', { status: 503, retryAfter: 1, count: 10, path: '/shops/' });
+      sb.faults.configure({ status: 503, retryAfter: 1, count: 10, path: '/shops/' });
       const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
       await assert.rejects(drive(clock, c.getShop()), (e: unknown) => e instanceof TransientError && e.status === 503 && e.retryAfterMs === 1000);
       assert.equal(sb.requests.filter((r) => r.path === '/api/v1/shops/demo-shop').length, 4); // 1 + 3
@@ -280,7 +331,7 @@ describe('TotalGest client against the sandbox', () => {
     it('does not start a retry past the total time budget', async () => {
       const c = client({ timeoutMs: 600_000, retry: { maxAttempts: 10, maxTotalMs: 5_000 } });
       await c.getShop();
-      await control(sb.url, '/_sandbox/faults', { status: 429, retryAfter: 3, count: 10, path: '/shops/' });
+      sb.faults.configure({ status: 429, retryAfter: 3, count: 10, path: '/shops/' });
       const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
       await assert.rejects(drive(clock, c.getShop()), (e: unknown) => e instanceof RateLimitedError);
       assert.equal(sb.requests.filter((r) => r.path === '/api/v1/shops/demo-shop').length, 3); // t=0, 3 s; 6 s would pass 5 s

@@ -98,7 +98,8 @@ export class Harness {
     red.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     red.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.red = red;
-    for (let i = 0; i < 300 && !/Started flows/.test(this.output); i++) {
+    // A generous bound (a loaded machine starts Node-RED in seconds): only a hang should fail.
+    for (let i = 0; i < 1200 && !/Started flows/.test(this.output); i++) {
       if (red.exitCode !== null) break;
       await sleep(50);
     }
@@ -136,7 +137,7 @@ export class Harness {
     const file = path.join(this.userDir, 'probe.json');
     rmSync(file, { force: true });
     this.red!.kill('SIGWINCH');
-    for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(20);
+    for (let i = 0; i < 1500 && !existsSync(file); i++) await sleep(20);
     return JSON.parse(readFileSync(file, 'utf8')) as { kinds: Record<string, number>; files: string[] };
   }
 
@@ -160,9 +161,13 @@ export class Harness {
     const ws = new WebSocket(`ws://127.0.0.1:${this.ports.red}/comms`);
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((r) => (markReady = r));
+    let subscribed = false;
     const subscribe = () => {
       ws.send(JSON.stringify({ subscribe: '#' }));
-      setTimeout(markReady, 100);
+      subscribed = true;
+      // Node-RED answers a subscription with its retained messages (node status, runtime state):
+      // the first one says the subscription is live. The timer only covers a runtime with none.
+      setTimeout(markReady, 5000);
     };
     ws.on('open', () => (token ? ws.send(JSON.stringify({ auth: token })) : subscribe()));
     ws.on('message', (raw) => {
@@ -170,6 +175,7 @@ export class Harness {
         const parsed = JSON.parse(raw.toString()) as Array<{ topic: string; data: any; auth?: string }> | { topic: string; data: any; auth?: string };
         for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
           if (m.auth === 'ok') subscribe();
+          else if (subscribed) markReady();
           messages.push(m);
         }
       } catch {
@@ -186,6 +192,34 @@ export class Harness {
     for (const o of this.tg.orders) counts.set(o.externalRef, (counts.get(o.externalRef) ?? 0) + 1);
     return counts;
   }
+}
+
+/**
+ * Asks Node-RED for its status summary every 50 ms until stopped: each sample's start and end on
+ * this process's clock (the sandboxes' clock too) and the slowest round trip, the measured
+ * yardstick for tolerances under whatever load the machine has.
+ */
+export function sampleRoundTrips(h: Harness): { stop(): Promise<{ samples: Array<{ start: number; end: number }>; worst: number }> } {
+  const samples: Array<{ start: number; end: number }> = [];
+  let worst = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const start = Date.now();
+      const t = performance.now();
+      await h.json('/totalgest/status/summary');
+      worst = Math.max(worst, performance.now() - t);
+      samples.push({ start, end: Date.now() });
+      await sleep(50);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { samples, worst };
+    },
+  };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

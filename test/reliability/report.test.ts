@@ -21,6 +21,8 @@ after(() => {
     '',
     `Produced by \`${FULL ? 'npm run test:reliability' : 'npm test'}\` (${FULL ? 'full' : 'fast'} variant) on ${new Date().toISOString().slice(0, 10)}, commit ${commit}, Node.js ${node}, ${os.cpus().length} cores. Every row is a real run: the sandboxes and a real Node-RED process with the example flows; nothing here is typed by hand.`,
     '',
+    'The tests assert outcomes — nothing lost, nothing doubled, every refusal explained, no request before its Retry-After on the sandbox’s own clock — never how fast: the figures in "measured" are what this run measured on this machine, not limits a run must meet. Throughput and latency are measured by `npm run bench`.',
+    '',
     '| scenario | injected | orders sent | exported | duplicates | lost | measured |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...report.map(
