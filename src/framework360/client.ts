@@ -125,11 +125,7 @@ export class Framework360Client {
     const parsed = schema.safeParse(env.data.data);
     if (!parsed.success) {
       const details = zodProblems(parsed.error);
-      throw new BadResponseError(
-        `Framework360 ${call}: unexpected data: ${describeProblems(details)}`,
-        { call, status: res.status },
-        details,
-      );
+      throw new BadResponseError(`Framework360 ${call}: unexpected data: ${describeProblems(details)}`, { call, status: res.status }, details);
     }
     return parsed.data as S extends z.ZodType ? z.infer<S> : unknown;
   }

@@ -245,11 +245,7 @@ export class TotalGestClient {
       const parsed = spec.schema.safeParse(res.body);
       if (!parsed.success) {
         const details = zodProblems(parsed.error);
-        throw new BadResponseError(
-          `${call}: unexpected answer: ${describeProblems(details)}`,
-          { call, status: res.status },
-          details,
-        );
+        throw new BadResponseError(`${call}: unexpected answer: ${describeProblems(details)}`, { call, status: res.status }, details);
       }
       return parsed.data;
     }

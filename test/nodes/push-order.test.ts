@@ -180,7 +180,10 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     const doc = fixture('01').expected.document!;
     const document = JSON.stringify(doc);
     const verdict = { kind: 'export' as const, document, docHash: 'h', total: doc.total };
-    store.applyIntake({ orderId: '10452', externalRef: 'FW360-10452', idempotencyKey: 'k-10452', verdict, event: { at: Date.now(), fromShop: true } }, Date.now());
+    store.applyIntake(
+      { orderId: '10452', externalRef: 'FW360-10452', idempotencyKey: 'k-10452', verdict, event: { at: Date.now(), fromShop: true } },
+      Date.now(),
+    );
     // Leased for an hour by a process on this host that no longer exists.
     assert.equal(store.claimDue(Date.now(), 10, 3_600_000, `${os.hostname()}|99999999|gone`, []).length, 1);
     db.close();

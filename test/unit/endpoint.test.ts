@@ -30,7 +30,10 @@ describe('endpoint normalisation', () => {
     assert.throws(() => normaliseEndpoint(''), /API endpoint is empty/);
     assert.throws(() => normaliseEndpoint('   '), /API endpoint is empty/);
     assert.throws(() => normaliseEndpoint('ftp://tg00.bweb.ch'), /must use https/);
-    assert.throws(() => normaliseEndpoint('https://user:pw@tg00.bweb.ch'), (e: Error) => /must not contain a user name or password/.test(e.message) && !e.message.includes('pw@'));
+    assert.throws(
+      () => normaliseEndpoint('https://user:pw@tg00.bweb.ch'),
+      (e: Error) => /must not contain a user name or password/.test(e.message) && !e.message.includes('pw@'),
+    );
     assert.throws(() => normaliseEndpoint('tg 00.bweb.ch'), /not a valid host/);
   });
 
