@@ -64,7 +64,7 @@ export = function register(RED: NodeAPI): void {
     this.webhookSecret = () => (typeof creds.webhookSecret === 'string' ? creds.webhookSecret : '');
     // An invalid externalRef prefix is refused (configError, refPrefix() throws), never replaced by
     // the default: a wrong prefix would mix two shops' orders in one TotalGest shop.
-    const refPrefix = def.refPrefix ?? DEFAULT_REF_PREFIX;
+    const refPrefix = def.refPrefix || DEFAULT_REF_PREFIX;
     const prefixProblem = refPrefixProblem(refPrefix);
     if (prefixProblem) {
       this.configError ??= `externalRef prefix ${prefixProblem}`;

@@ -64,7 +64,7 @@ describe('the demo (npm start) end to end', function () {
     );
     // Nothing left in the outbox that could still send it again, then count.
     await poll(
-      () => getJson(`${demo.url.red}/totalgest/status/summary`),
+      () => getJson(`${demo.url.red}/totalgest/status/summary`, { headers: { Authorization: 'Bearer demo-status-token' } }),
       (r) => r.queueDepth === 0,
       20_000,
       'an empty export queue',

@@ -420,7 +420,7 @@ describe('ProductSync (engine) against the sandboxes', function () {
     assert.equal(fw.products.get('SKU-000001')!.name, tg.articles.get('A-000001')!.name.toUpperCase());
     const bad = await sync({ override: async () => ({ sku: 1 }), overrideText: 'bad' }).run({ full: true });
     assert.equal(bad.failed, 500);
-    assert.match(bad.failures[0]!.reason, /^override result: sku /);
+    assert.match(bad.failures[0]!.reason, /^override result: sku: /);
     assert.equal(bad.deactivated, 0, 'failed products are seen: the sweep leaves them');
   });
 

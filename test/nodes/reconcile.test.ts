@@ -71,7 +71,7 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     assert.deepEqual(exported().sort(), placed.map((o) => `FW360-${o.id}`).sort());
     const lookups = env.tg.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/orders')).length;
     assert.equal(lookups, 0, 'already linked orders cost no TotalGest call');
-    assert.ok(JSON.parse(getMeta(db(), 'orders.lastReconciliation')!).finishedAt);
+    assert.deepEqual(JSON.parse(getMeta(db(), 'orders.lastReconciliation')!), again.payload);
   });
 
   it('exports once an order that arrives both by webhook and by sweep', async () => {
