@@ -42,8 +42,11 @@ describe('framework360-config: externalRef prefix', () => {
   });
 
   it('refuses an invalid prefix by name instead of falling back to the default', async () => {
+    // An empty field (or a flow from before the option) means the default, as the editor's blank does.
+    const blank = await load({ refPrefix: '' });
+    assert.deepEqual([blank.configError, blank.refPrefix()], [undefined, 'FW360-']);
+    await helper.unload();
     const cases: Array<[string, string]> = [
-      ['', 'externalRef prefix must be 1 to 20 characters long, got 0'],
       ['a'.repeat(21), 'externalRef prefix must be 1 to 20 characters long, got 21'],
       ['shop 2', 'externalRef prefix may only hold letters A-Z, digits, "_" and "-", got "shop 2"'],
     ];
