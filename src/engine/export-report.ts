@@ -104,8 +104,11 @@ export function buildReport(items: ReportItem[]): ExportReport {
   const wouldExport = count('would_export');
   if (wouldExport) parts.unshift(`${wouldExport} would be exported (dry run)`);
   if (parts.length === 0) parts.push('nothing to do');
-  const failures = items.filter((i) => i.outcome === 'failed').map((i) => `${i.orderId}: ${i.reason ?? 'failed'}`);
-  const summary = `${report.total} order${report.total === 1 ? '' : 's'}: ${parts.join(', ')}${failures.length ? ` — ${failures.join('; ')}` : ''}`;
+  // The first failures by name, the rest counted: every one is in `items`.
+  const failed = items.filter((i) => i.outcome === 'failed');
+  const shown = failed.slice(0, 3).map((i) => `${i.orderId}: ${(i.reason ?? 'failed').slice(0, 120)}`);
+  if (failed.length > shown.length) shown.push(`${failed.length - shown.length} more in items`);
+  const summary = `${report.total} order${report.total === 1 ? '' : 's'}: ${parts.join(', ')}${shown.length ? ` — ${shown.join('; ')}` : ''}`;
   // The summary first: the debug sidebar previews the first properties of a collapsed object.
   return { summary, ...report };
 }

@@ -16,6 +16,12 @@ export class CommandError extends Error {
 /** An order id as Framework360 gives it: digits only. */
 export const ORDER_ID_PATTERN = /^\d{1,15}$/;
 
+/** One spelling per order: "010452" and 10452 are the same order (Framework360 reads both as 10452). */
+export function canonicalOrderId(id: unknown): string {
+  const text = String(id).trim();
+  return ORDER_ID_PATTERN.test(text) ? String(BigInt(text)) : text;
+}
+
 /** What to export: order ids (fetched with orders/get) or orders given whole. */
 export type ExportInputs = { ids: unknown[] } | { orders: unknown[] };
 
@@ -117,19 +123,62 @@ export class OrderExportCommands {
     const deadline = Date.now() + opts.waitMs;
     try {
       const ex = this.deps.exporter();
-      const fetched: Fetched[] = 'ids' in inputs ? await this.fetch(inputs.ids, !opts.force) : inputs.orders.map((order) => ({ order }));
-      const results: SubmitResult[] = [];
-      for (const input of fetched) {
-        if (input.linked) results.push({ orderId: input.id, externalRef: undefined, outcome: 'already_linked' });
-        else if (input.error !== undefined)
-          results.push({ orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'fetch_failed', message: input.error });
-        else results.push(await this.intake(input.order, { dryRun: opts.dryRun, fetchedAt: input.fetchedAt }));
-      }
-      return await this.report(ex, results, opts, deadline);
+      const ids = 'ids' in inputs ? [...new Set(inputs.ids.map(canonicalOrderId))] : [];
+      const results: Array<SubmitResult | undefined> = [];
+      // Fetching and intake go on in the background when they outlast the wait: the answer keeps its bound.
+      const work = (async () => {
+        const fetched: Fetched[] = 'ids' in inputs ? await this.fetch(ids, !opts.force) : inputs.orders.map((order) => ({ order }));
+        for (const [i, input] of fetched.entries()) {
+          if (input.linked) results[i] = { orderId: input.id, externalRef: undefined, outcome: 'already_linked' };
+          else if (input.error !== undefined)
+            results[i] = { orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'fetch_failed', message: input.error };
+          else results[i] = await this.intakeOne(ex, input, opts);
+        }
+      })();
+      if (opts.waitMs > 0 && 'ids' in inputs) {
+        let timer: NodeJS.Timeout | undefined;
+        const late = await Promise.race([
+          work.then(() => false),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now()));
+          }),
+        ]);
+        clearTimeout(timer);
+        if (late) {
+          work.catch(() => undefined); // a store failure meanwhile is raised by the worker's own error path
+          const soFar = ids.map(
+            (id, i): SubmitResult => results[i] ?? { orderId: id, externalRef: undefined, outcome: 'queued', message: 'still being fetched from Framework360' },
+          );
+          return await this.report(ex, soFar, { ...opts, waitMs: 0 });
+        }
+      } else await work;
+      return await this.report(
+        ex,
+        results.filter((r): r is SubmitResult => r !== undefined),
+        opts,
+        deadline,
+      );
     } catch (err) {
       if (err instanceof CommandError) return { kind: 'refused', statusCode: err.statusCode, message: err.message };
       throw err;
     }
+  }
+
+  /**
+   * One order of an export: an override that fails on it fails this order, not the others already
+   * stored; with `force`, an order that failed (or died) with the same document is sent again.
+   */
+  private async intakeOne(ex: OrderExporter, input: Fetched, opts: ExportOptions): Promise<SubmitResult> {
+    let result: SubmitResult;
+    try {
+      result = await this.intake(input.order, { dryRun: opts.dryRun, fetchedAt: input.fetchedAt });
+    } catch (err) {
+      if (!(err instanceof CommandError) || err.statusCode !== 422) throw err;
+      return { orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'override_failed', message: err.message };
+    }
+    if (opts.force && !opts.dryRun && result.outcome === 'already_failed' && result.orderId && ex.retry([result.orderId]).length)
+      return { ...result, outcome: 'queued', reason: undefined, message: undefined };
+    return result;
   }
 
   /** Waits (up to `waitMs`) for what was queued, then reports every order where it stands. */

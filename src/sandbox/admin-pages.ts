@@ -30,7 +30,9 @@ export async function fetchColumn(
     if (!res.ok) return `status API answered ${res.status}`;
     return (await res.json()) as Record<string, ColumnStatus>;
   } catch (err) {
-    return `status API unreachable (${err instanceof Error ? err.message : String(err)})`;
+    // Never echo credentials a URL may carry (user:password@host).
+    const text = (err instanceof Error ? err.message : String(err)).replace(/\/\/[^/@\s]*@/g, '//…@');
+    return `status API unreachable (${text})`;
   }
 }
 
@@ -62,7 +64,9 @@ export async function sendExport(statusUrl: string | undefined, token: string | 
     if (!res.ok) return `status API answered ${res.status}: ${body.error ?? ''}`;
     return body;
   } catch (err) {
-    return `status API unreachable (${err instanceof Error ? err.message : String(err)})`;
+    // Never echo credentials a URL may carry (user:password@host).
+    const text = (err instanceof Error ? err.message : String(err)).replace(/\/\/[^/@\s]*@/g, '//…@');
+    return `status API unreachable (${text})`;
   }
 }
 

@@ -44,6 +44,14 @@ type Order = Record<string, unknown> & { id: number; data_ordine: string; stato:
 
 let orderSeq = 20_000;
 
+function sameHost(url: string, host: string | string[] | undefined): boolean {
+  try {
+    return typeof host === 'string' && new URL(url).host === host;
+  } catch {
+    return false;
+  }
+}
+
 /** A complete, eligible order for the demo and the tests; fields given to POST /_sandbox/orders override it. */
 export function templateOrder(id: number, now = new Date()): Order {
   return {
@@ -276,6 +284,9 @@ export class Framework360Sandbox {
     r.on('GET', '/_sandbox/requests', () => json(200, { items: this.requests }));
     r.on('GET', '/admin/orders', (req) => this.adminOrders(req));
     r.on('POST', '/admin/orders', async (req) => {
+      // The shop sends with its own token: only its own page may ask it to (no cross-site form posts).
+      const origin = req.headers.origin ?? req.headers.referer;
+      if (typeof origin !== 'string' || !sameHost(origin, req.headers.host)) return json(403, { error: 'cross-site request refused' });
       const ids = req.body instanceof URLSearchParams ? req.body.getAll('ids').filter(Boolean) : [];
       const report = ids.length ? await sendExport(this.statusUrl, this.statusToken, ids) : 'nessun ordine selezionato';
       return this.adminOrders(req, report);

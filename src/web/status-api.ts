@@ -117,14 +117,19 @@ const exportBodySchema = z
   .object({
     ids: z
       .array(
-        z.union([z.string(), z.number()]).transform((v, ctx) => {
-          const text = String(v).trim();
-          if (!ORDER_ID.test(text)) {
-            ctx.addIssue({ code: 'custom', message: `${JSON.stringify(String(v).slice(0, 40))} is not an order id (digits only, up to 15)` });
-            return z.NEVER;
-          }
-          return text;
-        }),
+        z
+          .union([z.string(), z.number()], {
+            error: (issue) => `${JSON.stringify(issue.input) ?? String(issue.input)} is not an order id (digits only, up to 15)`,
+          })
+          .transform((v, ctx) => {
+            const text = String(v).trim();
+            if (!ORDER_ID.test(text)) {
+              ctx.addIssue({ code: 'custom', message: `${JSON.stringify(String(v).slice(0, 40))} is not an order id (digits only, up to 15)` });
+              return z.NEVER;
+            }
+            // One spelling per order: "010452" is 10452.
+            return String(BigInt(text));
+          }),
         { error: 'must be an array of order ids' },
       )
       .min(1, 'give at least one order id')

@@ -70,7 +70,10 @@ describe('framework360-config: externalRef prefix', () => {
 
   it('validates in the editor with the same pattern as the runtime', () => {
     const html = readFileSync(path.join(__dirname, '../../nodes/framework360-config.html'), 'utf8');
-    const m = /refPrefix: \{ value: 'FW360-', validate: function \(v\) \{ return v === undefined \|\| v === null \|\| v === '' \|\| \/(.+?)\/\.test\(v\); \} \}/.exec(html);
+    const m =
+      /refPrefix: \{ value: 'FW360-', validate: function \(v\) \{ return v === undefined \|\| v === null \|\| v === '' \|\| \/(.+?)\/\.test\(v\); \} \}/.exec(
+        html,
+      );
     assert.equal(m?.[1], REF_PREFIX_PATTERN.source);
   });
 
