@@ -10,10 +10,20 @@ export const require = createRequire(import.meta.url);
 export const dist = (p) => require(join(root, 'dist', p));
 
 export async function startSandboxes({ tgPort, fwPort, articles = 500, webhookUrl, tokenLifetimeMs }) {
-  const args = [join(root, 'dist/sandbox/cli.js'), '--tg-port', String(tgPort), '--fw-port', String(fwPort), '--articles', String(articles)];
+  const args = [
+    join(root, 'dist/sandbox/cli.js'),
+    '--tg-port',
+    String(tgPort),
+    '--fw-port',
+    String(fwPort),
+    '--articles',
+    String(articles),
+  ];
   if (webhookUrl) args.push('--webhook-url', webhookUrl);
   if (tokenLifetimeMs) args.push('--token-lifetime', String(tokenLifetimeMs));
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => {

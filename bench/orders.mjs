@@ -43,7 +43,9 @@ function documentFor(i, prefix) {
     customer: party,
     shipTo: null,
     paymentMethod: 'card',
-    lines: [{ sku: 'PEN-BLU', description: 'Penna', quantity: '3', unitPrice: '4.99', vatRate: '8.1', discount: '0.00' }],
+    lines: [
+      { sku: 'PEN-BLU', description: 'Penna', quantity: '3', unitPrice: '4.99', vatRate: '8.1', discount: '0.00' },
+    ],
     shipping: null,
     total: '14.95',
     notes: '',
@@ -59,7 +61,10 @@ async function throughput() {
     const auth = { Authorization: `Bearer ${login.data.token}` };
     let t0 = performance.now();
     await pool(N, CONCURRENCY, (i) =>
-      axios.post(`${sb.tg}/api/v1/shops/demo-shop/orders`, documentFor(i, 'BARE'), { headers: { ...auth, 'Idempotency-Key': `bare-${i}` }, timeout: WAIT_MS }),
+      axios.post(`${sb.tg}/api/v1/shops/demo-shop/orders`, documentFor(i, 'BARE'), {
+        headers: { ...auth, 'Idempotency-Key': `bare-${i}` },
+        timeout: WAIT_MS,
+      }),
     );
     const bareRate = N / ((performance.now() - t0) / 1000);
 
@@ -101,7 +106,12 @@ async function throughput() {
     rmSync(dir, { recursive: true, force: true });
     const limit = CONCURRENCY / (LATENCY / 1000);
     table(`Order export: ${N} orders, sandbox latency ${LATENCY} ms, concurrency ${CONCURRENCY} (limit ${limit}/s)`, [
-      { run: 'baseline: bare HTTP client', 'orders/s': bareRate.toFixed(0), 'vs limit': `${((bareRate / limit) * 100).toFixed(0)} %`, 'vs baseline': '1.00' },
+      {
+        run: 'baseline: bare HTTP client',
+        'orders/s': bareRate.toFixed(0),
+        'vs limit': `${((bareRate / limit) * 100).toFixed(0)} %`,
+        'vs baseline': '1.00',
+      },
       {
         run: 'outbox: durable submit, then drain',
         'orders/s': outboxRate.toFixed(0),
@@ -146,7 +156,11 @@ async function measureAcks(url, secret, rate, seconds) {
     inflight.push(
       fetch(url, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Fw360-Delivery': `b-${i}-${Math.random()}`, 'X-Fw360-Signature': signBody(secret, body) },
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Fw360-Delivery': `b-${i}-${Math.random()}`,
+          'X-Fw360-Signature': signBody(secret, body),
+        },
         body,
         signal: AbortSignal.timeout(WAIT_MS),
       }).then(
@@ -165,7 +179,12 @@ async function measureAcks(url, secret, rate, seconds) {
   }
   await Promise.all(inflight);
   lat.sort((a, b) => a - b);
-  return { p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.at(-1), statuses: [...statuses].map(([s, n]) => `${s}×${n}`).join(' ') };
+  return {
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+    max: lat.at(-1),
+    statuses: [...statuses].map(([s, n]) => `${s}×${n}`).join(' '),
+  };
 }
 
 /**
@@ -177,11 +196,20 @@ async function measureEndToEnd(url, secret, tg, n) {
   let missing = 0;
   for (let i = 0; i < n; i++) {
     const order = templateOrder(80_000 + i);
-    const body = JSON.stringify({ event: 'order.completed', site: 'bench', sentAt: new Date().toISOString(), data: order });
+    const body = JSON.stringify({
+      event: 'order.completed',
+      site: 'bench',
+      sentAt: new Date().toISOString(),
+      data: order,
+    });
     const t = performance.now();
     await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Fw360-Delivery': `e2e-${i}`, 'X-Fw360-Signature': signBody(secret, body) },
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Fw360-Delivery': `e2e-${i}`,
+        'X-Fw360-Signature': signBody(secret, body),
+      },
       body,
       signal: AbortSignal.timeout(WAIT_MS),
     }).then((res) => res.arrayBuffer());
@@ -240,7 +268,12 @@ async function webhookLatency() {
     }, WAIT_MS);
     if (!up) throw new Error(`Node-RED did not answer on port ${port} within ${WAIT_MS} ms`);
     await new Promise((r) => setTimeout(r, 1000));
-    const endToEnd = await measureEndToEnd(`http://127.0.0.1:${port}/fw360/webhook`, 'demo-webhook-secret', sb.tg, Number(process.env.BENCH_E2E ?? 50));
+    const endToEnd = await measureEndToEnd(
+      `http://127.0.0.1:${port}/fw360/webhook`,
+      'demo-webhook-secret',
+      sb.tg,
+      Number(process.env.BENCH_E2E ?? 50),
+    );
     const seconds = Number(process.env.BENCH_SECONDS ?? 5);
     // Warm-up of both routes: first login, database open, JIT.
     await measureAcks(`http://127.0.0.1:${port}/bench/baseline`, 'demo-webhook-secret', 100, 2);
@@ -251,46 +284,53 @@ async function webhookLatency() {
     // export worker and the sandbox competing for this machine's two cores.
     await post(`${sb.tg}/_sandbox/faults`, { hang: true, forSeconds: 3600 });
     const alone = await measureAcks(`http://127.0.0.1:${port}/fw360/webhook`, 'demo-webhook-secret', 200, seconds);
-    table(`Order placed → document in TotalGest, one order at a time (real Node-RED with the example flows, sandbox latency 0)`, [
-      {
-        orders: endToEnd.n,
-        'p50 ms': endToEnd.p50.toFixed(1),
-        'p99 ms': endToEnd.p99.toFixed(1),
-        'max ms': endToEnd.max.toFixed(1),
-        'not exported': endToEnd.missing,
-      },
-    ]);
-    table(`Webhook acknowledgement latency at 200 requests/s for ${seconds} s (real Node-RED, durable write before the answer)`, [
-      {
-        flow: 'baseline: http in → http response',
-        'p50 ms': base.p50.toFixed(2),
-        'p99 ms': base.p99.toFixed(2),
-        'max ms': base.max.toFixed(1),
-        answers: base.statuses,
-        'p99 vs baseline': '1.00',
-      },
-      {
-        flow: 'http in → tg-push-order → http response, exporting meanwhile',
-        'p50 ms': push.p50.toFixed(2),
-        'p99 ms': push.p99.toFixed(2),
-        'max ms': push.max.toFixed(1),
-        answers: push.statuses,
-        'p99 vs baseline': (push.p99 / base.p99).toFixed(2),
-      },
-      {
-        flow: 'the same, TotalGest not answering (ack path alone)',
-        'p50 ms': alone.p50.toFixed(2),
-        'p99 ms': alone.p99.toFixed(2),
-        'max ms': alone.max.toFixed(1),
-        answers: alone.statuses,
-        'p99 vs baseline': (alone.p99 / base.p99).toFixed(2),
-      },
-    ]);
+    table(
+      `Order placed → document in TotalGest, one order at a time (real Node-RED with the example flows, sandbox latency 0)`,
+      [
+        {
+          orders: endToEnd.n,
+          'p50 ms': endToEnd.p50.toFixed(1),
+          'p99 ms': endToEnd.p99.toFixed(1),
+          'max ms': endToEnd.max.toFixed(1),
+          'not exported': endToEnd.missing,
+        },
+      ],
+    );
+    table(
+      `Webhook acknowledgement latency at 200 requests/s for ${seconds} s (real Node-RED, durable write before the answer)`,
+      [
+        {
+          flow: 'baseline: http in → http response',
+          'p50 ms': base.p50.toFixed(2),
+          'p99 ms': base.p99.toFixed(2),
+          'max ms': base.max.toFixed(1),
+          answers: base.statuses,
+          'p99 vs baseline': '1.00',
+        },
+        {
+          flow: 'http in → tg-push-order → http response, exporting meanwhile',
+          'p50 ms': push.p50.toFixed(2),
+          'p99 ms': push.p99.toFixed(2),
+          'max ms': push.max.toFixed(1),
+          answers: push.statuses,
+          'p99 vs baseline': (push.p99 / base.p99).toFixed(2),
+        },
+        {
+          flow: 'the same, TotalGest not answering (ack path alone)',
+          'p50 ms': alone.p50.toFixed(2),
+          'p99 ms': alone.p99.toFixed(2),
+          'max ms': alone.max.toFixed(1),
+          answers: alone.statuses,
+          'p99 vs baseline': (alone.p99 / base.p99).toFixed(2),
+        },
+      ],
+    );
   } finally {
     if (red.exitCode === null) {
       const exited = new Promise((r) => red.once('exit', r));
       red.kill('SIGINT');
-      if (!(await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]))) red.kill('SIGKILL');
+      if (!(await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))])))
+        red.kill('SIGKILL');
     }
     sb.stop();
     rmSync(userDir, { recursive: true, force: true });

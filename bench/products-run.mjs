@@ -17,7 +17,10 @@ if (mode === 'bare') {
   let after;
   let n = 0;
   do {
-    const res = await axios.get(`${tgUrl}/api/v1/shops/demo-shop/articles`, { params: { limit: 500, after }, headers: { Authorization: `Bearer ${token}` } });
+    const res = await axios.get(`${tgUrl}/api/v1/shops/demo-shop/articles`, {
+      params: { limit: 500, after },
+      headers: { Authorization: `Bearer ${token}` },
+    });
     n += res.data.items.length;
     after = res.data.next ?? undefined;
   } while (after);
@@ -31,14 +34,24 @@ if (mode === 'bare') {
   const products = [];
   let after;
   do {
-    const res = await axios.get(`${tgUrl}/api/v1/shops/demo-shop/articles`, { params: { limit: 500, after }, headers: { Authorization: `Bearer ${token}` } });
+    const res = await axios.get(`${tgUrl}/api/v1/shops/demo-shop/articles`, {
+      params: { limit: 500, after },
+      headers: { Authorization: `Bearer ${token}` },
+    });
     for (const a of res.data.items) products.push(articleToProduct(a));
     after = res.data.next ?? undefined;
   } while (after);
   const save = (p) =>
-    fetch(`${fwUrl}/m/api/products/save`, { method: 'POST', headers: { 'X-Fw360-Key': 'demo-key', 'Content-Type': 'application/json' }, body: JSON.stringify(p) })
+    fetch(`${fwUrl}/m/api/products/save`, {
+      method: 'POST',
+      headers: { 'X-Fw360-Key': 'demo-key', 'Content-Type': 'application/json' },
+      body: JSON.stringify(p),
+    })
       .then((r) => r.json())
-      .then((b) => b.status === 1, () => false);
+      .then(
+        (b) => b.status === 1,
+        () => false,
+      );
   // BENCH_BARE_CONCURRENCY: the same client with a fixed number in flight instead of all at once.
   const fixed = Number(process.env.BENCH_BARE_CONCURRENCY ?? 0);
   const t0 = performance.now();
@@ -70,7 +83,14 @@ if (mode === 'bare') {
   const t0 = performance.now();
   const s = await sync().run({ onBatch: (b) => (emitted += b.length) });
   const ms = performance.now() - t0;
-  result = { products: s.fetched, written: s.created + s.updated, emitted, ms, failed: s.failed, concurrency: s.concurrency };
+  result = {
+    products: s.fetched,
+    written: s.created + s.updated,
+    emitted,
+    ms,
+    failed: s.failed,
+    concurrency: s.concurrency,
+  };
   if (mode === 'incremental') {
     const t1 = performance.now();
     const inc = await sync().run({});

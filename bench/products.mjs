@@ -8,7 +8,10 @@ import { post, root, startSandboxes, table } from './lib.mjs';
 
 const run = (tg, fw, mode, env = {}) =>
   JSON.parse(
-    execFileSync(process.execPath, [join(root, 'bench/products-run.mjs'), tg, fw, mode], { encoding: 'utf8', env: { ...process.env, ...env } })
+    execFileSync(process.execPath, [join(root, 'bench/products-run.mjs'), tg, fw, mode], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    })
       .trim()
       .split('\n')
       .pop(),
@@ -54,7 +57,9 @@ for (const which of ['bare-write', 'bare-write-64', 'write']) {
   try {
     await post(`${sbw.fw}/_sandbox/faults`, { latencyMs: writeLatency });
     writes[which] =
-      which === 'bare-write-64' ? run(sbw.tg, sbw.fw, 'bare-write', { BENCH_BARE_CONCURRENCY: '64' }) : run(sbw.tg, sbw.fw, which);
+      which === 'bare-write-64'
+        ? run(sbw.tg, sbw.fw, 'bare-write', { BENCH_BARE_CONCURRENCY: '64' })
+        : run(sbw.tg, sbw.fw, which);
   } finally {
     sbw.stop();
   }
@@ -84,4 +89,5 @@ rows.push({
   notes: `${w.written} written, ${w.failed} failed; concurrency peak ${w.concurrency?.peak}, ${w.concurrency?.backoffs} backoffs; ${((wr(w) / wr(writes['bare-write-64'])) * 100).toFixed(0)} % of the bare client at 64`,
 });
 table('Product sync (TotalGest sandbox in a separate process)', rows);
-if (peaks[10000] && peaks[100000]) console.log(`\nPeak RSS growth from 10,000 to 100,000 articles: ${(peaks[100000] - peaks[10000]).toFixed(1)} MB`);
+if (peaks[10000] && peaks[100000])
+  console.log(`\nPeak RSS growth from 10,000 to 100,000 articles: ${(peaks[100000] - peaks[10000]).toFixed(1)} MB`);

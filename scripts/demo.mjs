@@ -23,7 +23,8 @@ export const DEMO = {
 export function seedDemoOrders(fw) {
   const dir = join(root, 'test/fixtures/orders');
   if (!existsSync(dir)) return;
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) fw.placeOrder(JSON.parse(readFileSync(join(dir, f), 'utf8')).order, false);
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json')))
+    fw.placeOrder(JSON.parse(readFileSync(join(dir, f), 'utf8')).order, false);
 }
 
 async function main() {

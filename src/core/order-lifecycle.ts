@@ -12,7 +12,16 @@
  *   done ──intake of a change (edit, cancel, unpaid)──▶ needs_review
  */
 
-export const ORDER_STATES = ['pending', 'sending', 'done', 'failed', 'dead', 'skipped', 'invalid', 'needs_review'] as const;
+export const ORDER_STATES = [
+  'pending',
+  'sending',
+  'done',
+  'failed',
+  'dead',
+  'skipped',
+  'invalid',
+  'needs_review',
+] as const;
 export type OrderState = (typeof ORDER_STATES)[number];
 
 /** What the worker does with a job: send its document, or make sure an earlier attempt left nothing behind. */
@@ -77,7 +86,8 @@ export const CLOCK_SKEW_MS = 5 * 60_000;
 /** An event older than the one applied is ignored: its content is history. */
 export function isStale(job: JobSnapshot, e: EventTime): boolean {
   if (job.eventAt === null) return false;
-  if (e.fromShop !== job.eventFromShop) return e.fromShop ? e.at < job.eventAt - CLOCK_SKEW_MS : e.at < job.eventAt + CLOCK_SKEW_MS;
+  if (e.fromShop !== job.eventFromShop)
+    return e.fromShop ? e.at < job.eventAt - CLOCK_SKEW_MS : e.at < job.eventAt + CLOCK_SKEW_MS;
   if (e.at !== job.eventAt) return e.at < job.eventAt;
   // The same modification second: the event sent later is the newer one.
   return e.tie !== undefined && job.eventTie !== null && e.tie < job.eventTie;
@@ -119,7 +129,16 @@ export interface JobPatch {
 
 /** How intake answers for one order (the webhook status and the report line derive from it). */
 export type IntakeOutcome =
-  'queued' | 'already_queued' | 'already_linked' | 'already_failed' | 'skipped' | 'invalid' | 'withdrawn' | 'needs_review' | 'deferred' | 'stale';
+  | 'queued'
+  | 'already_queued'
+  | 'already_linked'
+  | 'already_failed'
+  | 'skipped'
+  | 'invalid'
+  | 'withdrawn'
+  | 'needs_review'
+  | 'deferred'
+  | 'stale';
 
 export interface Decision {
   outcome: IntakeOutcome;
@@ -130,7 +149,12 @@ export interface Decision {
 const MINUTE = 60_000;
 
 /** Exponential backoff with equal jitter, capped; a longer Retry-After wins. */
-export function retryDelay(attempts: number, retryAfterMs: number | undefined, opts: RetryTiming, random = Math.random): number {
+export function retryDelay(
+  attempts: number,
+  retryAfterMs: number | undefined,
+  opts: RetryTiming,
+  random = Math.random,
+): number {
   const ceiling = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** Math.max(0, attempts - 1));
   const backoff = Math.floor(ceiling / 2 + (random() * ceiling) / 2);
   return Math.max(retryAfterMs ?? 0, backoff);
@@ -143,7 +167,11 @@ export interface RetryTiming {
   maxAgeMs: number;
 }
 
-export const defaultRetryTiming: RetryTiming = { baseDelayMs: 2_000, maxDelayMs: 15 * MINUTE, maxAgeMs: 72 * 60 * MINUTE };
+export const defaultRetryTiming: RetryTiming = {
+  baseDelayMs: 2_000,
+  maxDelayMs: 15 * MINUTE,
+  maxAgeMs: 72 * 60 * MINUTE,
+};
 
 function seenAt(e: EventTime): JobPatch {
   return { eventAt: e.at, eventTie: e.tie ?? null, eventFromShop: e.fromShop };
@@ -188,7 +216,8 @@ function notSent(v: Exclude<Verdict, { kind: 'export' }>, e: EventTime | null): 
 /** What changed between the version in TotalGest and a newer event, in words a person acts on. */
 export function describeChange(job: JobSnapshot, v: Verdict): string {
   const where = job.number ? `TotalGest document ${job.number}` : 'a document in TotalGest';
-  if (v.kind === 'skip') return v.reason === 'cancelled' ? `cancelled after it reached ${where}` : `no longer paid, but ${where} exists`;
+  if (v.kind === 'skip')
+    return v.reason === 'cancelled' ? `cancelled after it reached ${where}` : `no longer paid, but ${where} exists`;
   if (v.kind === 'invalid') return `changed into an invalid order (${v.message}) after it reached ${where}`;
   const total = job.total && v.total !== job.total ? `total ${job.total} → ${v.total}` : 'lines, addresses or payment';
   return `edited after it reached ${where}: ${total}`;
@@ -199,7 +228,9 @@ function review(job: JobSnapshot, v: Verdict, e: EventTime): JobPatch {
     state: 'needs_review',
     reason: v.kind === 'skip' ? v.reason : v.kind === 'invalid' ? 'edited_invalid' : 'edited',
     error: describeChange(job, v),
-    details: { change: v.kind === 'export' ? { total: v.total, previousTotal: job.total } : { kind: v.kind, reason: v.reason } },
+    details: {
+      change: v.kind === 'export' ? { total: v.total, previousTotal: job.total } : { kind: v.kind, reason: v.reason },
+    },
     reviewKey: verdictKey(v),
     ...seenAt(e),
   };
@@ -255,7 +286,11 @@ export function intake(job: JobSnapshot | undefined, v: Verdict, e: EventTime, n
         return { outcome: 'queued', patch: { ...queue(v, e, now), attempts: job.attempts } };
       }
       if (same) return { outcome: 'already_queued', patch: seen };
-      if (v.kind === 'export') return { outcome: 'queued', patch: { document: v.document, docHash: v.docHash, total: v.total, ...seen, error: null } };
+      if (v.kind === 'export')
+        return {
+          outcome: 'queued',
+          patch: { document: v.document, docHash: v.docHash, total: v.total, ...seen, error: null },
+        };
       return withdraw(job, v, e, now);
     case 'done':
       if (same || accepted) return { outcome: 'already_linked', patch: seen };
@@ -263,7 +298,10 @@ export function intake(job: JobSnapshot | undefined, v: Verdict, e: EventTime, n
     case 'needs_review':
       // Back to what TotalGest holds (or to what a person accepted): nothing to review any more.
       if ((same || accepted) && job.totalgestId)
-        return { outcome: 'already_linked', patch: { state: 'done', reason: null, error: null, details: null, ...seen } };
+        return {
+          outcome: 'already_linked',
+          patch: { state: 'done', reason: null, error: null, details: null, ...seen },
+        };
       if (job.totalgestId) return { outcome: 'needs_review', patch: review(job, v, e) };
       return { outcome: 'needs_review', patch: seen };
     case 'failed':
@@ -285,7 +323,13 @@ export function intake(job: JobSnapshot | undefined, v: Verdict, e: EventTime, n
 export type SendResult =
   | { kind: 'created'; totalgestId: string; number: string }
   /** TotalGest already holds a document with this externalRef (409 duplicate, key reused, or found by a check). */
-  | { kind: 'exists'; totalgestId: string; number: string; total: string; via: 'duplicate_external_ref' | 'idempotency_key_reused' | 'verify' }
+  | {
+      kind: 'exists';
+      totalgestId: string;
+      number: string;
+      total: string;
+      via: 'duplicate_external_ref' | 'idempotency_key_reused' | 'verify';
+    }
   /** A check found no document: withdrawing is safe. */
   | { kind: 'absent' }
   /** Permanent for this payload (422, a reused key without a document, …). */
@@ -302,11 +346,26 @@ export interface Settled {
 }
 
 function linked(r: { totalgestId: string; number: string }, now: number): JobPatch {
-  return { state: 'done', totalgestId: r.totalgestId, number: r.number, reason: null, error: null, details: null, doneAt: now, maybeSent: true };
+  return {
+    state: 'done',
+    totalgestId: r.totalgestId,
+    number: r.number,
+    reason: null,
+    error: null,
+    details: null,
+    doneAt: now,
+    maybeSent: true,
+  };
 }
 
 /** The transition out of `sending`. */
-export function settle(job: JobSnapshot, r: SendResult, now: number, timing: RetryTiming, random = Math.random): Settled {
+export function settle(
+  job: JobSnapshot,
+  r: SendResult,
+  now: number,
+  timing: RetryTiming,
+  random = Math.random,
+): Settled {
   let patch: JobPatch;
   if (job.action === 'verify_withdraw' && (r.kind === 'absent' || r.kind === 'exists')) {
     const to = job.withdrawTo ?? { kind: 'skip', reason: 'cancelled', message: 'withdrawn' };
@@ -331,7 +390,13 @@ export function settle(job: JobSnapshot, r: SendResult, now: number, timing: Ret
       case 'exists': {
         // An earlier attempt carried another version: TotalGest may hold that one, whatever the totals say.
         const earlierVersion = job.sentHash !== null && job.sentHash !== job.docHash;
-        if (r.via === 'duplicate_external_ref' && !earlierVersion && job.total !== null && sameAmount(r.total, job.total)) patch = linked(r, now);
+        if (
+          r.via === 'duplicate_external_ref' &&
+          !earlierVersion &&
+          job.total !== null &&
+          sameAmount(r.total, job.total)
+        )
+          patch = linked(r, now);
         else if (r.via === 'duplicate_external_ref' && !earlierVersion)
           patch = {
             state: 'failed',
@@ -372,11 +437,22 @@ export function settle(job: JobSnapshot, r: SendResult, now: number, timing: Ret
                 maybeSent,
                 sentHash,
               }
-            : { state: 'pending', nextAttemptAt: now + retryDelay(job.attempts, r.retryAfterMs, timing, random), error: r.message, maybeSent, sentHash };
+            : {
+                state: 'pending',
+                nextAttemptAt: now + retryDelay(job.attempts, r.retryAfterMs, timing, random),
+                error: r.message,
+                maybeSent,
+                sentHash,
+              };
         break;
       }
       case 'abandoned':
-        patch = { state: 'pending', nextAttemptAt: now, maybeSent: true, sentHash: job.action === 'create' ? job.docHash : job.sentHash };
+        patch = {
+          state: 'pending',
+          nextAttemptAt: now,
+          maybeSent: true,
+          sentHash: job.action === 'create' ? job.docHash : job.sentHash,
+        };
         break;
     }
   }

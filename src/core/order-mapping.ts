@@ -26,8 +26,13 @@ export const defaultEligibility: EligibilityRule = { cancelledStatuses: ['5', 'A
 export type SkipReason = 'cancelled' | 'not_paid';
 
 /** Paid, or cash on delivery, and not cancelled (docs/api-assumptions.md). */
-export function eligibility(order: Fw360Order, rule: EligibilityRule = defaultEligibility): { eligible: true } | { eligible: false; reason: SkipReason } {
-  const cancelled = rule.cancelledStatuses.some((s) => s === String(order.stato.id) || s.toLowerCase() === order.stato.nome.toLowerCase());
+export function eligibility(
+  order: Fw360Order,
+  rule: EligibilityRule = defaultEligibility,
+): { eligible: true } | { eligible: false; reason: SkipReason } {
+  const cancelled = rule.cancelledStatuses.some(
+    (s) => s === String(order.stato.id) || s.toLowerCase() === order.stato.nome.toLowerCase(),
+  );
   if (cancelled) return { eligible: false, reason: 'cancelled' };
   if (order.pagato || (rule.cashOnDelivery && order.pagamento.tipo === 'contrassegno')) return { eligible: true };
   return { eligible: false, reason: 'not_paid' };
@@ -47,7 +52,8 @@ export function refPrefixProblem(prefix: unknown): string | undefined {
   if (typeof prefix !== 'string') return 'must be text';
   if (REF_PREFIX_PATTERN.test(prefix)) return undefined;
   if (prefix.length === 0 || prefix.length > 20) return `must be 1 to 20 characters long, got ${prefix.length}`;
-  if (!/^[A-Za-z0-9_-]*$/.test(prefix)) return `may only hold letters A-Z, digits, "_" and "-", got ${JSON.stringify(prefix)}`;
+  if (!/^[A-Za-z0-9_-]*$/.test(prefix))
+    return `may only hold letters A-Z, digits, "_" and "-", got ${JSON.stringify(prefix)}`;
   return `must not end with a digit, got ${JSON.stringify(prefix)} (order ids follow it: end it with "-" or "_")`;
 }
 
@@ -94,13 +100,16 @@ export function spreadCoupon(amounts: Decimal[], coupon: Decimal): Decimal[] {
   const c = coupon.toCents();
   const total = cents.reduce((s, a) => s + a, 0n);
   if (c < 0n || cents.some((a) => a < 0n)) throw new RangeError('a coupon is spread over non-negative amounts only');
-  if (c > total) throw new RangeError(`coupon ${coupon.toMoney()} exceeds the goods ${Decimal.ofCents(total).toMoney()}`);
+  if (c > total)
+    throw new RangeError(`coupon ${coupon.toMoney()} exceeds the goods ${Decimal.ofCents(total).toMoney()}`);
   if (c === 0n) return amounts.map(() => Decimal.ofCents(0n));
   // Exact share = c·a/total; BigInt division cuts down (all operands are non-negative).
   const shares = cents.map((a) => (c * a) / total);
   const cutOff = cents.map((a) => (c * a) % total);
   let missing = c - shares.reduce((s, x) => s + x, 0n);
-  const order = cents.map((_, i) => i).sort((i, j) => (cutOff[j]! > cutOff[i]! ? 1 : cutOff[j]! < cutOff[i]! ? -1 : i - j));
+  const order = cents
+    .map((_, i) => i)
+    .sort((i, j) => (cutOff[j]! > cutOff[i]! ? 1 : cutOff[j]! < cutOff[i]! ? -1 : i - j));
   for (const i of order) {
     if (missing === 0n) break;
     shares[i]! += 1n;
@@ -146,18 +155,34 @@ export function orderToDocument(order: Fw360Order, opts: MappingOptions = {}): M
     };
   }
   // Money to the cent before any sum: "12.9000" and 0.30000000000000004 are shop noise.
-  const lines = order.carrello.map((l) => ({ quantity: Decimal.parse(l.quantita), price: parseMoney(l.prezzo), discount: parseMoney(l.sconto) }));
+  const lines = order.carrello.map((l) => ({
+    quantity: Decimal.parse(l.quantita),
+    price: parseMoney(l.prezzo),
+    discount: parseMoney(l.sconto),
+  }));
   const amounts = lines.map((l) => l.quantity.mul(l.price).round(2).sub(l.discount));
   const negative = amounts.findIndex((a) => a.isNegative());
   if (negative >= 0) {
     const problems = [{ path: `carrello[${negative}].sconto`, message: 'discount exceeds the line amount' }];
-    return { ok: false, reason: 'invalid_order', message: `carrello[${negative}].sconto: discount exceeds the line amount`, problems };
+    return {
+      ok: false,
+      reason: 'invalid_order',
+      message: `carrello[${negative}].sconto: discount exceeds the line amount`,
+      problems,
+    };
   }
   const goods = amounts.reduce((s, a) => s.add(a), Decimal.ZERO);
   const coupon = order.coupon ? parseMoney(order.coupon.sconto) : Decimal.ZERO;
   if (coupon.cmp(goods) > 0) {
-    const problems = [{ path: 'coupon.sconto', message: `coupon ${coupon.toMoney()} exceeds the goods ${goods.toMoney()}` }];
-    return { ok: false, reason: 'invalid_order', message: `coupon.sconto: coupon ${coupon.toMoney()} exceeds the goods ${goods.toMoney()}`, problems };
+    const problems = [
+      { path: 'coupon.sconto', message: `coupon ${coupon.toMoney()} exceeds the goods ${goods.toMoney()}` },
+    ];
+    return {
+      ok: false,
+      reason: 'invalid_order',
+      message: `coupon.sconto: coupon ${coupon.toMoney()} exceeds the goods ${goods.toMoney()}`,
+      problems,
+    };
   }
   const shares = spreadCoupon(amounts, coupon);
   const shipping = order.spedizione && !parseMoney(order.spedizione.costo).isZero() ? order.spedizione : null;
@@ -191,7 +216,13 @@ export function orderToDocument(order: Fw360Order, opts: MappingOptions = {}): M
         vatRate: Decimal.parse(l.iva).toString(),
         discount: lines[i]!.discount.add(shares[i]!).toFixed(2),
       })),
-      shipping: shipping ? { description: shipping.nome, amount: shippingAmount.toMoney(), vatRate: Decimal.parse(shipping.iva).toString() } : null,
+      shipping: shipping
+        ? {
+            description: shipping.nome,
+            amount: shippingAmount.toMoney(),
+            vatRate: Decimal.parse(shipping.iva).toString(),
+          }
+        : null,
       total: total.toFixed(2),
       notes: order.note,
     },

@@ -10,14 +10,16 @@ export const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a dec
  * A decimal as Framework360 sends it: JSON number or numeric string; normalised to exact text.
  * Text is capped: a million-digit "price" would block the event loop in BigInt arithmetic.
  */
-export const looseDecimal = z.union([z.number(), z.string().max(50, 'expected a number of at most 50 characters')]).transform((value, ctx) => {
-  const parsed = typeof value === 'number' && !Number.isFinite(value) ? undefined : Decimal.tryParse(value);
-  if (!parsed) {
-    ctx.addIssue({ code: 'custom', message: `expected a number, got ${JSON.stringify(value)}` });
-    return z.NEVER;
-  }
-  return parsed.toString();
-});
+export const looseDecimal = z
+  .union([z.number(), z.string().max(50, 'expected a number of at most 50 characters')])
+  .transform((value, ctx) => {
+    const parsed = typeof value === 'number' && !Number.isFinite(value) ? undefined : Decimal.tryParse(value);
+    if (!parsed) {
+      ctx.addIssue({ code: 'custom', message: `expected a number, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return parsed.toString();
+  });
 
 export const isoTime = z.iso.datetime({ offset: true });
 

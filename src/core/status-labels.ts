@@ -9,9 +9,27 @@ export const LANGS = ['en', 'de', 'it'] as const;
 export type Lang = (typeof LANGS)[number];
 
 export const STATE_LABELS: Record<Lang, Record<LinkState, string>> = {
-  en: { linked: 'Linked', pending: 'Pending', failed: 'Failed', needs_review: 'Needs review', not_linked: 'Not linked' },
-  de: { linked: 'Verbunden', pending: 'Ausstehend', failed: 'Fehlgeschlagen', needs_review: 'Zu prüfen', not_linked: 'Nicht verbunden' },
-  it: { linked: 'Collegato', pending: 'In attesa', failed: 'Non riuscito', needs_review: 'Da verificare', not_linked: 'Non collegato' },
+  en: {
+    linked: 'Linked',
+    pending: 'Pending',
+    failed: 'Failed',
+    needs_review: 'Needs review',
+    not_linked: 'Not linked',
+  },
+  de: {
+    linked: 'Verbunden',
+    pending: 'Ausstehend',
+    failed: 'Fehlgeschlagen',
+    needs_review: 'Zu prüfen',
+    not_linked: 'Nicht verbunden',
+  },
+  it: {
+    linked: 'Collegato',
+    pending: 'In attesa',
+    failed: 'Non riuscito',
+    needs_review: 'Da verificare',
+    not_linked: 'Non collegato',
+  },
 };
 
 /** "de-CH,de;q=0.9" or "it" → a supported language, English otherwise. */

@@ -1,9 +1,28 @@
-import { ApiError, AuthError, BadResponseError, ConfigError, ForbiddenError, NotFoundError, TransientError } from '../http/errors';
+import {
+  ApiError,
+  AuthError,
+  BadResponseError,
+  ConfigError,
+  ForbiddenError,
+  NotFoundError,
+  TransientError,
+} from '../http/errors';
 
 export type CheckCause =
-  'invalid_config' | 'wrong_credentials' | 'owner_forbidden' | 'shop_not_found' | 'unreachable' | 'tls' | 'timeout' | 'server_error' | 'bad_response' | 'error';
+  | 'invalid_config'
+  | 'wrong_credentials'
+  | 'owner_forbidden'
+  | 'shop_not_found'
+  | 'unreachable'
+  | 'tls'
+  | 'timeout'
+  | 'server_error'
+  | 'bad_response'
+  | 'error';
 
-export type CheckResult = { ok: true; name: string; details: Record<string, string> } | { ok: false; cause: CheckCause; message: string; field?: string };
+export type CheckResult =
+  | { ok: true; name: string; details: Record<string, string> }
+  | { ok: false; cause: CheckCause; message: string; field?: string };
 
 /** Any failure of a connection check → the precise cause a person can act on. */
 export function classifyCheckFailure(err: unknown): Extract<CheckResult, { ok: false }> {

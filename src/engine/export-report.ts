@@ -60,13 +60,22 @@ export function reportItem(result: SubmitResult, row?: OrderRow, waited = false)
         reason: `${result.reason && result.reason !== 'invalid_order' ? `${result.reason}: ` : ''}${describeProblems(result.problems)}`,
       };
     case 'total_mismatch':
-      return { orderId, outcome: 'failed', reason: `total_mismatch: computed ${result.computed}, order says ${result.given}` };
+      return {
+        orderId,
+        outcome: 'failed',
+        reason: `total_mismatch: computed ${result.computed}, order says ${result.given}`,
+      };
     case 'dry_run':
       return { orderId, outcome: 'would_export' };
     case 'already_failed':
       return { orderId, outcome: 'failed', reason: row?.error ?? 'failed before; send "retry" to try again' };
     case 'already_linked':
-      return { orderId, outcome: 'already_linked', totalgestId: row?.totalgest_id ?? undefined, number: row?.number ?? undefined };
+      return {
+        orderId,
+        outcome: 'already_linked',
+        totalgestId: row?.totalgest_id ?? undefined,
+        number: row?.number ?? undefined,
+      };
     case 'needs_review':
       return { orderId, outcome: 'failed', reason: `needs review: ${row?.error ?? result.message ?? ''}` };
     default:
@@ -75,7 +84,8 @@ export function reportItem(result: SubmitResult, row?: OrderRow, waited = false)
   // queued, already queued, deferred, withdrawn: where the order stands now.
   const settled = row && (waited || result.outcome === 'withdrawn') ? settledItem(orderId, row) : undefined;
   if (settled) return settled;
-  if (result.outcome === 'withdrawn') return { orderId, outcome: 'queued', reason: 'withdrawing: checking that TotalGest holds no earlier attempt' };
+  if (result.outcome === 'withdrawn')
+    return { orderId, outcome: 'queued', reason: 'withdrawing: checking that TotalGest holds no earlier attempt' };
   if (!waited || !row) return { orderId, outcome: 'queued' };
   return { orderId, outcome: 'queued', reason: row.error ? `still retrying: ${row.error}` : 'still queued' };
 }

@@ -40,7 +40,9 @@ export interface ExportOptions {
   force: boolean;
 }
 
-export type ExportResult = { kind: 'report'; report: ExportReport; documents: OrderDocument[] } | { kind: 'refused'; statusCode: number; message: string };
+export type ExportResult =
+  | { kind: 'report'; report: ExportReport; documents: OrderDocument[] }
+  | { kind: 'refused'; statusCode: number; message: string };
 
 /** The export command as another node (tg-status) runs it through the connection. */
 export type OrderExportCommand = (inputs: ExportInputs, opts: ExportOptions) => Promise<ExportResult>;
@@ -127,11 +129,18 @@ export class OrderExportCommands {
       const results: Array<SubmitResult | undefined> = [];
       // Fetching and intake go on in the background when they outlast the wait: the answer keeps its bound.
       const work = (async () => {
-        const fetched: Fetched[] = 'ids' in inputs ? await this.fetch(ids, !opts.force) : inputs.orders.map((order) => ({ order }));
+        const fetched: Fetched[] =
+          'ids' in inputs ? await this.fetch(ids, !opts.force) : inputs.orders.map((order) => ({ order }));
         for (const [i, input] of fetched.entries()) {
           if (input.linked) results[i] = { orderId: input.id, externalRef: undefined, outcome: 'already_linked' };
           else if (input.error !== undefined)
-            results[i] = { orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'fetch_failed', message: input.error };
+            results[i] = {
+              orderId: input.id,
+              externalRef: undefined,
+              outcome: 'invalid',
+              reason: 'fetch_failed',
+              message: input.error,
+            };
           else results[i] = await this.intakeOne(ex, input, opts);
         }
       })();
@@ -147,7 +156,13 @@ export class OrderExportCommands {
         if (late) {
           work.catch(() => undefined); // a store failure meanwhile is raised by the worker's own error path
           const soFar = ids.map(
-            (id, i): SubmitResult => results[i] ?? { orderId: id, externalRef: undefined, outcome: 'queued', message: 'still being fetched from Framework360' },
+            (id, i): SubmitResult =>
+              results[i] ?? {
+                orderId: id,
+                externalRef: undefined,
+                outcome: 'queued',
+                message: 'still being fetched from Framework360',
+              },
           );
           return await this.report(ex, soFar, { ...opts, waitMs: 0 });
         }
@@ -174,9 +189,21 @@ export class OrderExportCommands {
       result = await this.intake(input.order, { dryRun: opts.dryRun, fetchedAt: input.fetchedAt });
     } catch (err) {
       if (!(err instanceof CommandError) || err.statusCode !== 422) throw err;
-      return { orderId: input.id, externalRef: undefined, outcome: 'invalid', reason: 'override_failed', message: err.message };
+      return {
+        orderId: input.id,
+        externalRef: undefined,
+        outcome: 'invalid',
+        reason: 'override_failed',
+        message: err.message,
+      };
     }
-    if (opts.force && !opts.dryRun && result.outcome === 'already_failed' && result.orderId && ex.retry([result.orderId]).length)
+    if (
+      opts.force &&
+      !opts.dryRun &&
+      result.outcome === 'already_failed' &&
+      result.orderId &&
+      ex.retry([result.orderId]).length
+    )
       return { ...result, outcome: 'queued', reason: undefined, message: undefined };
     return result;
   }
@@ -189,7 +216,8 @@ export class OrderExportCommands {
     deadline = Date.now() + opts.waitMs,
   ): Promise<ExportResult> {
     const waited = opts.waitMs > 0;
-    const waitIds = waited && !opts.dryRun ? results.filter((r) => WAITED_OUTCOMES.has(r.outcome)).map((r) => r.orderId!) : [];
+    const waitIds =
+      waited && !opts.dryRun ? results.filter((r) => WAITED_OUTCOMES.has(r.outcome)).map((r) => r.orderId!) : [];
     for (const id of waitIds) this.awaited.set(id, (this.awaited.get(id) ?? 0) + 1);
     let rows: Map<string, OrderRow | undefined>;
     try {
@@ -201,7 +229,13 @@ export class OrderExportCommands {
         else this.awaited.delete(id);
       }
     }
-    const items = results.map((r) => reportItem(r, rows.get(r.orderId ?? '') ?? (r.orderId ? ex.store.get(r.orderId) : undefined), waited));
-    return { kind: 'report', report: buildReport(items), documents: results.flatMap((r) => (r.document ? [r.document] : [])) };
+    const items = results.map((r) =>
+      reportItem(r, rows.get(r.orderId ?? '') ?? (r.orderId ? ex.store.get(r.orderId) : undefined), waited),
+    );
+    return {
+      kind: 'report',
+      report: buildReport(items),
+      documents: results.flatMap((r) => (r.document ? [r.document] : [])),
+    };
   }
 }

@@ -100,7 +100,12 @@ export class OrderExporter extends EventEmitter {
     let p = prepareOrder(raw, rules);
     // An order that may already be in TotalGest keeps its externalRef (and key) when the prefix changes: never a second document.
     const known = p.orderId ? this.store.get(p.orderId) : undefined;
-    if (known && p.externalRef !== known.external_ref && (known.maybe_sent || known.totalgest_id) && known.external_ref.endsWith(p.orderId!)) {
+    if (
+      known &&
+      p.externalRef !== known.external_ref &&
+      (known.maybe_sent || known.totalgest_id) &&
+      known.external_ref.endsWith(p.orderId!)
+    ) {
       p = prepareOrder(raw, { ...rules, refPrefix: known.external_ref.slice(0, -p.orderId!.length) });
     }
     const v = p.verdict;
@@ -114,7 +119,13 @@ export class OrderExporter extends EventEmitter {
       ...(p.document ? { document: p.document } : {}),
     };
     const judged: SubmitOutcome =
-      v.kind === 'export' ? 'dry_run' : v.kind === 'skip' ? 'skipped' : v.reason === 'total_mismatch' ? 'total_mismatch' : 'invalid';
+      v.kind === 'export'
+        ? 'dry_run'
+        : v.kind === 'skip'
+          ? 'skipped'
+          : v.reason === 'total_mismatch'
+            ? 'total_mismatch'
+            : 'invalid';
     if (ctx.dryRun || !p.orderId || !p.externalRef) return { ...base, outcome: judged };
     const now = Date.now();
     const { decision, row, transition } = this.store.applyIntake(
@@ -136,9 +147,12 @@ export class OrderExporter extends EventEmitter {
     if (outcome === 'needs_review' || outcome === 'stale' || outcome === 'already_failed') {
       result.reason = outcome === 'stale' ? 'stale_event' : (row?.reason ?? outcome);
       result.message =
-        outcome === 'stale' ? `order ${p.orderId}: an older event than the one already recorded; ignored` : `order ${p.orderId}: ${row?.error ?? outcome}`;
+        outcome === 'stale'
+          ? `order ${p.orderId}: an older event than the one already recorded; ignored`
+          : `order ${p.orderId}: ${row?.error ?? outcome}`;
     }
-    if (outcome === 'withdrawn') result.message = `order ${p.orderId}: ${v.kind === 'export' ? '' : v.message} — withdrawn from the queue`;
+    if (outcome === 'withdrawn')
+      result.message = `order ${p.orderId}: ${v.kind === 'export' ? '' : v.message} — withdrawn from the queue`;
     return result;
   }
 

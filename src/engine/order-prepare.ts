@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Verdict } from '../core/order-lifecycle';
-import { DEFAULT_REF_PREFIX, defaultEligibility, eligibility, externalRefOf, orderToDocument, type EligibilityRule } from '../core/order-mapping';
+import {
+  DEFAULT_REF_PREFIX,
+  defaultEligibility,
+  eligibility,
+  externalRefOf,
+  orderToDocument,
+  type EligibilityRule,
+} from '../core/order-mapping';
 import { describeProblems, zodProblems, type FieldProblem } from '../core/schema-primitives';
 import { orderSchema } from '../framework360/schemas';
 import type { OrderDocument } from '../totalgest/schemas';
@@ -12,7 +19,11 @@ export interface IntakeRules {
   currency: string;
 }
 
-export const defaultIntakeRules: IntakeRules = { rule: defaultEligibility, refPrefix: DEFAULT_REF_PREFIX, currency: 'CHF' };
+export const defaultIntakeRules: IntakeRules = {
+  rule: defaultEligibility,
+  refPrefix: DEFAULT_REF_PREFIX,
+  currency: 'CHF',
+};
 
 /** One version of an order, validated, judged and mapped — nothing stored yet. */
 export interface Prepared {
@@ -29,7 +40,10 @@ export interface Prepared {
 
 function idOf(raw: unknown): string | undefined {
   const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
-  return (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) || (typeof id === 'string' && /^\d{1,15}$/.test(id)) ? String(id) : undefined;
+  return (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) ||
+    (typeof id === 'string' && /^\d{1,15}$/.test(id))
+    ? String(id)
+    : undefined;
 }
 
 function modifiedAtOf(raw: unknown): number | undefined {
@@ -67,12 +81,27 @@ export function prepareOrder(raw: unknown, rules: IntakeRules = defaultIntakeRul
   if (!mapped.ok) {
     if (mapped.reason === 'total_mismatch') {
       const details = { computed: mapped.computed, given: mapped.given };
-      return { ...base, ...details, verdict: { kind: 'invalid', reason: 'total_mismatch', message: `order ${orderId}: ${mapped.message}`, details } };
+      return {
+        ...base,
+        ...details,
+        verdict: { kind: 'invalid', reason: 'total_mismatch', message: `order ${orderId}: ${mapped.message}`, details },
+      };
     }
-    const message = mapped.reason === 'currency_mismatch' ? `order ${orderId}: ${mapped.message}` : `invalid order ${orderId}: ${mapped.message}`;
-    return { ...base, problems: mapped.problems, verdict: { kind: 'invalid', reason: mapped.reason, message, details: mapped.problems } };
+    const message =
+      mapped.reason === 'currency_mismatch'
+        ? `order ${orderId}: ${mapped.message}`
+        : `invalid order ${orderId}: ${mapped.message}`;
+    return {
+      ...base,
+      problems: mapped.problems,
+      verdict: { kind: 'invalid', reason: mapped.reason, message, details: mapped.problems },
+    };
   }
   const document = JSON.stringify(mapped.document);
   const docHash = createHash('sha256').update(document).digest('hex');
-  return { ...base, document: mapped.document, verdict: { kind: 'export', document, docHash, total: mapped.document.total } };
+  return {
+    ...base,
+    document: mapped.document,
+    verdict: { kind: 'export', document, docHash, total: mapped.document.total },
+  };
 }

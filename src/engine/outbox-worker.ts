@@ -292,10 +292,16 @@ export class OutboxWorker extends EventEmitter {
       try {
         if (job.action === 'verify_withdraw') {
           const found = await this.client.findOrderByExternalRef(ref, policy);
-          return found ? { kind: 'exists', totalgestId: found.id, number: found.number, total: found.total, via: 'verify' } : { kind: 'absent' };
+          return found
+            ? { kind: 'exists', totalgestId: found.id, number: found.number, total: found.total, via: 'verify' }
+            : { kind: 'absent' };
         }
         const document = JSON.parse(job.document ?? 'null') as OrderDocument;
-        const created = await this.client.createOrder(document, job.idempotency_key ?? idempotencyKey(this.client.shopId, ref), policy);
+        const created = await this.client.createOrder(
+          document,
+          job.idempotency_key ?? idempotencyKey(this.client.shopId, ref),
+          policy,
+        );
         return { kind: 'created', totalgestId: created.id, number: created.number };
       } catch (err) {
         return this.classify(ref, err);
@@ -307,10 +313,14 @@ export class OutboxWorker extends EventEmitter {
 
   /** A failed send → retry later or final; a 409 is a link only when a real document answers for it. */
   private async classify(ref: string, err: unknown): Promise<SendResult> {
-    if (err instanceof DuplicateError && (err.code === 'duplicate_external_ref' || err.code === 'idempotency_key_reused')) {
+    if (
+      err instanceof DuplicateError &&
+      (err.code === 'duplicate_external_ref' || err.code === 'idempotency_key_reused')
+    ) {
       try {
         const found = await this.client.findOrderByExternalRef(ref, this.opts.sendPolicy);
-        if (found) return { kind: 'exists', totalgestId: found.id, number: found.number, total: found.total, via: err.code };
+        if (found)
+          return { kind: 'exists', totalgestId: found.id, number: found.number, total: found.total, via: err.code };
       } catch (lookupErr) {
         return classifyError(lookupErr);
       }
@@ -322,7 +332,11 @@ export class OutboxWorker extends EventEmitter {
         };
       }
       // The duplicate is not visible yet: look again later.
-      return { kind: 'retry', message: `TotalGest reports ${ref} as existing but does not list it yet`, maybeSent: true };
+      return {
+        kind: 'retry',
+        message: `TotalGest reports ${ref} as existing but does not list it yet`,
+        maybeSent: true,
+      };
     }
     return classifyError(err);
   }
@@ -349,16 +363,24 @@ function describe(ref: string, r: SendResult): { ok: boolean; text: string } {
 export function classifyError(err: unknown): SendResult {
   // Stored concise (the field and what is wrong): it is what the report, the status page and the status show.
   const message = causeText(err);
-  if (err instanceof ValidationError) return { kind: 'final', reason: err.code ?? 'validation_failed', message, details: err.details };
-  if (err instanceof DuplicateError) return { kind: 'retry', message: `TotalGest: ${err.code ?? 'conflict'}, trying again later`, maybeSent: true };
-  if (err instanceof RateLimitedError) return { kind: 'retry', message, retryAfterMs: err.retryAfterMs, maybeSent: false };
+  if (err instanceof ValidationError)
+    return { kind: 'final', reason: err.code ?? 'validation_failed', message, details: err.details };
+  if (err instanceof DuplicateError)
+    return { kind: 'retry', message: `TotalGest: ${err.code ?? 'conflict'}, trying again later`, maybeSent: true };
+  if (err instanceof RateLimitedError)
+    return { kind: 'retry', message, retryAfterMs: err.retryAfterMs, maybeSent: false };
   if (err instanceof TransientError) {
     // Refused, TLS or a 503 never reached the server's processing; a timeout or a reset may have.
     const definite = err.networkCause === 'unreachable' || err.networkCause === 'tls' || err.status === 503;
     return { kind: 'retry', message, retryAfterMs: err.retryAfterMs, maybeSent: !definite };
   }
   // The user may fix credentials, rights or the endpoint: keep trying until the age limit.
-  if (err instanceof AuthError || err instanceof ForbiddenError || err instanceof NotFoundError || err instanceof ConfigError)
+  if (
+    err instanceof AuthError ||
+    err instanceof ForbiddenError ||
+    err instanceof NotFoundError ||
+    err instanceof ConfigError
+  )
     return { kind: 'retry', message, maybeSent: false };
   if (err instanceof BadResponseError) return { kind: 'retry', message, maybeSent: true };
   if (err instanceof ApiError && err.status !== undefined && err.status >= 400 && err.status < 500)

@@ -326,7 +326,8 @@ export class ProductSync {
       summary.deactivated += work.counts.deactivated;
       summary.retried += work.retried;
       summary.failed += work.failCount - work.resolved.length;
-      if (work.resolved.length) summary.failures = summary.failures.filter((f) => !f.sku || !work.resolved.includes(f.sku));
+      if (work.resolved.length)
+        summary.failures = summary.failures.filter((f) => !f.sku || !work.resolved.includes(f.sku));
       for (const f of work.failures) if (summary.failures.length < MAX_FAILURES_LISTED) summary.failures.push(f);
       if (dryRun) return;
       const resumeRecord =
@@ -342,7 +343,9 @@ export class ProductSync {
                 mark,
                 startedAt: runStartedAt,
                 failed: summary.failed,
-                failures: summary.failures.slice(0, MAX_FAILURES_RESUMED).map((f) => ({ sku: f.sku, id: f.id, reason: f.reason })),
+                failures: summary.failures
+                  .slice(0, MAX_FAILURES_RESUMED)
+                  .map((f) => ({ sku: f.sku, id: f.id, reason: f.reason })),
                 ...work.resume,
               } satisfies SyncResume);
       this.store.recordPage(work, resumeRecord, Date.now());
@@ -353,7 +356,11 @@ export class ProductSync {
       // 1. The feed (skipped when a stopped run had already read it and was sweeping).
       if (continuing?.phase !== 'sweep') {
         const fetchPage = (cursor: string | undefined) =>
-          this.client.articlePage({ updatedSince: updatedSince ?? undefined, after: cursor, limit: this.opts.pageSize });
+          this.client.articlePage({
+            updatedSince: updatedSince ?? undefined,
+            after: cursor,
+            limit: this.opts.pageSize,
+          });
         let pending: Promise<ArticlePage> | undefined = fetchPage(continuing?.after ?? undefined);
         while (pending) {
           const page: ArticlePage = await pending;
@@ -363,10 +370,20 @@ export class ProductSync {
           startServerTime ??= page.serverTime;
           summary.pages += 1;
           summary.fetched += page.articles.length + page.invalid.length;
-          const work = newWork(page.next !== null ? { after: page.next, phase: 'feed' } : full ? { phase: 'sweep', sweepAfter: '' } : undefined);
+          const work = newWork(
+            page.next !== null
+              ? { after: page.next, phase: 'feed' }
+              : full
+                ? { phase: 'sweep', sweepAfter: '' }
+                : undefined,
+          );
           const changes = this.goneInvalid(page.invalid, work, summary);
           changes.push(...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary)));
-          if (mark) work.seen = { mark, skus: [...page.articles.map((a) => a.sku), ...page.invalid.flatMap((b) => (b.sku ? [b.sku] : []))] };
+          if (mark)
+            work.seen = {
+              mark,
+              skus: [...page.articles.map((a) => a.sku), ...page.invalid.flatMap((b) => (b.sku ? [b.sku] : []))],
+            };
           dispatch(changes, work);
           if (outstanding) {
             await outstanding.settled;
@@ -414,7 +431,8 @@ export class ProductSync {
             } else if (row.fw360_id === null && row.state === 'failed' && row.pending === null) {
               forget.push(row.sku); // never sent to the shop (TotalGest served it invalid): nothing to deactivate
             } else {
-              const reason = 'no longer in TotalGest, but no copy of the product was kept to deactivate it: set it inactive in the shop';
+              const reason =
+                'no longer in TotalGest, but no copy of the product was kept to deactivate it: set it inactive in the shop';
               this.noteFailure(work, { sku: row.sku, id: row.totalgest_id ?? undefined, reason });
               work.failed.push({ sku: row.sku, totalgestId: row.totalgest_id, error: reason, pending: null });
             }
@@ -468,7 +486,13 @@ export class ProductSync {
       summary.cursorAfter = this.store.cursor() ?? null;
       this.store.setLastSuccessAt(new Date().toISOString());
     }
-    if (pool) summary.concurrency = { ceiling: this.opts.writeConcurrency, peak: limit.peak, final: limit.limit, backoffs: limit.backoffs };
+    if (pool)
+      summary.concurrency = {
+        ceiling: this.opts.writeConcurrency,
+        peak: limit.peak,
+        final: limit.limit,
+        backoffs: limit.backoffs,
+      };
     summary.stillFailed = this.store.counts().failed;
     summary.durationMs = Date.now() - t0;
     const changed = summary.created + summary.updated + summary.deactivated;
@@ -535,7 +559,13 @@ export class ProductSync {
     return product.active ? 'updated' : 'deactivated';
   }
 
-  private async changesOf(articles: ArticlePage['articles'], work: Work, force: boolean, full: boolean, summary: SyncSummary): Promise<Change[]> {
+  private async changesOf(
+    articles: ArticlePage['articles'],
+    work: Work,
+    force: boolean,
+    full: boolean,
+    summary: SyncSummary,
+  ): Promise<Change[]> {
     const known = this.store.known(articles.map((a) => a.sku));
     const out: Change[] = [];
     for (const a of articles) {
@@ -581,7 +611,10 @@ export class ProductSync {
         summary.unchanged += 1;
         continue;
       }
-      const last = row && (row.totalgest_id === null || bad.id === undefined || row.totalgest_id === bad.id) ? lastCopy(row) : undefined;
+      const last =
+        row && (row.totalgest_id === null || bad.id === undefined || row.totalgest_id === bad.id)
+          ? lastCopy(row)
+          : undefined;
       if (row && last) {
         const product: Fw360Product = { ...last, active: false, stock: '0' };
         const hash = productHash(product, this.opts.overrideText);
@@ -603,10 +636,16 @@ export class ProductSync {
       const parsed = pendingSchema.safeParse(safeJson(row.pending ?? ''));
       const before: Known = { hash: row.hash, state: row.state, hasBody: row.body !== null };
       if (!parsed.success) {
-        work.failed.push({ sku: row.sku, totalgestId: row.totalgest_id, error: row.error ?? 'unreadable retry record', pending: null });
+        work.failed.push({
+          sku: row.sku,
+          totalgestId: row.totalgest_id,
+          error: row.error ?? 'unreadable retry record',
+          pending: null,
+        });
         continue;
       }
-      const final = 'final' in parsed.data ? { product: parsed.data.final } : await this.finalProduct(parsed.data.mapped);
+      const final =
+        'final' in parsed.data ? { product: parsed.data.final } : await this.finalProduct(parsed.data.mapped);
       if ('reason' in final) {
         work.failed.push({ sku: row.sku, totalgestId: row.totalgest_id, error: final.reason, pending: row.pending });
         if (!carried) this.noteFailure(work, { sku: row.sku, id: row.totalgest_id ?? undefined, reason: final.reason });
@@ -636,8 +675,16 @@ export class ProductSync {
   }
 }
 
-function heldByAnother(holder: Pick<Known, 'totalgestId' | 'state'> | undefined, articleId: string | undefined): boolean {
-  return !!holder?.totalgestId && articleId !== undefined && holder.totalgestId !== articleId && holder.state !== 'deactivated';
+function heldByAnother(
+  holder: Pick<Known, 'totalgestId' | 'state'> | undefined,
+  articleId: string | undefined,
+): boolean {
+  return (
+    !!holder?.totalgestId &&
+    articleId !== undefined &&
+    holder.totalgestId !== articleId &&
+    holder.state !== 'deactivated'
+  );
 }
 
 /** The product as last written (or, for a write that failed, as last sent: it may have landed). */

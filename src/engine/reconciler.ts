@@ -16,7 +16,13 @@ export interface ReconcileOptions {
   maxRechecks: number;
 }
 
-export const defaultReconcileOptions: ReconcileOptions = { lookbackDays: 7, statuses: ['3'], pageSize: 100, maxPages: 10_000, maxRechecks: 500 };
+export const defaultReconcileOptions: ReconcileOptions = {
+  lookbackDays: 7,
+  statuses: ['3'],
+  pageSize: 100,
+  maxPages: 10_000,
+  maxRechecks: 500,
+};
 
 export interface ReconcileSummary {
   checked: number;
@@ -66,9 +72,15 @@ export class Reconciler {
     return { from, to: new Date(now).toISOString() };
   }
 
-  async sweep(req: { intake: Intake; since?: string; dryRun?: boolean; signal?: AbortSignal }): Promise<ReconcileSummary> {
+  async sweep(req: {
+    intake: Intake;
+    since?: string;
+    dryRun?: boolean;
+    signal?: AbortSignal;
+  }): Promise<ReconcileSummary> {
     const t0 = Date.now();
-    if (req.since !== undefined && Number.isNaN(Date.parse(req.since))) throw new Error(`since: "${req.since}" is not an ISO date/time`);
+    if (req.since !== undefined && Number.isNaN(Date.parse(req.since)))
+      throw new Error(`since: "${req.since}" is not an ISO date/time`);
     const window = this.window(t0, req.since);
     const s: ReconcileSummary = {
       checked: 0,
@@ -135,7 +147,13 @@ export class Reconciler {
       if (req.signal?.aborted) throw new Error('reconciliation stopped before it finished');
       // A listed copy is as new as the request, not as its intake: a change applied meanwhile is newer.
       const fetchedAt = Date.now();
-      const list = await this.fw.listOrders({ statuses: this.opts.statuses, from: window.from, to: window.to, page, limit: this.opts.pageSize });
+      const list = await this.fw.listOrders({
+        statuses: this.opts.statuses,
+        from: window.from,
+        to: window.to,
+        page,
+        limit: this.opts.pageSize,
+      });
       s.pages += 1;
       for (const item of list.items) await take(item, idOf(item), fetchedAt);
       if (page >= list.pages || list.items.length === 0) break;

@@ -45,7 +45,15 @@ export const PRODUCT_DB_STATES: Record<LinkState, ProductState[]> = {
 };
 
 function unseen(lang: Lang): ItemStatus {
-  return { state: 'not_linked', label: STATE_LABELS[lang].not_linked, totalgestId: null, number: null, lastSync: null, error: null, reason: null };
+  return {
+    state: 'not_linked',
+    label: STATE_LABELS[lang].not_linked,
+    totalgestId: null,
+    number: null,
+    lastSync: null,
+    error: null,
+    reason: null,
+  };
 }
 
 export function orderStatus(row: OrderRow | undefined, lang: Lang): ItemStatus {
@@ -114,8 +122,21 @@ export class StatusReader {
       .sort((a, b) => b.at - a.at);
     const last = errors[0];
     return {
-      products: { linked: p.linked + p.deactivated, pending: p.emitted, failed: p.failed, needs_review: 0, not_linked: 0, deactivated: p.deactivated },
-      orders: { linked: o.done, pending: o.pending + o.sending, failed: o.failed + o.dead + o.invalid, needs_review: o.needs_review, not_linked: o.skipped },
+      products: {
+        linked: p.linked + p.deactivated,
+        pending: p.emitted,
+        failed: p.failed,
+        needs_review: 0,
+        not_linked: 0,
+        deactivated: p.deactivated,
+      },
+      orders: {
+        linked: o.done,
+        pending: o.pending + o.sending,
+        failed: o.failed + o.dead + o.invalid,
+        needs_review: o.needs_review,
+        not_linked: o.skipped,
+      },
       queueDepth: o.pending + o.sending,
       oldestPendingAgeMs: oldest === undefined ? null : now - oldest,
       lastProductSync: this.products.lastSuccessAt() ?? null,
@@ -125,8 +146,16 @@ export class StatusReader {
   }
 
   listOrders(q: { state?: LinkState; search?: string; offset: number; limit: number }, lang: Lang) {
-    const { rows, total } = this.orders.list({ states: q.state ? ORDER_DB_STATES[q.state] : undefined, search: q.search, offset: q.offset, limit: q.limit });
-    return { total, items: rows.map((r) => ({ id: r.order_id, externalRef: r.external_ref, ...orderStatus(r, lang) })) };
+    const { rows, total } = this.orders.list({
+      states: q.state ? ORDER_DB_STATES[q.state] : undefined,
+      search: q.search,
+      offset: q.offset,
+      limit: q.limit,
+    });
+    return {
+      total,
+      items: rows.map((r) => ({ id: r.order_id, externalRef: r.external_ref, ...orderStatus(r, lang) })),
+    };
   }
 
   listProducts(q: { state?: LinkState; search?: string; offset: number; limit: number }, lang: Lang) {

@@ -48,14 +48,21 @@ export function readWebhook(body: unknown, headers: Headers, auth: WebhookAuth):
       return {
         ok: false,
         status: 400,
-        message: 'webhook body was already parsed: enable "skip body parsing" on the http in node so the signature can be checked over the raw body',
+        message:
+          'webhook body was already parsed: enable "skip body parsing" on the http in node so the signature can be checked over the raw body',
       };
     }
     if (!signature) return { ok: false, status: 401, message: 'webhook refused: X-Fw360-Signature header is missing' };
-    if (!verifySignature(auth.secret, raw, signature)) return { ok: false, status: 401, message: 'webhook refused: X-Fw360-Signature does not match the body' };
+    if (!verifySignature(auth.secret, raw, signature))
+      return { ok: false, status: 401, message: 'webhook refused: X-Fw360-Signature does not match the body' };
   } else if (signature) {
     // Accepting unsigned requests without a secret: a signature cannot be verified, so it proves nothing.
-    return { ok: false, status: 401, message: 'webhook refused: X-Fw360-Signature is given but the Framework360 connection has no webhook secret to check it' };
+    return {
+      ok: false,
+      status: 401,
+      message:
+        'webhook refused: X-Fw360-Signature is given but the Framework360 connection has no webhook secret to check it',
+    };
   }
   let parsed: unknown = body;
   if (raw) {
@@ -66,10 +73,22 @@ export function readWebhook(body: unknown, headers: Headers, auth: WebhookAuth):
     }
   }
   const env = webhookSchema.safeParse(parsed);
-  if (!env.success) return { ok: false, status: 400, message: `webhook body is not a Framework360 event: ${describeProblems(zodProblems(env.error))}` };
-  if (env.data.data === undefined || env.data.data === null) return { ok: false, status: 400, message: 'webhook body: data: the order is missing' };
+  if (!env.success)
+    return {
+      ok: false,
+      status: 400,
+      message: `webhook body is not a Framework360 event: ${describeProblems(zodProblems(env.error))}`,
+    };
+  if (env.data.data === undefined || env.data.data === null)
+    return { ok: false, status: 400, message: 'webhook body: data: the order is missing' };
   const sentAt = env.data.sentAt === undefined ? undefined : Date.parse(env.data.sentAt);
-  return { ok: true, order: env.data.data, deliveryId: header(headers, DELIVERY_HEADER), event: env.data.event, sentAt };
+  return {
+    ok: true,
+    order: env.data.data,
+    deliveryId: header(headers, DELIVERY_HEADER),
+    event: env.data.event,
+    sentAt,
+  };
 }
 
 /** What the `http response` answers for one submitted order: 2xx whenever the order is recorded. */

@@ -84,7 +84,8 @@ export interface WritePoolOptions {
 }
 
 /** `superseded`: a newer item with the same key was submitted; this one was not (or no longer) sent. */
-export type WriteOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown; aborted: boolean; superseded?: boolean };
+export type WriteOutcome<R> =
+  { ok: true; value: R } | { ok: false; error: unknown; aborted: boolean; superseded?: boolean };
 
 interface Job<T, R> {
   item: T;
@@ -147,13 +148,15 @@ export class WritePool<T, R> {
     if (this.aborted) return Promise.resolve({ ok: false, error: new Error('stopped'), aborted: true });
     if (this.fatal !== undefined) return Promise.resolve({ ok: false, error: this.fatal, aborted: false });
     if (this.down !== undefined) return Promise.resolve({ ok: false, error: this.down, aborted: false });
-    if (this.tooLongPaused()) return Promise.resolve({ ok: false, error: new PausedError(this.pausedUntil), aborted: false });
+    if (this.tooLongPaused())
+      return Promise.resolve({ ok: false, error: new PausedError(this.pausedUntil), aborted: false });
     return new Promise((resolve) => {
       const job: Job<T, R> = { item, key, attempts: 0, firstAt: 0, resolve, inFlight: false };
       if (key !== undefined) {
         // The newest version is the one that must land last: an older one still waiting is dropped.
         const older = this.latest.get(key);
-        if (older && !older.inFlight) this.settle(older, { ok: false, error: new Error('superseded'), aborted: false, superseded: true }, true);
+        if (older && !older.inFlight)
+          this.settle(older, { ok: false, error: new Error('superseded'), aborted: false, superseded: true }, true);
         this.latest.set(key, job);
         const flying = this.flying.get(key);
         if (flying) {
@@ -218,7 +221,8 @@ export class WritePool<T, R> {
     const now = Date.now();
     if (now < this.pausedUntil) {
       // A pause longer than an item may wait: they go to the retry set now, not after it.
-      if (this.tooLongPaused()) return this.failAll({ ok: false, error: new PausedError(this.pausedUntil), aborted: false });
+      if (this.tooLongPaused())
+        return this.failAll({ ok: false, error: new PausedError(this.pausedUntil), aborted: false });
       // Retry-After: not one request before it.
       this.pauseTimer ??= setTimeout(() => {
         this.pauseTimer = undefined;

@@ -5,7 +5,13 @@ import { ApiError, AuthError, BadResponseError, NotFoundError, TransientError } 
 import { RequestLimiter } from '../http/limiter';
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../http/retry';
 import { parseRetryAfter, Transport, type TransportRequest } from '../http/transport';
-import { apiEnvelopeSchema, checkDataSchema, orderListDataSchema, productSavedSchema, type Fw360Product } from './schemas';
+import {
+  apiEnvelopeSchema,
+  checkDataSchema,
+  orderListDataSchema,
+  productSavedSchema,
+  type Fw360Product,
+} from './schemas';
 
 export interface Framework360ClientOptions {
   siteUrl: string;
@@ -76,7 +82,10 @@ export class Framework360Client {
    * product sync paces its writes itself (adaptive concurrency, Retry-After) and retries.
    */
   saveProductOnce(product: Fw360Product): Promise<z.infer<typeof productSavedSchema>> {
-    return this.once({ method: 'POST', path: '/products/save', call: 'products/save', body: product }, productSavedSchema);
+    return this.once(
+      { method: 'POST', path: '/products/save', call: 'products/save', body: product },
+      productSavedSchema,
+    );
   }
 
   close(): void {
@@ -91,18 +100,30 @@ export class Framework360Client {
     return withRetry(() => this.limiter.run(() => this.once(req, schema)), { ...this.policy, ...policy });
   }
 
-  private async once<S extends z.ZodType | undefined>(req: TransportRequest, schema: S): Promise<S extends z.ZodType ? z.infer<S> : unknown> {
+  private async once<S extends z.ZodType | undefined>(
+    req: TransportRequest,
+    schema: S,
+  ): Promise<S extends z.ZodType ? z.infer<S> : unknown> {
     const { call } = req;
     const res = await this.transport.send({ ...req, headers: { ...req.headers, 'X-Fw360-Key': this.opts.apiKey } });
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
       const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       if (retryAfterMs !== undefined) this.limiter.pauseUntil(Date.now() + retryAfterMs);
-      throw new TransientError(`Framework360 ${call}: HTTP ${res.status}`, { call, status: res.status }, 'server_error', retryAfterMs);
+      throw new TransientError(
+        `Framework360 ${call}: HTTP ${res.status}`,
+        { call, status: res.status },
+        'server_error',
+        retryAfterMs,
+      );
     }
     if (res.status === 401 || res.status === 403)
       throw new AuthError(`Framework360 ${call}: API key refused (HTTP ${res.status})`, { call, status: res.status });
     if (res.unparsable !== undefined) {
-      throw new BadResponseError(`Framework360 ${call}: answer is not JSON (HTTP ${res.status})`, { call, status: res.status }, []);
+      throw new BadResponseError(
+        `Framework360 ${call}: answer is not JSON (HTTP ${res.status})`,
+        { call, status: res.status },
+        [],
+      );
     }
     const env = apiEnvelopeSchema.safeParse(res.body);
     if (!env.success) {
@@ -125,7 +146,11 @@ export class Framework360Client {
     const parsed = schema.safeParse(env.data.data);
     if (!parsed.success) {
       const details = zodProblems(parsed.error);
-      throw new BadResponseError(`Framework360 ${call}: unexpected data: ${describeProblems(details)}`, { call, status: res.status }, details);
+      throw new BadResponseError(
+        `Framework360 ${call}: unexpected data: ${describeProblems(details)}`,
+        { call, status: res.status },
+        details,
+      );
     }
     return parsed.data as S extends z.ZodType ? z.infer<S> : unknown;
   }

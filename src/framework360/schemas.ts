@@ -58,7 +58,11 @@ export const orderSchema = z.object({
   stato: z.object({ id: z.union([z.number(), z.string()]), nome: z.string() }),
   pagato: flag,
   valuta: z.string().length(3, 'must be a 3-letter currency code'),
-  pagamento: z.object({ id: z.union([z.number(), z.string()]).optional(), nome: text, tipo: z.string().min(1, 'is required') }),
+  pagamento: z.object({
+    id: z.union([z.number(), z.string()]).optional(),
+    nome: text,
+    tipo: z.string().min(1, 'is required'),
+  }),
   cliente: z.looseObject({}).nullish(),
   dati_fatturazione: addressSchema,
   dati_spedizione: addressSchema
@@ -104,7 +108,10 @@ export const webhookSchema = z.object({
 export type WebhookEnvelope = z.infer<typeof webhookSchema>;
 
 /** Every API answer: `{status:1,data}` or — with HTTP 200 — `{status:0,error}`. */
-export const apiEnvelopeSchema = z.union([z.object({ status: z.literal(1), data: z.unknown() }), z.object({ status: z.literal(0), error: z.string() })]);
+export const apiEnvelopeSchema = z.union([
+  z.object({ status: z.literal(1), data: z.unknown() }),
+  z.object({ status: z.literal(0), error: z.string() }),
+]);
 
 export const checkDataSchema = z.looseObject({ site: z.string().optional(), name: z.string().optional() });
 

@@ -28,7 +28,13 @@ export function toFramework360Settings(input: Record<string, unknown>): Framewor
   const s = parsed.data;
   normaliseSiteUrl(s.siteUrl, s.allowInsecureHttp);
   return {
-    client: { siteUrl: s.siteUrl, apiKey: s.apiKey, allowInsecureHttp: s.allowInsecureHttp, timeoutMs: s.timeout * 1000, concurrency: s.concurrency },
+    client: {
+      siteUrl: s.siteUrl,
+      apiKey: s.apiKey,
+      allowInsecureHttp: s.allowInsecureHttp,
+      timeoutMs: s.timeout * 1000,
+      concurrency: s.concurrency,
+    },
     webhookSecret: s.webhookSecret ?? '',
   };
 }

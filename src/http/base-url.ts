@@ -31,14 +31,20 @@ export function normaliseBaseUrl(input: string | undefined, rule: BaseUrlRule): 
   try {
     url = new URL(hasScheme ? raw : `https://${raw}`);
   } catch {
-    throw new ConfigError(`${rule.label} "${raw.replace(/\/\/[^/@]*@/, '//…@')}" is not a valid host or URL`, rule.field);
+    throw new ConfigError(
+      `${rule.label} "${raw.replace(/\/\/[^/@]*@/, '//…@')}" is not a valid host or URL`,
+      rule.field,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigError(`${rule.label} must use https:// (got ${url.protocol}//)`, rule.field);
   }
   if (url.username || url.password) {
     // Never repeat what was typed: the part before the @ may be a password, and this message reaches node status and answers.
-    throw new ConfigError(`${rule.label} must not contain a user name or password (user:password@host): credentials belong in their own fields`, rule.field);
+    throw new ConfigError(
+      `${rule.label} must not contain a user name or password (user:password@host): credentials belong in their own fields`,
+      rule.field,
+    );
   }
   if (!url.hostname || url.search || url.hash) {
     throw new ConfigError(`${rule.label} "${raw}" must be a host or base URL without query or fragment`, rule.field);

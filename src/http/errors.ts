@@ -3,7 +3,17 @@ import { describeProblems, type FieldProblem } from '../core/schema-primitives';
  * Typed errors of both API clients. `kind` is what callers branch on; `retryable`
  * tells the retry loop and the outbox whether the same request may be sent again.
  */
-export type ErrorKind = 'auth' | 'forbidden' | 'not_found' | 'validation' | 'duplicate' | 'rate_limited' | 'transient' | 'bad_response' | 'config' | 'remote';
+export type ErrorKind =
+  | 'auth'
+  | 'forbidden'
+  | 'not_found'
+  | 'validation'
+  | 'duplicate'
+  | 'rate_limited'
+  | 'transient'
+  | 'bad_response'
+  | 'config'
+  | 'remote';
 
 /** Why a request never got an answer; shown by Test connection. */
 export type NetworkCause = 'unreachable' | 'tls' | 'timeout' | 'reset' | 'server_error';

@@ -13,7 +13,8 @@ export class RequestLimiter {
     private readonly concurrency: number,
     private readonly ratePerSecond = 0,
   ) {
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a whole number ≥ 1');
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new RangeError('concurrency must be a whole number ≥ 1');
     if (!(ratePerSecond >= 0)) throw new RangeError('rate must be ≥ 0');
   }
 

@@ -30,7 +30,9 @@ function bypassed(target: URL, noProxy: string | undefined): boolean {
     .filter(Boolean)
     .some((raw) => {
       const entry = raw.toLowerCase();
-      const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry) ?? (entry.split(':').length > 2 ? [entry, entry, undefined] : /^(.+?)(?::(\d+))?$/.exec(entry));
+      const m =
+        /^\[([^\]]+)\](?::(\d+))?$/.exec(entry) ??
+        (entry.split(':').length > 2 ? [entry, entry, undefined] : /^(.+?)(?::(\d+))?$/.exec(entry));
       if (!m) return false;
       const [, name = '', entryPort] = m;
       if (entryPort && Number(entryPort) !== port) return false;
@@ -80,7 +82,10 @@ export class TunnelAgent extends https.Agent {
     super(opts);
   }
 
-  override createConnection(options: http.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | undefined {
+  override createConnection(
+    options: http.RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | undefined {
     // Node's agent waits for the callback when nothing is returned; a failed tunnel has no stream.
     const done = (err: Error | null, stream?: Duplex): void => callback?.(err, stream as Duplex);
     const host = options.host ?? options.hostname ?? 'localhost';
@@ -98,7 +103,11 @@ export class TunnelAgent extends https.Agent {
       if (res.statusCode !== 200) {
         socket.destroy();
         // A code like a socket error's, so the transport reports it as a cause (never the proxy URL).
-        done(Object.assign(new Error(`proxy refused the tunnel: HTTP ${res.statusCode}`), { code: `EPROXY_${res.statusCode}` }));
+        done(
+          Object.assign(new Error(`proxy refused the tunnel: HTTP ${res.statusCode}`), {
+            code: `EPROXY_${res.statusCode}`,
+          }),
+        );
         return;
       }
       const tlsOptions = options as tls.ConnectionOptions;
@@ -108,7 +117,11 @@ export class TunnelAgent extends https.Agent {
       done(null, secure);
     });
     request.setTimeout(this.connectTimeoutMs, () =>
-      request.destroy(Object.assign(new Error(`proxy did not open the tunnel within ${this.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      request.destroy(
+        Object.assign(new Error(`proxy did not open the tunnel within ${this.connectTimeoutMs} ms`), {
+          code: 'ETIMEDOUT',
+        }),
+      ),
     );
     request.once('error', (err) => done(err));
     request.end();

@@ -29,7 +29,8 @@ export function networkCauseOf(code: string | undefined): NetworkCause {
   if (!code) return 'reset';
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return 'timeout';
   if (TLS_CODES.test(code)) return 'tls';
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(code)) return 'unreachable';
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(code))
+    return 'unreachable';
   return 'reset';
 }
 
@@ -59,7 +60,10 @@ export class Transport {
     const agentOptions = { keepAlive: true, maxSockets: 64 };
     this.agents = {
       http: new http.Agent(agentOptions),
-      https: proxy && baseUrl.startsWith('https:') ? new TunnelAgent(proxy, agentOptions, timeoutMs) : new https.Agent(agentOptions),
+      https:
+        proxy && baseUrl.startsWith('https:')
+          ? new TunnelAgent(proxy, agentOptions, timeoutMs)
+          : new https.Agent(agentOptions),
     };
     const plainProxy =
       proxy && baseUrl.startsWith('http:')
@@ -97,13 +101,21 @@ export class Transport {
         params: req.query,
         paramsSerializer: { indexes: false },
         data: req.body === undefined ? undefined : JSON.stringify(req.body),
-        headers: { Accept: 'application/json', ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...req.headers },
+        headers: {
+          Accept: 'application/json',
+          ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...req.headers,
+        },
       });
     } catch (err) {
       // Only the code crosses this line: axios' error carries the request (headers, body with credentials).
       const code = err instanceof AxiosError ? err.code : undefined;
       const cause = networkCauseOf(code);
-      throw new TransientError(`${req.call}: ${causeText[cause]} (${code ?? 'no code'})`, { call: req.call, code }, cause);
+      throw new TransientError(
+        `${req.call}: ${causeText[cause]} (${code ?? 'no code'})`,
+        { call: req.call, code },
+        cause,
+      );
     }
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = v == null ? undefined : String(v);

@@ -86,28 +86,33 @@ export = function register(RED: NodeAPI): void {
     credentials: { apiKey: { type: 'password' }, webhookSecret: { type: 'password' } },
   });
 
-  RED.httpAdmin.post('/totalgest/framework360/test', RED.auth.needsPermission('framework360-config.write'), (req, res) => {
-    const body = jsonBody(req);
-    const typed = typeof body.apiKey === 'string' && body.apiKey !== '' && body.apiKey !== UNCHANGED_PASSWORD;
-    // As for TotalGest: the stored API key goes only to the deployed site.
-    if (!typed && typeof body.id === 'string' && resolveSecret(RED, body.id, 'apiKey', undefined) !== undefined) {
-      const deployed = deployedSites.get(body.id);
-      if (deployed === undefined || !sameSite(deployed.url, body.siteUrl)) {
-        sendJson(res, 200, {
-          ok: false,
-          cause: 'invalid_config',
-          field: 'apiKey',
-          message: `the site URL differs from the deployed one (${deployed?.url ?? 'none'}): type the API key again to test another site — the stored key is only sent to the deployed site`,
-        });
-        return;
+  RED.httpAdmin.post(
+    '/totalgest/framework360/test',
+    RED.auth.needsPermission('framework360-config.write'),
+    (req, res) => {
+      const body = jsonBody(req);
+      const typed = typeof body.apiKey === 'string' && body.apiKey !== '' && body.apiKey !== UNCHANGED_PASSWORD;
+      // As for TotalGest: the stored API key goes only to the deployed site.
+      if (!typed && typeof body.id === 'string' && resolveSecret(RED, body.id, 'apiKey', undefined) !== undefined) {
+        const deployed = deployedSites.get(body.id);
+        if (deployed === undefined || !sameSite(deployed.url, body.siteUrl)) {
+          sendJson(res, 200, {
+            ok: false,
+            cause: 'invalid_config',
+            field: 'apiKey',
+            message: `the site URL differs from the deployed one (${deployed?.url ?? 'none'}): type the API key again to test another site — the stored key is only sent to the deployed site`,
+          });
+          return;
+        }
       }
-    }
-    const input: Record<string, unknown> = { ...body, apiKey: resolveSecret(RED, body.id, 'apiKey', body.apiKey) };
-    // As for TotalGest: a stored key never travels less securely than the deployed node allows.
-    if (!typed && typeof body.id === 'string') input.allowInsecureHttp = deployedSites.get(body.id)?.allowInsecureHttp === true;
-    checkConnection(input).then(
-      (result) => sendJson(res, 200, result),
-      (err: unknown) => sendJson(res, 500, { ok: false, cause: 'error', message: errorMessage(err) }),
-    );
-  });
+      const input: Record<string, unknown> = { ...body, apiKey: resolveSecret(RED, body.id, 'apiKey', body.apiKey) };
+      // As for TotalGest: a stored key never travels less securely than the deployed node allows.
+      if (!typed && typeof body.id === 'string')
+        input.allowInsecureHttp = deployedSites.get(body.id)?.allowInsecureHttp === true;
+      checkConnection(input).then(
+        (result) => sendJson(res, 200, result),
+        (err: unknown) => sendJson(res, 500, { ok: false, cause: 'error', message: errorMessage(err) }),
+      );
+    },
+  );
 };

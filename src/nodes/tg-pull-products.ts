@@ -117,7 +117,13 @@ export = function register(RED: NodeAPI): void {
                 topic: 'products',
                 payload: products,
                 versions: part.versions,
-                parts: { id: runId, index: part.index, type: 'array', len: Math.max(2, batchSize), ...(part.count === undefined ? {} : { count: part.count }) },
+                parts: {
+                  id: runId,
+                  index: part.index,
+                  type: 'array',
+                  len: Math.max(2, batchSize),
+                  ...(part.count === undefined ? {} : { count: part.count }),
+                },
               } as NodeMessage,
               null,
             ]),
@@ -127,41 +133,71 @@ export = function register(RED: NodeAPI): void {
       return summary;
     });
 
-    this.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage | Array<NodeMessage | null>) => void, done: (err?: Error) => void) => {
-      if (msg.topic === 'confirm') return confirm(msg, send, done);
-      const m = msg as NodeMessageInFlow & { full?: unknown; dryRun?: unknown; forceWrite?: unknown };
-      const flags: Flags = { full: m.full === true, dryRun: def.dryRun || m.dryRun === true, forceWrite: def.forceWrite || m.forceWrite === true };
-      runner.trigger(flags, (result) => {
-        if (result instanceof Error) {
-          if (abort.signal.aborted || connection?.isClosed) return done();
-          this.status(errorStatus(result));
-          return done(forCatch(result));
-        }
-        if (result.stoppedBy) {
-          // The shop refused the key: the run stopped; the summary still says what it did.
-          this.status({ fill: 'red', shape: 'ring', text: shortText(result.stoppedBy) });
+    this.on(
+      'input',
+      (
+        msg: NodeMessageInFlow,
+        send: (m: NodeMessage | Array<NodeMessage | null>) => void,
+        done: (err?: Error) => void,
+      ) => {
+        if (msg.topic === 'confirm') return confirm(msg, send, done);
+        const m = msg as NodeMessageInFlow & { full?: unknown; dryRun?: unknown; forceWrite?: unknown };
+        const flags: Flags = {
+          full: m.full === true,
+          dryRun: def.dryRun || m.dryRun === true,
+          forceWrite: def.forceWrite || m.forceWrite === true,
+        };
+        runner.trigger(flags, (result) => {
+          if (result instanceof Error) {
+            if (abort.signal.aborted || connection?.isClosed) return done();
+            this.status(errorStatus(result));
+            return done(forCatch(result));
+          }
+          if (result.stoppedBy) {
+            // The shop refused the key: the run stopped; the summary still says what it did.
+            this.status({ fill: 'red', shape: 'ring', text: shortText(result.stoppedBy) });
+            send([null, { ...msg, payload: result }]);
+            return done(new Error(result.stoppedBy));
+          }
+          this.status({
+            fill: result.failed || result.stillFailed ? 'yellow' : 'green',
+            shape: 'dot',
+            text: shortText(summaryText(result)),
+          });
           send([null, { ...msg, payload: result }]);
-          return done(new Error(result.stoppedBy));
-        }
-        this.status({ fill: result.failed || result.stillFailed ? 'yellow' : 'green', shape: 'dot', text: shortText(summaryText(result)) });
-        send([null, { ...msg, payload: result }]);
-        // Some products failed: the run finished, but Catch nodes hear about it.
-        if (result.failed)
-          done(new Error(`product sync: ${result.failed} failed, e.g. ${result.failures[0]?.sku ?? '?'}: ${result.failures[0]?.reason ?? ''}`));
-        else done();
-      });
-    });
+          // Some products failed: the run finished, but Catch nodes hear about it.
+          if (result.failed)
+            done(
+              new Error(
+                `product sync: ${result.failed} failed, e.g. ${result.failures[0]?.sku ?? '?'}: ${result.failures[0]?.reason ?? ''}`,
+              ),
+            );
+          else done();
+        });
+      },
+    );
 
     /** The flow wrote emitted products: they become linked (or failed, with the flow's error). */
-    const confirm = (msg: NodeMessageInFlow, send: (m: Array<NodeMessage | null>) => void, done: (err?: Error) => void): void => {
+    const confirm = (
+      msg: NodeMessageInFlow,
+      send: (m: Array<NodeMessage | null>) => void,
+      done: (err?: Error) => void,
+    ): void => {
       if (!connection) return done(new Error(setupError ?? 'not configured'));
       const parsed = confirmSchema.safeParse(msg.payload);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         const path = issue.path.length ? formatPath(issue.path) : '';
-        return done(new Error(`confirm: msg.payload${path && !path.startsWith('[') ? '.' : ''}${path} ${issue.message}`));
+        return done(
+          new Error(`confirm: msg.payload${path && !path.startsWith('[') ? '.' : ''}${path} ${issue.message}`),
+        );
       }
-      const items = parsed.data.map((i) => ({ sku: i.sku, fw360Id: i.id == null ? null : String(i.id), error: i.error ?? null, version: i.version ?? null }));
+      const items = parsed.data.map((i) => ({
+        sku: i.sku,
+        fw360Id: i.id == null ? null : String(i.id),
+        error: i.error ?? null,
+        version: i.version ?? null,
+      }));
       try {
         const result = new ProductSync(connection.client, connection.products, undefined).confirm(items);
         connection.notifyChanged('products');

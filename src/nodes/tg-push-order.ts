@@ -23,7 +23,13 @@ interface Def extends NodeDef {
   acceptUnsigned: boolean;
 }
 
-type Msg = NodeMessageInFlow & { req?: { headers?: Headers }; statusCode?: number; dryRun?: unknown; force?: unknown; orderIds?: unknown };
+type Msg = NodeMessageInFlow & {
+  req?: { headers?: Headers };
+  statusCode?: number;
+  dryRun?: unknown;
+  force?: unknown;
+  orderIds?: unknown;
+};
 
 /** An error for Catch nodes that also carries the HTTP status the flow answers with. */
 const InputError = CommandError;
@@ -42,7 +48,8 @@ export = function register(RED: NodeAPI): void {
     const waitMs = Math.max(1, Number(def.waitTimeout) || 60) * 1000;
     const { connection, override, error: setupError } = nodeSetup(RED, this, def.connection, def.override);
     const acceptUnsigned = def.acceptUnsigned === true;
-    if (acceptUnsigned) this.warn('accepting unsigned webhooks (testing only): anyone who can reach the webhook URL can queue orders');
+    if (acceptUnsigned)
+      this.warn('accepting unsigned webhooks (testing only): anyone who can reach the webhook URL can queue orders');
     // Read per request: the secret comes from the Framework360 connection's credentials.
     const webhookAuth = (): WebhookAuth => {
       if (fwConfig)
@@ -80,7 +87,11 @@ export = function register(RED: NodeAPI): void {
         const last = ex.lastResult;
         // Dead and changed-after-export orders stay red until a person acts: they need one.
         const failed = c.failed + c.invalid;
-        const alarms = [failed ? `${failed} failed` : '', c.dead ? `${c.dead} dead` : '', c.needs_review ? `${c.needs_review} to review` : '']
+        const alarms = [
+          failed ? `${failed} failed` : '',
+          c.dead ? `${c.dead} dead` : '',
+          c.needs_review ? `${c.needs_review} to review` : '',
+        ]
           .filter(Boolean)
           .join(' · ');
         const tail = last
@@ -92,7 +103,9 @@ export = function register(RED: NodeAPI): void {
         this.status({
           fill: red ? 'red' : acceptUnsigned ? 'yellow' : queued ? 'blue' : 'green',
           shape: red ? 'ring' : 'dot',
-          text: shortText(`${acceptUnsigned ? 'unsigned webhooks accepted · ' : ''}${queued} queued${alarms ? ` · ${alarms}` : ''}${tail}`),
+          text: shortText(
+            `${acceptUnsigned ? 'unsigned webhooks accepted · ' : ''}${queued} queued${alarms ? ` · ${alarms}` : ''}${tail}`,
+          ),
         });
       } catch (err) {
         this.status(errorStatus(err));
@@ -149,8 +162,10 @@ export = function register(RED: NodeAPI): void {
       override,
       fetchOrder: fwConfig ? (id) => fwConfig.client().getOrder(id) : undefined,
     });
-    const intake = (raw: unknown, ctx: { dryRun: boolean; deliveryId?: string; sentAt?: number; fetchedAt?: number }): Promise<SubmitResult> =>
-      commands.intake(raw, ctx);
+    const intake = (
+      raw: unknown,
+      ctx: { dryRun: boolean; deliveryId?: string; sentAt?: number; fetchedAt?: number },
+    ): Promise<SubmitResult> => commands.intake(raw, ctx);
     // The status API's export action runs this node's intake (first push node of the connection wins).
     connection?.setOrderExport(this, (inputs, opts) => commands.exportOrders(inputs, opts));
 
@@ -175,12 +190,19 @@ export = function register(RED: NodeAPI): void {
             if (!(err instanceof InputError)) throw err;
             // An override that fails on one order fails that order, not the sweep.
             const id = (raw as { id?: unknown } | null)?.id;
-            return { orderId: id === undefined ? undefined : String(id), externalRef: undefined, outcome: 'invalid', message: err.message };
+            return {
+              orderId: id === undefined ? undefined : String(id),
+              externalRef: undefined,
+              outcome: 'invalid',
+              message: err.message,
+            };
           }
         };
-        sweeping = connection!.track(reconciler.sweep({ since, intake: sweepIntake, dryRun, signal: connection!.closingSignal })).finally(() => {
-          sweeps.delete(kind);
-        });
+        sweeping = connection!
+          .track(reconciler.sweep({ since, intake: sweepIntake, dryRun, signal: connection!.closingSignal }))
+          .finally(() => {
+            sweeps.delete(kind);
+          });
         sweeps.set(kind, sweeping);
         connection!.notifyChanged('reconcile');
       }
@@ -197,7 +219,12 @@ export = function register(RED: NodeAPI): void {
         if (!hook.ok) {
           msg.statusCode = hook.status;
           // The cause of a 500 names our configuration: for Catch nodes and the log, not for the caller.
-          msg.payload = { error: hook.status === 500 ? 'webhook refused: the signature cannot be checked (see the node in Node-RED)' : hook.message };
+          msg.payload = {
+            error:
+              hook.status === 500
+                ? 'webhook refused: the signature cannot be checked (see the node in Node-RED)'
+                : hook.message,
+          };
           send(msg);
           return new InputError(hook.message, hook.status);
         }
@@ -207,27 +234,38 @@ export = function register(RED: NodeAPI): void {
       const ex = getExporter();
       if (msg.topic === 'reconcile') {
         const since = (payload as { since?: unknown } | undefined)?.since;
-        if (since !== undefined && typeof since !== 'string') throw new InputError('msg.payload.since must be an ISO date/time string', 400);
+        if (since !== undefined && typeof since !== 'string')
+          throw new InputError('msg.payload.since must be an ISO date/time string', 400);
         const summary = await reconcile(ex, since, dryRun);
         lastReconcile = summary;
         connection!.notifyChanged('reconcile');
         msg.payload = summary;
         send(msg);
         return summary.failed
-          ? new InputError(`reconciliation: ${summary.failed} failed, e.g. ${summary.failures[0]?.orderId}: ${summary.failures[0]?.reason}`, 422)
+          ? new InputError(
+              `reconciliation: ${summary.failed} failed, e.g. ${summary.failures[0]?.orderId}: ${summary.failures[0]?.reason}`,
+              422,
+            )
           : undefined;
       }
       if (msg.topic === 'retry' || msg.topic === 'acknowledge') {
         const ids = (payload as { orderIds?: unknown } | undefined)?.orderIds;
-        if (ids !== undefined && !Array.isArray(ids)) throw new InputError('msg.payload.orderIds must be an array of order ids', 400);
+        if (ids !== undefined && !Array.isArray(ids))
+          throw new InputError('msg.payload.orderIds must be an array of order ids', 400);
         if (msg.topic === 'acknowledge') {
-          if (!ids) throw new InputError('acknowledge needs msg.payload.orderIds: the orders a person has reviewed', 400);
+          if (!ids)
+            throw new InputError('acknowledge needs msg.payload.orderIds: the orders a person has reviewed', 400);
           const acknowledged = ex.acknowledge(ids.map(String));
-          msg.payload = { acknowledged, summary: `${acknowledged.length} order${acknowledged.length === 1 ? '' : 's'} reviewed` };
+          msg.payload = {
+            acknowledged,
+            summary: `${acknowledged.length} order${acknowledged.length === 1 ? '' : 's'} reviewed`,
+          };
         } else {
           const retried = ex.retry(ids ? ids.map(String) : 'all', dryRun);
           const n = `${retried.length} order${retried.length === 1 ? '' : 's'}`;
-          msg.payload = dryRun ? { retried, dryRun: true, summary: `${n} would be queued again (dry run)` } : { retried, summary: `${n} queued again` };
+          msg.payload = dryRun
+            ? { retried, dryRun: true, summary: `${n} would be queued again (dry run)` }
+            : { retried, summary: `${n} queued again` };
         }
         send(msg);
         return undefined;
@@ -244,11 +282,20 @@ export = function register(RED: NodeAPI): void {
         const single = await intake(payload, { dryRun });
         if (def.mode !== 'wait') return answerOne(msg, single, send, ex);
         result = await commands.report(ex, [single], opts);
-      } else throw new InputError('msg.payload must be a Framework360 order, an array of orders, {"orderIds": [...]} or a webhook request', 400);
+      } else
+        throw new InputError(
+          'msg.payload must be a Framework360 order, an array of orders, {"orderIds": [...]} or a webhook request',
+          400,
+        );
       return finishReport(msg, result, send, dryRun);
     }
 
-    function answerOne(msg: Msg, result: SubmitResult, send: (m: NodeMessage) => void, ex: OrderExporter): Error | undefined {
+    function answerOne(
+      msg: Msg,
+      result: SubmitResult,
+      send: (m: NodeMessage) => void,
+      ex: OrderExporter,
+    ): Error | undefined {
       msg.statusCode = httpStatusFor(result);
       const row = result.orderId ? ex.store.get(result.orderId) : undefined;
       msg.payload = {
@@ -263,7 +310,12 @@ export = function register(RED: NodeAPI): void {
       return msg.statusCode >= 400 ? new InputError(result.message ?? result.outcome, msg.statusCode) : undefined;
     }
 
-    function finishReport(msg: Msg, result: ExportResult, send: (m: NodeMessage) => void, dryRun: boolean): Error | undefined {
+    function finishReport(
+      msg: Msg,
+      result: ExportResult,
+      send: (m: NodeMessage) => void,
+      dryRun: boolean,
+    ): Error | undefined {
       if (result.kind === 'refused') throw new InputError(result.message, result.statusCode);
       const { report, documents } = result;
       msg.payload = dryRun ? { ...report, documents } : report;

@@ -1,7 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { pickLang } from '../core/status-labels';
-import { isStatusRoute, MAX_IDS, statusApiHandler, type CorsSetting, type ExportAnswer, type StatusRequest } from '../web/status-api';
+import {
+  isStatusRoute,
+  MAX_IDS,
+  statusApiHandler,
+  type CorsSetting,
+  type ExportAnswer,
+  type StatusRequest,
+} from '../web/status-api';
 import { errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
 
 interface Def extends NodeDef {
@@ -51,11 +58,17 @@ export = function register(RED: NodeAPI): void {
     const connection = setup.connection;
     let setupError = setup.error;
     const token = this.credentials?.token ?? '';
-    const waitS = def.exportWait === undefined || String(def.exportWait).trim() === '' ? EXPORT_WAIT_DEFAULT_S : Number(def.exportWait);
+    const waitS =
+      def.exportWait === undefined || String(def.exportWait).trim() === ''
+        ? EXPORT_WAIT_DEFAULT_S
+        : Number(def.exportWait);
     if (!Number.isFinite(waitS) || waitS < 0 || waitS > EXPORT_WAIT_MAX_S)
       setupError = `export wait: "${def.exportWait}" must be a number of seconds from 0 to ${EXPORT_WAIT_MAX_S}`;
-    const exportWaitMs = Math.round((Number.isFinite(waitS) ? Math.min(Math.max(waitS, 0), EXPORT_WAIT_MAX_S) : EXPORT_WAIT_DEFAULT_S) * 1000);
-    const apiNote = !token && !def.publicRead ? 'no token: API closed' : def.publicRead ? 'API public read-only' : undefined;
+    const exportWaitMs = Math.round(
+      (Number.isFinite(waitS) ? Math.min(Math.max(waitS, 0), EXPORT_WAIT_MAX_S) : EXPORT_WAIT_DEFAULT_S) * 1000,
+    );
+    const apiNote =
+      !token && !def.publicRead ? 'no token: API closed' : def.publicRead ? 'API public read-only' : undefined;
 
     const showStatus = (): void => {
       statusTimer = undefined;
@@ -80,7 +93,11 @@ export = function register(RED: NodeAPI): void {
     showStatus();
 
     // The HTTP API and page, on Node-RED's HTTP node server (its middleware, auth and CORS apply).
-    const settings = RED.settings as unknown as { httpNodeRoot?: string | false; httpNodeMiddleware?: unknown; httpNodeCors?: CorsSetting };
+    const settings = RED.settings as unknown as {
+      httpNodeRoot?: string | false;
+      httpNodeMiddleware?: unknown;
+      httpNodeCors?: CorsSetting;
+    };
     const path = (def.path || '/totalgest/status').replace(/\/+$/, '');
     const app = RED.httpNode as unknown as HttpNodeApp;
     let routes: Map<string, Handler | undefined> | undefined;
@@ -113,9 +130,12 @@ export = function register(RED: NodeAPI): void {
       if (!connection) return;
       const conn = connection;
       if (!token) {
-        node.warn('no access token is set: the status API refuses every request; open the node in the editor (a token is generated) and deploy');
+        node.warn(
+          'no access token is set: the status API refuses every request; open the node in the editor (a token is generated) and deploy',
+        );
       }
-      if (def.publicRead) node.warn('public read-only: the status API answers reads without a token (retry still needs it)');
+      if (def.publicRead)
+        node.warn('public read-only: the status API answers reads without a token (retry still needs it)');
       const api = statusApiHandler({
         token,
         publicRead: def.publicRead === true,
@@ -130,15 +150,25 @@ export = function register(RED: NodeAPI): void {
             return {
               kind: 'unavailable',
               statusCode: 503,
-              message: 'no tg-push-order node uses this TotalGest connection: add one (it runs the export with its rules) and deploy',
+              message:
+                'no tg-push-order node uses this TotalGest connection: add one (it runs the export with its rules) and deploy',
             };
           const result = await run({ ids }, { ...opts, waitMs: exportWaitMs });
           // The request was valid: what stops the push node (its Framework360 connection, its override) is a setup problem.
           if (result.kind === 'refused')
-            return { kind: 'refused', statusCode: result.statusCode === 422 ? 422 : 503, message: `tg-push-order: ${result.message}` };
+            return {
+              kind: 'refused',
+              statusCode: result.statusCode === 422 ? 422 : 503,
+              message: `tg-push-order: ${result.message}`,
+            };
           // The same report on the output, so a flow can mail it (no documents: they hold addresses);
           // failures also reach Catch nodes (the push node leaves orders a command waits for to it).
-          const msg = { topic: 'export-report', payload: result.report, dryRun: opts.dryRun, force: opts.force } as NodeMessage;
+          const msg = {
+            topic: 'export-report',
+            payload: result.report,
+            dryRun: opts.dryRun,
+            force: opts.force,
+          } as NodeMessage;
           node.send(msg);
           if (result.report.failed) node.error(new Error(`export: ${result.report.summary}`), msg);
           return { kind: 'report', report: result.report };
@@ -172,16 +202,23 @@ export = function register(RED: NodeAPI): void {
     this.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       try {
         if (!connection) throw new Error(setupError ?? 'not configured');
-        const q = (typeof msg.payload === 'object' && msg.payload !== null ? msg.payload : msg) as { type?: unknown; ids?: unknown };
+        const q = (typeof msg.payload === 'object' && msg.payload !== null ? msg.payload : msg) as {
+          type?: unknown;
+          ids?: unknown;
+        };
         if (q.type === 'summary') {
           msg.payload = connection.status.summary();
         } else if (q.type === 'order' || q.type === 'product') {
-          if (!Array.isArray(q.ids) || q.ids.length === 0) throw new Error('ids: give a non-empty array of order ids or SKUs');
+          if (!Array.isArray(q.ids) || q.ids.length === 0)
+            throw new Error('ids: give a non-empty array of order ids or SKUs');
           if (q.ids.length > MAX_IDS) throw new Error(`ids: at most ${MAX_IDS} per message, got ${q.ids.length}`);
           const ids = q.ids.map((id) => String(id).trim());
           const bad = ids.find((id) => id === '' || id.length > 64);
           if (bad !== undefined) throw new Error(`ids: ${JSON.stringify(bad)} is not an order id or SKU`);
-          msg.payload = q.type === 'order' ? connection.status.orderStatuses(ids, lang) : connection.status.productStatuses(ids, lang);
+          msg.payload =
+            q.type === 'order'
+              ? connection.status.orderStatuses(ids, lang)
+              : connection.status.productStatuses(ids, lang);
         } else {
           throw new Error('msg.payload.type must be "order", "product" or "summary"');
         }
@@ -207,5 +244,7 @@ export = function register(RED: NodeAPI): void {
   }
 
   // A text credential: stored with the credentials (encrypted), and shown in the editor so it can be copied.
-  RED.nodes.registerType<Node<{ token?: string }>, Def, unknown, { token?: string }>('tg-status', TgStatus, { credentials: { token: { type: 'text' } } });
+  RED.nodes.registerType<Node<{ token?: string }>, Def, unknown, { token?: string }>('tg-status', TgStatus, {
+    credentials: { token: { type: 'text' } },
+  });
 };

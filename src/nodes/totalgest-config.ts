@@ -101,9 +101,13 @@ export = function register(RED: NodeAPI): void {
         return;
       }
     }
-    const input: Record<string, unknown> = { ...body, password: resolveSecret(RED, body.id, 'password', body.password) };
+    const input: Record<string, unknown> = {
+      ...body,
+      password: resolveSecret(RED, body.id, 'password', body.password),
+    };
     // A stored password travels only as securely as the deployed node lets it (never plain http because the dialog says so).
-    if (!typed && typeof body.id === 'string') input.allowInsecureHttp = deployedEndpoints.get(body.id)?.allowInsecureHttp === true;
+    if (!typed && typeof body.id === 'string')
+      input.allowInsecureHttp = deployedEndpoints.get(body.id)?.allowInsecureHttp === true;
     if (!input.username && typeof body.id === 'string') {
       const stored = RED.nodes.getCredentials(body.id) as Credentials | undefined;
       input.username = stored?.username;

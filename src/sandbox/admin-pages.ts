@@ -11,7 +11,11 @@ interface ColumnStatus {
   error: string | null;
 }
 
-const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: unknown): string =>
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 export async function fetchColumn(
   statusUrl: string | undefined,
@@ -23,10 +27,13 @@ export async function fetchColumn(
   if (ids.length === 0) return {};
   try {
     const param = kind === 'orders' ? 'ids' : 'skus';
-    const res = await fetch(`${statusUrl.replace(/\/+$/, '')}/${kind}?${param}=${ids.map(encodeURIComponent).join(',')}`, {
-      headers: token ? { Authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(3000),
-    });
+    const res = await fetch(
+      `${statusUrl.replace(/\/+$/, '')}/${kind}?${param}=${ids.map(encodeURIComponent).join(',')}`,
+      {
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+        signal: AbortSignal.timeout(3000),
+      },
+    );
     if (!res.ok) return `status API answered ${res.status}`;
     return (await res.json()) as Record<string, ColumnStatus>;
   } catch (err) {
@@ -51,7 +58,11 @@ export interface ExportReportView {
  * "Send to TotalGest": the selected ids to the status API's export action, from the shop's
  * server with the token it is configured with (the token never reaches the browser).
  */
-export async function sendExport(statusUrl: string | undefined, token: string | undefined, ids: string[]): Promise<ExportReportView | string> {
+export async function sendExport(
+  statusUrl: string | undefined,
+  token: string | undefined,
+  ids: string[],
+): Promise<ExportReportView | string> {
   if (!statusUrl) return 'status API not configured';
   try {
     const res = await fetch(`${statusUrl.replace(/\/+$/, '')}/orders/export`, {
@@ -89,7 +100,8 @@ function reportBox(report: ExportReportView | string): string {
 }
 
 function cell(status: Record<string, ColumnStatus> | string, id: string): string {
-  if (typeof status === 'string') return `<td class="tg"><span class="badge unknown" title="${esc(status)}">?</span></td>`;
+  if (typeof status === 'string')
+    return `<td class="tg"><span class="badge unknown" title="${esc(status)}">?</span></td>`;
   const s = status[id];
   if (!s) return '<td class="tg"></td>';
   const extra = s.number ? ` <span class="num">${esc(s.number)}</span>` : '';
@@ -109,7 +121,8 @@ export function renderAdminList(opts: {
   report?: ExportReportView | string;
 }): string {
   const orders = opts.kind === 'orders';
-  const pick = (id: string): string => (orders ? `<td><input type="checkbox" class="pick" name="ids" value="${esc(id)}"></td>` : '');
+  const pick = (id: string): string =>
+    orders ? `<td><input type="checkbox" class="pick" name="ids" value="${esc(id)}"></td>` : '';
   const nav = `<nav>${opts.page > 1 ? `<a id="prev" href="?page=${opts.page - 1}">‹</a>` : ''} ${opts.page} / ${opts.pages} ${opts.page < opts.pages ? `<a id="next" href="?page=${opts.page + 1}">›</a>` : ''}</nav>`;
   return `<!doctype html><html lang="it"><head><meta charset="utf-8"><title>${esc(opts.title)} — Framework360 (sandbox)</title>
 <style>

@@ -65,7 +65,8 @@ export class ArticleStore {
     const old = this.timeById.get(article.id);
     // A renamed SKU no longer finds the article.
     const previous = this.byId.get(article.id);
-    if (previous && previous.sku !== article.sku && this.idBySku.get(previous.sku) === article.id) this.idBySku.delete(previous.sku);
+    if (previous && previous.sku !== article.sku && this.idBySku.get(previous.sku) === article.id)
+      this.idBySku.delete(previous.sku);
     this.byId.set(article.id, article);
     if (!article.deleted || !this.idBySku.has(article.sku)) this.idBySku.set(article.sku, article.id);
     if (old === t) return;
@@ -113,7 +114,11 @@ export class ArticleStore {
   }
 
   /** Keyset page: ascending (updatedAt, id) strictly after the cursor, from `since` on. */
-  page(opts: { since?: number; after?: IndexEntry; limit: number; includeDeleted: boolean }): { items: Article[]; next: string | null; scanned: number } {
+  page(opts: { since?: number; after?: IndexEntry; limit: number; includeDeleted: boolean }): {
+    items: Article[];
+    next: string | null;
+    scanned: number;
+  } {
     let pos = opts.after ? this.upperBound(opts.after) : 0;
     if (opts.since !== undefined) pos = Math.max(pos, this.lowerBoundTime(opts.since));
     const items: Article[] = [];

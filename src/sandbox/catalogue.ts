@@ -12,7 +12,22 @@ export function prng(seed: number): () => number {
   };
 }
 
-const WORDS = ['Caffè', 'Tè', 'Olio', 'Vino', 'Formaggio', 'Cioccolato', 'Miele', 'Pasta', 'Riso', 'Biscotti', 'Tazza', 'Coltello', 'Penna', 'Quaderno'];
+const WORDS = [
+  'Caffè',
+  'Tè',
+  'Olio',
+  'Vino',
+  'Formaggio',
+  'Cioccolato',
+  'Miele',
+  'Pasta',
+  'Riso',
+  'Biscotti',
+  'Tazza',
+  'Coltello',
+  'Penna',
+  'Quaderno',
+];
 const VAT = [
   { code: 'N', rate: '8.1' },
   { code: 'R', rate: '2.6' },
@@ -55,15 +70,31 @@ export function* seededCatalogue(count: number, seed: number): Generator<Article
 }
 
 /** The articles the orders in test/fixtures/orders use; `npm start` seeds them into the sandbox. */
-export const DEMO_ARTICLES: ReadonlyArray<Pick<Article, 'sku' | 'name' | 'price' | 'vatCode' | 'vatRate'> & { available: string }> = [
+export const DEMO_ARTICLES: ReadonlyArray<
+  Pick<Article, 'sku' | 'name' | 'price' | 'vatCode' | 'vatRate'> & { available: string }
+> = [
   { sku: 'CAF-250', name: 'Caffè in grani 250 g', price: '12.90', vatCode: 'R', vatRate: '2.6', available: '40' },
   { sku: 'TEA-100', name: 'Tè verde 100 g', price: '8.45', vatCode: 'R', vatRate: '2.6', available: '25' },
   { sku: 'MUG-01', name: 'Tazza Ticino', price: '19.90', vatCode: 'N', vatRate: '8.1', available: '12' },
   { sku: 'OIL-500', name: "Olio d'oliva 0,5 l", price: '14.50', vatCode: 'R', vatRate: '2.6', available: '30' },
   { sku: 'GIFT-BOX', name: 'Confezione regalo', price: '4.90', vatCode: 'N', vatRate: '8.1', available: '100' },
-  { sku: 'WINE-MER', name: 'Merlot del Ticino DOC 75 cl', price: '22.00', vatCode: 'N', vatRate: '8.1', available: '60' },
+  {
+    sku: 'WINE-MER',
+    name: 'Merlot del Ticino DOC 75 cl',
+    price: '22.00',
+    vatCode: 'N',
+    vatRate: '8.1',
+    available: '60',
+  },
   { sku: 'CHOC-70', name: 'Chocolat noir 70 %', price: '3.95', vatCode: 'R', vatRate: '2.6', available: '80' },
-  { sku: 'KNIFE-CH', name: 'Couteau suisse « Classic »', price: '34.00', vatCode: 'N', vatRate: '8.1', available: '15' },
+  {
+    sku: 'KNIFE-CH',
+    name: 'Couteau suisse « Classic »',
+    price: '34.00',
+    vatCode: 'N',
+    vatRate: '8.1',
+    available: '15',
+  },
   { sku: 'PEN-BLU', name: 'Penna blu', price: '4.99', vatCode: 'N', vatRate: '8.1', available: '200' },
   // Fixture 09 (a coupon spread by the cent): seven postcards at alternating VAT rates.
   ...[1, 2, 3, 4, 5, 6, 7].map((n) => ({

@@ -36,7 +36,11 @@ export class FaultInjector {
   configure(body: unknown): { latencyMs: number; rules: number } {
     const b = (body ?? {}) as { latencyMs?: unknown; rules?: unknown } & FaultRule;
     if (typeof b.latencyMs === 'number') this.latencyMs = Math.max(0, b.latencyMs);
-    const rules: FaultRule[] = Array.isArray(b.rules) ? (b.rules as FaultRule[]) : b.status !== undefined || b.hang ? [b] : [];
+    const rules: FaultRule[] = Array.isArray(b.rules)
+      ? (b.rules as FaultRule[])
+      : b.status !== undefined || b.hang
+        ? [b]
+        : [];
     for (const r of rules) {
       this.rules.push({
         ...r,
@@ -57,7 +61,9 @@ export class FaultInjector {
 
   private pick(req: SandboxRequest): ActiveRule | undefined {
     const now = Date.now();
-    this.rules = this.rules.filter((r) => (r.remaining === undefined || r.remaining > 0) && (r.until === undefined || r.until > now));
+    this.rules = this.rules.filter(
+      (r) => (r.remaining === undefined || r.remaining > 0) && (r.until === undefined || r.until > now),
+    );
     for (const r of this.rules) {
       if (r.path && !req.path.includes(r.path)) continue;
       r.seen += 1;
@@ -87,7 +93,14 @@ export class FaultInjector {
       res.end(rule.rawBody);
       return 'handled';
     }
-    send(res, json(status, { error: { code: rule.code ?? `injected_${status}`, message: `fault injected by the sandbox (${status})` } }, headers));
+    send(
+      res,
+      json(
+        status,
+        { error: { code: rule.code ?? `injected_${status}`, message: `fault injected by the sandbox (${status})` } },
+        headers,
+      ),
+    );
     return 'handled';
   };
 }

@@ -40,7 +40,11 @@ export interface Fw360LoggedRequest {
   retryAfter?: string;
 }
 
-type Order = Record<string, unknown> & { id: number; data_ordine: string; stato: { id: number | string; nome: string } };
+type Order = Record<string, unknown> & {
+  id: number;
+  data_ordine: string;
+  stato: { id: number | string; nome: string };
+};
 
 let orderSeq = 20_000;
 
@@ -63,7 +67,13 @@ export function templateOrder(id: number, now = new Date()): Order {
     pagato: true,
     valuta: 'CHF',
     pagamento: { id: 1, nome: 'Carta', tipo: 'carta' },
-    cliente: { id: 900, nome: 'Demo', cognome: 'Cliente', email: 'demo@example.ch', telefono_cellulare: '+41 79 000 00 00' },
+    cliente: {
+      id: 900,
+      nome: 'Demo',
+      cognome: 'Cliente',
+      email: 'demo@example.ch',
+      telefono_cellulare: '+41 79 000 00 00',
+    },
     dati_fatturazione: {
       ragione_sociale: '',
       nome: 'Demo',
@@ -78,7 +88,17 @@ export function templateOrder(id: number, now = new Date()): Order {
       telefono: '+41 79 000 00 00',
     },
     dati_spedizione: null,
-    carrello: [{ id_prodotto: 50, sku: 'CAF-250', nome: 'Caffè in grani 250 g', quantita: 2, prezzo: '12.90', iva: '2.6', sconto: '0.00' }],
+    carrello: [
+      {
+        id_prodotto: 50,
+        sku: 'CAF-250',
+        nome: 'Caffè in grani 250 g',
+        quantita: 2,
+        prezzo: '12.90',
+        iva: '2.6',
+        sconto: '0.00',
+      },
+    ],
     spedizione: { id: 1, nome: 'Posta A', costo: '7.00', iva: '8.1' },
     coupon: null,
     totale: '32.80',
@@ -165,14 +185,23 @@ export class Framework360Sandbox {
   }
 
   /** Places an order; unless `deliver` is false, sends it as a signed webhook. */
-  placeOrder(partial: Record<string, unknown>, deliver = true, event = 'order.completed'): { order: Order; delivery: string | null } {
+  placeOrder(
+    partial: Record<string, unknown>,
+    deliver = true,
+    event = 'order.completed',
+  ): { order: Order; delivery: string | null } {
     const id = typeof partial.id === 'number' ? partial.id : ++orderSeq;
     const order = { ...templateOrder(id), ...partial, id } as Order;
     this.orders.set(id, order);
     if (!deliver || !this.webhookUrl) return { order, delivery: null };
     const d: Delivery = { delivery: randomUUID(), orderId: id, event, attempts: 0, statuses: [], delivered: false };
     this.deliveries.push(d);
-    const body = JSON.stringify({ event, site: this.opts.siteName ?? 'demo-shop.example.ch', sentAt: new Date().toISOString(), data: order });
+    const body = JSON.stringify({
+      event,
+      site: this.opts.siteName ?? 'demo-shop.example.ch',
+      sentAt: new Date().toISOString(),
+      data: order,
+    });
     void this.deliver(d, body, this.opts.redeliveryDelayMs ?? 500, this.generation);
     return { order, delivery: d.delivery };
   }
@@ -188,7 +217,14 @@ export class Framework360Sandbox {
     const order = { ...current, ...changes, id, data_modifica: new Date(at).toISOString() } as Order;
     this.orders.set(id, order);
     if (!deliver || !this.webhookUrl) return { order, delivery: null };
-    const d: Delivery = { delivery: randomUUID(), orderId: id, event: 'order.updated', attempts: 0, statuses: [], delivered: false };
+    const d: Delivery = {
+      delivery: randomUUID(),
+      orderId: id,
+      event: 'order.updated',
+      attempts: 0,
+      statuses: [],
+      delivered: false,
+    };
     this.deliveries.push(d);
     const body = JSON.stringify({
       event: 'order.updated',
@@ -244,11 +280,18 @@ export class Framework360Sandbox {
     const api = (method: string, path: string, fn: (req: SandboxRequest) => Reply): void => {
       r.on(method, `/m/api/${path}`, (req) => this.checkKey(req) ?? fn(req));
     };
-    api('GET', 'check', () => json(200, { status: 1, data: { site: this.opts.siteName ?? 'demo-shop.example.ch', name: 'Demo Shop (Framework360 sandbox)' } }));
+    api('GET', 'check', () =>
+      json(200, {
+        status: 1,
+        data: { site: this.opts.siteName ?? 'demo-shop.example.ch', name: 'Demo Shop (Framework360 sandbox)' },
+      }),
+    );
     const getOrder = (req: SandboxRequest): Reply => {
       const id = Number(req.query.get('id') ?? (req.body as { id?: unknown } | undefined)?.id);
       const order = this.orders.get(id);
-      return order ? json(200, { status: 1, data: order }) : json(200, { status: 0, error: `Order ${String(id)} not found` });
+      return order
+        ? json(200, { status: 1, data: order })
+        : json(200, { status: 0, error: `Order ${String(id)} not found` });
     };
     api('GET', 'orders/get', getOrder);
     api('POST', 'orders/get', getOrder);
@@ -257,7 +300,13 @@ export class Framework360Sandbox {
     r.on('POST', '/_sandbox/reset', () => (this.reset(), json(200, { ok: true })));
     r.on('POST', '/_sandbox/faults', (req) => json(200, this.faults.configure(req.body)));
     r.on('POST', '/_sandbox/config', (req) => {
-      const b = (req.body ?? {}) as { webhookUrl?: unknown; webhookSecret?: unknown; apiKey?: unknown; statusUrl?: unknown; statusToken?: unknown };
+      const b = (req.body ?? {}) as {
+        webhookUrl?: unknown;
+        webhookSecret?: unknown;
+        apiKey?: unknown;
+        statusUrl?: unknown;
+        statusToken?: unknown;
+      };
       if (typeof b.webhookUrl === 'string') this.webhookUrl = b.webhookUrl;
       if (typeof b.statusUrl === 'string') this.statusUrl = b.statusUrl;
       if (typeof b.statusToken === 'string') this.statusToken = b.statusToken;
@@ -267,13 +316,21 @@ export class Framework360Sandbox {
     });
     r.on('POST', '/_sandbox/orders', (req) => {
       const b = (req.body ?? {}) as { order?: unknown; deliver?: unknown; event?: unknown };
-      const partial = (b.order && typeof b.order === 'object' ? b.order : 'carrello' in b ? b : {}) as Record<string, unknown>;
-      const placed = this.placeOrder(partial, b.deliver !== false, typeof b.event === 'string' ? b.event : 'order.completed');
+      const partial = (b.order && typeof b.order === 'object' ? b.order : 'carrello' in b ? b : {}) as Record<
+        string,
+        unknown
+      >;
+      const placed = this.placeOrder(
+        partial,
+        b.deliver !== false,
+        typeof b.event === 'string' ? b.event : 'order.completed',
+      );
       return json(201, { id: placed.order.id, delivery: placed.delivery });
     });
     r.on('POST', '/_sandbox/orders/update', (req) => {
       const b = (req.body ?? {}) as { id?: unknown; changes?: unknown; deliver?: unknown };
-      if (typeof b.id !== 'number' || !this.orders.has(b.id)) return json(404, { error: `order ${String(b.id)} not found` });
+      if (typeof b.id !== 'number' || !this.orders.has(b.id))
+        return json(404, { error: `order ${String(b.id)} not found` });
       const changes = typeof b.changes === 'object' && b.changes !== null ? (b.changes as Record<string, unknown>) : {};
       const updated = this.updateOrder(b.id, changes, b.deliver !== false);
       return json(200, { id: updated.order.id, delivery: updated.delivery, order: updated.order });
@@ -286,7 +343,8 @@ export class Framework360Sandbox {
     r.on('POST', '/admin/orders', async (req) => {
       // The shop sends with its own token: only its own page may ask it to (no cross-site form posts).
       const origin = req.headers.origin ?? req.headers.referer;
-      if (typeof origin !== 'string' || !sameHost(origin, req.headers.host)) return json(403, { error: 'cross-site request refused' });
+      if (typeof origin !== 'string' || !sameHost(origin, req.headers.host))
+        return json(403, { error: 'cross-site request refused' });
       const ids = req.body instanceof URLSearchParams ? req.body.getAll('ids').filter(Boolean) : [];
       const report = ids.length ? await sendExport(this.statusUrl, this.statusToken, ids) : 'nessun ordine selezionato';
       return this.adminOrders(req, report);
@@ -310,10 +368,22 @@ export class Framework360Sandbox {
       'orders',
       items.map((o) => String(o.id)),
     );
-    const rows = items.map((o) => ({ id: String(o.id), cells: [o.id, o.numero, o.data_ordine, o.stato?.nome, o.totale] }));
+    const rows = items.map((o) => ({
+      id: String(o.id),
+      cells: [o.id, o.numero, o.data_ordine, o.stato?.nome, o.totale],
+    }));
     return {
       status: 200,
-      html: renderAdminList({ title: 'Ordini', kind: 'orders', headers: ['ID', 'Numero', 'Data', 'Stato', 'Totale'], rows, status, page, pages, report }),
+      html: renderAdminList({
+        title: 'Ordini',
+        kind: 'orders',
+        headers: ['ID', 'Numero', 'Data', 'Stato', 'Totale'],
+        rows,
+        status,
+        page,
+        pages,
+        report,
+      }),
     };
   }
 
@@ -329,7 +399,15 @@ export class Framework360Sandbox {
     const rows = items.map((p) => ({ id: p.sku, cells: [p.sku, p.name, p.price, p.stock, p.active ? 'sì' : 'no'] }));
     return {
       status: 200,
-      html: renderAdminList({ title: 'Prodotti', kind: 'products', headers: ['SKU', 'Nome', 'Prezzo', 'Giacenza', 'Attivo'], rows, status, page, pages }),
+      html: renderAdminList({
+        title: 'Prodotti',
+        kind: 'products',
+        headers: ['SKU', 'Nome', 'Prezzo', 'Giacenza', 'Attivo'],
+        rows,
+        status,
+        page,
+        pages,
+      }),
     };
   }
 
@@ -347,7 +425,8 @@ export class Framework360Sandbox {
       const [a, b] = range.split(',');
       from = a ? Date.parse(a) : -Infinity;
       to = b ? Date.parse(b) : Infinity;
-      if (Number.isNaN(from) || Number.isNaN(to)) return json(200, { status: 0, error: 'daterange must be "<from ISO>,<to ISO>"' });
+      if (Number.isNaN(from) || Number.isNaN(to))
+        return json(200, { status: 0, error: 'daterange must be "<from ISO>,<to ISO>"' });
     }
     const all = [...this.orders.values()]
       .filter((o) => statuses.length === 0 || statuses.includes(String(o.stato?.id)))
@@ -357,7 +436,10 @@ export class Framework360Sandbox {
       })
       .sort((a, b) => Date.parse(a.data_ordine) - Date.parse(b.data_ordine) || a.id - b.id);
     const pages = Math.max(1, Math.ceil(all.length / limit));
-    return json(200, { status: 1, data: { items: all.slice((page - 1) * limit, page * limit), page, pages, total: all.length } });
+    return json(200, {
+      status: 1,
+      data: { items: all.slice((page - 1) * limit, page * limit), page, pages, total: all.length },
+    });
   }
 
   private saveProduct(body: unknown): Reply {

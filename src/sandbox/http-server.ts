@@ -146,12 +146,20 @@ export async function startServer(
       };
       if (opts.middleware && (await opts.middleware(sreq, res)) === 'handled') return;
       const found = router.match(sreq.method, sreq.path);
-      if (found === undefined) return send(res, json(404, { error: { code: 'not_found', message: `no route ${sreq.method} ${sreq.path}` } }));
-      if (found === 'method') return send(res, json(405, { error: { code: 'method_not_allowed', message: `${sreq.method} not allowed on ${sreq.path}` } }));
+      if (found === undefined)
+        return send(res, json(404, { error: { code: 'not_found', message: `no route ${sreq.method} ${sreq.path}` } }));
+      if (found === 'method')
+        return send(
+          res,
+          json(405, { error: { code: 'method_not_allowed', message: `${sreq.method} not allowed on ${sreq.path}` } }),
+        );
       sreq.params = found.params;
       send(res, await found.handler(sreq));
     })().catch((err: unknown) => {
-      send(res, json(500, { error: { code: 'sandbox_error', message: err instanceof Error ? err.message : String(err) } }));
+      send(
+        res,
+        json(500, { error: { code: 'sandbox_error', message: err instanceof Error ? err.message : String(err) } }),
+      );
     });
   });
   server.keepAliveTimeout = 5_000;

@@ -135,7 +135,8 @@ export class TotalGestSandbox {
     const t = token ? this.tokens.get(token) : undefined;
     if (!token || !t) return err(401, 'unauthorized', 'missing or unknown token');
     if (t.expiresAt <= Date.now()) return err(401, 'token_expired', 'token expired');
-    if (req.params.shopId !== undefined && req.params.shopId !== t.shopId) return err(403, 'shop_forbidden', 'token is for another shop');
+    if (req.params.shopId !== undefined && req.params.shopId !== t.shopId)
+      return err(403, 'shop_forbidden', 'token is for another shop');
     return { shopId: t.shopId };
   }
 
@@ -168,7 +169,8 @@ export class TotalGestSandbox {
   private withAuth(req: SandboxRequest, fn: () => Reply): Reply {
     const a = this.auth(req);
     if ('status' in a) return a;
-    if (!this.shops.some((s) => s.id === req.params.shopId)) return err(404, 'shop_not_found', `shop ${req.params.shopId} not found`);
+    if (!this.shops.some((s) => s.id === req.params.shopId))
+      return err(404, 'shop_not_found', `shop ${req.params.shopId} not found`);
     return fn();
   }
 
@@ -227,22 +229,28 @@ export class TotalGestSandbox {
     const hash = createHash('sha256').update(req.rawBody).digest('hex');
     const seen = this.idempotency.get(key);
     if (seen && now - seen.at < IDEMPOTENCY_TTL_MS) {
-      if (seen.hash !== hash) return err(409, 'idempotency_key_reused', 'Idempotency-Key was used with a different body');
+      if (seen.hash !== hash)
+        return err(409, 'idempotency_key_reused', 'Idempotency-Key was used with a different body');
       return seen.reply;
     }
     const parsed = orderDocumentSchema.safeParse(req.body);
-    if (!parsed.success) return err(422, 'validation_failed', 'the document is not valid', { details: zodProblems(parsed.error) });
+    if (!parsed.success)
+      return err(422, 'validation_failed', 'the document is not valid', { details: zodProblems(parsed.error) });
     const doc = parsed.data;
     const details: Array<{ path: string; message: string }> = [];
     const articles: Array<Article | undefined> = doc.lines.map((line, i) => {
       const a = this.articles.findBySku(line.sku);
       if (!a) details.push({ path: `lines[${i}].sku`, message: 'unknown article' });
-      if (Decimal.parse(line.quantity).cmp(Decimal.ZERO) <= 0) details.push({ path: `lines[${i}].quantity`, message: 'must be greater than 0' });
+      if (Decimal.parse(line.quantity).cmp(Decimal.ZERO) <= 0)
+        details.push({ path: `lines[${i}].quantity`, message: 'must be greater than 0' });
       return a;
     });
     if (details.length) return err(422, 'validation_failed', 'the document is not valid', { details });
     let goods = Decimal.ZERO;
-    for (const l of doc.lines) goods = goods.add(Decimal.parse(l.quantity).mul(Decimal.parse(l.unitPrice)).round(2).sub(Decimal.parse(l.discount)));
+    for (const l of doc.lines)
+      goods = goods.add(
+        Decimal.parse(l.quantity).mul(Decimal.parse(l.unitPrice)).round(2).sub(Decimal.parse(l.discount)),
+      );
     const expected = cashRound(goods.add(doc.shipping ? Decimal.parse(doc.shipping.amount) : Decimal.ZERO));
     if (!expected.eq(Decimal.parse(doc.total))) {
       return err(422, 'total_mismatch', `total ${doc.total} does not match the computed ${expected.toFixed(2)}`, {
@@ -250,7 +258,10 @@ export class TotalGestSandbox {
       });
     }
     const existing = this.orders.find((o) => o.externalRef === doc.externalRef);
-    if (existing) return err(409, 'duplicate_external_ref', `an order with externalRef ${doc.externalRef} exists`, { existingId: existing.id });
+    if (existing)
+      return err(409, 'duplicate_external_ref', `an order with externalRef ${doc.externalRef} exists`, {
+        existingId: existing.id,
+      });
     this.orderSeq += 1;
     const seq = String(this.orderSeq).padStart(6, '0');
     const order: ReceivedOrder = {
@@ -292,7 +303,8 @@ export class TotalGestSandbox {
   private configure(body: unknown): Reply {
     const b = (body ?? {}) as { tokenLifetimeMs?: unknown };
     if (b.tokenLifetimeMs !== undefined) {
-      if (typeof b.tokenLifetimeMs !== 'number' || b.tokenLifetimeMs < 1) return err(400, 'bad_request', 'tokenLifetimeMs must be a positive number');
+      if (typeof b.tokenLifetimeMs !== 'number' || b.tokenLifetimeMs < 1)
+        return err(400, 'bad_request', 'tokenLifetimeMs must be a positive number');
       this.tokenLifetimeMs = b.tokenLifetimeMs;
     }
     return json(200, { tokenLifetimeMs: this.tokenLifetimeMs });
@@ -331,7 +343,12 @@ export class TotalGestSandbox {
     const a = typeof b.id === 'string' ? this.articles.get(b.id) : undefined;
     if (!a) return err(404, 'not_found', 'id must name an article');
     if (typeof b.set !== 'object' || b.set === null) return err(400, 'bad_request', 'set must be an object of fields');
-    const next = { ...a, ...(b.set as Record<string, unknown>), id: a.id, updatedAt: new Date(this.nextTime()).toISOString() } as Article;
+    const next = {
+      ...a,
+      ...(b.set as Record<string, unknown>),
+      id: a.id,
+      updatedAt: new Date(this.nextTime()).toISOString(),
+    } as Article;
     this.articles.put(next);
     return json(200, { id: a.id, updatedAt: next.updatedAt });
   }
@@ -350,10 +367,12 @@ export class TotalGestSandbox {
   private mutate(body: unknown, remove: boolean): Reply {
     const given = (body as { ids?: unknown } | undefined)?.ids;
     if (Array.isArray(given)) {
-      if (!given.every((id) => typeof id === 'string' && this.articles.get(id))) return err(400, 'bad_request', 'ids must name articles');
+      if (!given.every((id) => typeof id === 'string' && this.articles.get(id)))
+        return err(400, 'bad_request', 'ids must name articles');
     }
     const count = Array.isArray(given) ? given.length : (body as { count?: unknown } | undefined)?.count;
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) return err(400, 'bad_request', 'count must be a whole number ≥ 0');
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
+      return err(400, 'bad_request', 'count must be a whole number ≥ 0');
     const ids = this.articles.ids().filter((id) => !this.articles.get(id)!.deleted);
     const picked = new Set<string>(Array.isArray(given) ? (given as string[]) : []);
     while (picked.size < Math.min(count, ids.length)) picked.add(ids[Math.floor(this.mutateRand() * ids.length)]!);

@@ -126,7 +126,9 @@ export class OrderStore {
       addDelivery: db.prepare('INSERT OR IGNORE INTO deliveries (delivery_id, order_id, received_at) VALUES (?, ?, ?)'),
       delivery: db.prepare<[string], { order_id: string }>('SELECT order_id FROM deliveries WHERE delivery_id = ?'),
       pruneDeliveries: db.prepare('DELETE FROM deliveries WHERE received_at < ?'),
-      insert: db.prepare(`INSERT INTO orders (order_id, external_ref, idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, 'skipped', ?, ?)`),
+      insert: db.prepare(
+        `INSERT INTO orders (order_id, external_ref, idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, 'skipped', ?, ?)`,
+      ),
       claim: db.prepare<[{ leaseUntil: number; now: number; limit: number; owner: string; busy: string }], OrderRow>(
         // Taking over an expired lease: that owner's request may have reached TotalGest.
         `UPDATE orders SET state = 'sending', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, updated_at = @now,
@@ -139,16 +141,24 @@ export class OrderStore {
            ORDER BY next_attempt_at LIMIT @limit)
          RETURNING *`,
       ),
-      renew: db.prepare(`UPDATE orders SET lease_until = ? WHERE lease_owner = ? AND state = 'sending' AND order_id IN (SELECT value FROM json_each(?))`),
+      renew: db.prepare(
+        `UPDATE orders SET lease_until = ? WHERE lease_owner = ? AND state = 'sending' AND order_id IN (SELECT value FROM json_each(?))`,
+      ),
       sendingOf: db.prepare<[string], OrderRow>(`SELECT * FROM orders WHERE state = 'sending' AND lease_owner = ?`),
       sendingAll: db.prepare<[], OrderRow>(`SELECT * FROM orders WHERE state = 'sending'`),
       nextDue: db.prepare<[string], { t: number | null }>(
         `SELECT MIN(CASE WHEN state = 'pending' THEN next_attempt_at ELSE lease_until END) AS t FROM orders
          WHERE state IN ('pending', 'sending') AND order_id NOT IN (SELECT value FROM json_each(?))`,
       ),
-      counts: db.prepare<[], { state: OrderState; n: number }>('SELECT state, COUNT(*) AS n FROM orders GROUP BY state'),
-      oldestPending: db.prepare<[], { t: number | null }>(`SELECT MIN(COALESCE(queued_at, created_at)) AS t FROM orders WHERE state IN ('pending', 'sending')`),
-      retryable: db.prepare<[], OrderRow>(`SELECT * FROM orders WHERE state IN ('failed', 'dead') AND doc_hash IS NOT NULL`),
+      counts: db.prepare<[], { state: OrderState; n: number }>(
+        'SELECT state, COUNT(*) AS n FROM orders GROUP BY state',
+      ),
+      oldestPending: db.prepare<[], { t: number | null }>(
+        `SELECT MIN(COALESCE(queued_at, created_at)) AS t FROM orders WHERE state IN ('pending', 'sending')`,
+      ),
+      retryable: db.prepare<[], OrderRow>(
+        `SELECT * FROM orders WHERE state IN ('failed', 'dead') AND doc_hash IS NOT NULL`,
+      ),
       notPaid: db.prepare<[number, number], { order_id: string }>(
         `SELECT order_id FROM orders WHERE state = 'skipped' AND reason = 'not_paid' AND created_at >= ? ORDER BY created_at DESC LIMIT ?`,
       ),
@@ -186,7 +196,14 @@ export class OrderStore {
    * Returns the decision and the row as stored afterwards.
    */
   applyIntake(
-    input: { orderId: string; externalRef: string; idempotencyKey: string; verdict: Verdict; event: EventTime; deliveryId?: string },
+    input: {
+      orderId: string;
+      externalRef: string;
+      idempotencyKey: string;
+      verdict: Verdict;
+      event: EventTime;
+      deliveryId?: string;
+    },
     now: number,
   ): { decision: Decision; row: OrderRow | undefined; transition?: Transition } {
     return this.db.transaction(() => {
@@ -197,9 +214,19 @@ export class OrderStore {
       if (!before) this.stmts.insert.run(input.orderId, input.externalRef, input.idempotencyKey, now, now);
       // The key follows the externalRef (a prefix may have changed since): refreshed with every new document.
       const patch = decision.patch;
-      this.write(input.orderId, patch, now, patch.document ? { external_ref: input.externalRef, idempotency_key: input.idempotencyKey } : {});
+      this.write(
+        input.orderId,
+        patch,
+        now,
+        patch.document ? { external_ref: input.externalRef, idempotency_key: input.idempotencyKey } : {},
+      );
       const row = this.stmts.get.get(input.orderId)!;
-      return { decision, row, transition: before?.state !== row.state ? { orderId: input.orderId, from: before?.state, to: row.state, row } : undefined };
+      return {
+        decision,
+        row,
+        transition:
+          before?.state !== row.state ? { orderId: input.orderId, from: before?.state, to: row.state, row } : undefined,
+      };
     })();
   }
 
@@ -209,7 +236,13 @@ export class OrderStore {
   }
 
   /** Records how a send ended; ignored when the lease is no longer the owner's (another process took the job). */
-  settle(orderId: string, owner: string | null, result: SendResult, now: number, timing: RetryTiming): Transition | undefined {
+  settle(
+    orderId: string,
+    owner: string | null,
+    result: SendResult,
+    now: number,
+    timing: RetryTiming,
+  ): Transition | undefined {
     const row = this.stmts.get.get(orderId);
     if (!row || row.state !== 'sending' || row.lease_owner !== owner) return undefined;
     const { patch } = settle(snapshotOf(row), result, now, timing);
@@ -257,7 +290,9 @@ export class OrderStore {
   /** needs_review → done (a document exists) or skipped; returns the ids acknowledged. */
   acknowledge(orderIds: string[], now: number): string[] {
     return this.db.transaction(() =>
-      [...this.getMany(orderIds).values()].filter((r) => this.applyPatch(r, acknowledgePatch(snapshotOf(r)), now)).map((r) => r.order_id),
+      [...this.getMany(orderIds).values()]
+        .filter((r) => this.applyPatch(r, acknowledgePatch(snapshotOf(r)), now))
+        .map((r) => r.order_id),
     )();
   }
 
@@ -276,13 +311,25 @@ export class OrderStore {
   }
 
   counts(): Record<OrderState, number> {
-    const out: Record<OrderState, number> = { pending: 0, sending: 0, done: 0, failed: 0, dead: 0, skipped: 0, invalid: 0, needs_review: 0 };
+    const out: Record<OrderState, number> = {
+      pending: 0,
+      sending: 0,
+      done: 0,
+      failed: 0,
+      dead: 0,
+      skipped: 0,
+      invalid: 0,
+      needs_review: 0,
+    };
     for (const r of this.stmts.counts.all()) out[r.state] = r.n;
     return out;
   }
 
   /** A page of orders, newest change first, optionally by state and id prefix. */
-  list(q: { states?: OrderState[]; search?: string; offset: number; limit: number }): { rows: OrderRow[]; total: number } {
+  list(q: { states?: OrderState[]; search?: string; offset: number; limit: number }): {
+    rows: OrderRow[];
+    total: number;
+  } {
     const where: string[] = [];
     const args: Array<string | number> = [];
     if (q.states?.length) {
@@ -341,7 +388,9 @@ export class OrderStore {
     const sig = cols.join(',');
     let stmt = this.updates.get(sig);
     if (!stmt) {
-      stmt = this.db.prepare(`UPDATE orders SET ${cols.map((c) => `${c} = ?`).join(', ')}${cols.length ? ', ' : ''}updated_at = ? WHERE order_id = ?`);
+      stmt = this.db.prepare(
+        `UPDATE orders SET ${cols.map((c) => `${c} = ?`).join(', ')}${cols.length ? ', ' : ''}updated_at = ? WHERE order_id = ?`,
+      );
       this.updates.set(sig, stmt);
     }
     stmt.run(...vals, now, orderId);

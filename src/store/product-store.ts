@@ -74,7 +74,13 @@ const RESUME = 'products.resume';
 const LAST_SUCCESS = 'products.lastSuccessAt';
 const WRITE_PAUSE = 'products.writePausedUntil';
 
-type KnownRow = { sku: string; hash: string | null; state: ProductState; has_body: number; totalgest_id: string | null };
+type KnownRow = {
+  sku: string;
+  hash: string | null;
+  state: ProductState;
+  has_body: number;
+  totalgest_id: string | null;
+};
 export type Known = { hash: string | null; state: ProductState; hasBody: boolean; totalgestId?: string | null };
 
 /** What a flow quotes back to confirm one emitted version (msg.versions): a prefix of the row's hash. */
@@ -120,7 +126,9 @@ export class ProductStore {
            totalgest_id = COALESCE(excluded.totalgest_id, products.totalgest_id), pending = excluded.pending`,
       ),
       // Marks only grow: a full run that started earlier never takes back a later run's mark.
-      seen: db.prepare<[string, string, string]>('UPDATE products SET seen = ? WHERE sku = ? AND (seen IS NULL OR seen < ?)'),
+      seen: db.prepare<[string, string, string]>(
+        'UPDATE products SET seen = ? WHERE sku = ? AND (seen IS NULL OR seen < ?)',
+      ),
       body: db.prepare<[string, string]>('UPDATE products SET body = ? WHERE sku = ? AND body IS NULL'),
       remove: db.prepare<[string]>('DELETE FROM products WHERE sku = ?'),
       retry: db.prepare<[number, string, number], ProductRow>(
@@ -134,7 +142,9 @@ export class ProductStore {
            fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL
          WHERE sku = ? AND state = 'emitted'`,
       ),
-      counts: db.prepare<[], { state: ProductState; n: number }>('SELECT state, COUNT(*) AS n FROM products GROUP BY state'),
+      counts: db.prepare<[], { state: ProductState; n: number }>(
+        'SELECT state, COUNT(*) AS n FROM products GROUP BY state',
+      ),
     };
   }
 
@@ -154,7 +164,8 @@ export class ProductStore {
         );
         this.knownStmts.set(chunk.length, stmt);
       }
-      for (const r of stmt.all(...chunk)) out.set(r.sku, { hash: r.hash, state: r.state, hasBody: r.has_body === 1, totalgestId: r.totalgest_id });
+      for (const r of stmt.all(...chunk))
+        out.set(r.sku, { hash: r.hash, state: r.state, hasBody: r.has_body === 1, totalgestId: r.totalgest_id });
     }
     return out;
   }
@@ -169,13 +180,15 @@ export class ProductStore {
       this.db,
       () => {
         const mark = page.seen?.mark ?? null;
-        for (const d of page.done) this.stmts.upsert.run(d.sku, d.totalgestId, d.fw360Id, d.hash, d.state, now, now, d.body, mark);
+        for (const d of page.done)
+          this.stmts.upsert.run(d.sku, d.totalgestId, d.fw360Id, d.hash, d.state, now, now, d.body, mark);
         for (const f of page.failed) this.stmts.fail.run({ ...f, now });
         for (const b of page.bodies ?? []) this.stmts.body.run(b.body, b.sku);
         if (page.seen) {
           // Written rows carry the mark already: one write per row, not two.
           const written = page.done.length ? new Set(page.done.map((d) => d.sku)) : undefined;
-          for (const sku of page.seen.skus) if (!written?.has(sku)) this.stmts.seen.run(page.seen.mark, sku, page.seen.mark);
+          for (const sku of page.seen.skus)
+            if (!written?.has(sku)) this.stmts.seen.run(page.seen.mark, sku, page.seen.mark);
         }
         if (resume !== null) this.setResume(resume);
       },
@@ -280,7 +293,10 @@ export class ProductStore {
   }
 
   /** A page of products in SKU order, optionally by state and SKU prefix: an index range, never the whole table. */
-  list(q: { states?: ProductState[]; search?: string; offset: number; limit: number }): { rows: ProductRow[]; total: number } {
+  list(q: { states?: ProductState[]; search?: string; offset: number; limit: number }): {
+    rows: ProductRow[];
+    total: number;
+  } {
     const where: string[] = [];
     const args: Array<string | number> = [];
     if (q.states?.length) {
@@ -294,13 +310,16 @@ export class ProductStore {
     }
     const sqlWhere = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM products ${sqlWhere}`).get(...args) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM products ${sqlWhere} ORDER BY sku LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as ProductRow[];
+    const rows = this.db
+      .prepare(`SELECT * FROM products ${sqlWhere} ORDER BY sku LIMIT ? OFFSET ?`)
+      .all(...args, q.limit, q.offset) as ProductRow[];
     return { rows, total };
   }
 
   lastError(): { sku: string; error: string; at: number } | undefined {
-    const row = this.db.prepare(`SELECT sku, error, updated_at FROM products WHERE state = 'failed' ORDER BY updated_at DESC LIMIT 1`).get() as
-      { sku: string; error: string; updated_at: number } | undefined;
+    const row = this.db
+      .prepare(`SELECT sku, error, updated_at FROM products WHERE state = 'failed' ORDER BY updated_at DESC LIMIT 1`)
+      .get() as { sku: string; error: string; updated_at: number } | undefined;
     return row && { sku: row.sku, error: row.error, at: row.updated_at };
   }
 

@@ -135,7 +135,8 @@ export function openStateDatabase(file: string): StateDatabase {
 
 function migrate(db: StateDatabase): void {
   const current = Number(db.pragma('user_version', { simple: true }));
-  if (current > MIGRATIONS.length) throw new Error(`state database is from a newer version of this package (schema ${current})`);
+  if (current > MIGRATIONS.length)
+    throw new Error(`state database is from a newer version of this package (schema ${current})`);
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
@@ -160,7 +161,10 @@ export function getMeta(db: StateDatabase, key: string): string | undefined {
 }
 
 export function setMeta(db: StateDatabase, key: string, value: string): void {
-  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
+    key,
+    value,
+  );
 }
 
 /**

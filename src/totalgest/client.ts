@@ -102,11 +102,20 @@ export class TotalGestClient {
   /** Logs in and reads the shop: what "Test connection" checks. Not retried, so the answer is quick. */
   async checkConnection(): Promise<Shop> {
     this.token = undefined;
-    return this.request({ method: 'GET', path: this.shopPath, call: 'GET /shops/{shopId}', schema: shopSchema, auth: true }, { maxAttempts: 1 });
+    return this.request(
+      { method: 'GET', path: this.shopPath, call: 'GET /shops/{shopId}', schema: shopSchema, auth: true },
+      { maxAttempts: 1 },
+    );
   }
 
   getShop(): Promise<Shop> {
-    return this.request({ method: 'GET', path: this.shopPath, call: 'GET /shops/{shopId}', schema: shopSchema, auth: true });
+    return this.request({
+      method: 'GET',
+      path: this.shopPath,
+      call: 'GET /shops/{shopId}',
+      schema: shopSchema,
+      auth: true,
+    });
   }
 
   /** One page of the article feed; each item validated on its own. */
@@ -142,7 +151,9 @@ export class TotalGestClient {
   }
 
   /** The article feed as pages, following the keyset cursor to the end. */
-  async *articlePages(query: { updatedSince?: string; after?: string; limit?: number } = {}): AsyncGenerator<ArticlePage> {
+  async *articlePages(
+    query: { updatedSince?: string; after?: string; limit?: number } = {},
+  ): AsyncGenerator<ArticlePage> {
     let after = query.after;
     for (;;) {
       const page = await this.articlePage({ ...query, after });
@@ -153,7 +164,11 @@ export class TotalGestClient {
   }
 
   /** Creates a sales document. A 409 throws DuplicateError carrying the existing id. */
-  createOrder(document: OrderDocument, idempotencyKey: string, policy: Partial<RetryPolicy> = {}): Promise<OrderCreated> {
+  createOrder(
+    document: OrderDocument,
+    idempotencyKey: string,
+    policy: Partial<RetryPolicy> = {},
+  ): Promise<OrderCreated> {
     return this.request(
       {
         method: 'POST',
@@ -168,7 +183,10 @@ export class TotalGestClient {
     );
   }
 
-  async findOrderByExternalRef(externalRef: string, policy: Partial<RetryPolicy> = {}): Promise<OrderSummary | undefined> {
+  async findOrderByExternalRef(
+    externalRef: string,
+    policy: Partial<RetryPolicy> = {},
+  ): Promise<OrderSummary | undefined> {
     const res = await this.request(
       {
         method: 'GET',
@@ -221,14 +239,23 @@ export class TotalGestClient {
       method: 'POST' as const,
       path: '/auth/login',
       call: 'POST /auth/login',
-      body: { username: this.opts.username, password: this.opts.password, shopId: this.opts.shopId, ownerId: this.opts.ownerId },
+      body: {
+        username: this.opts.username,
+        password: this.opts.password,
+        shopId: this.opts.shopId,
+        ownerId: this.opts.ownerId,
+      },
       schema: loginResponseSchema,
       auth: false,
     };
     this.loginCount += 1;
     const res = this.interpret(spec, await this.transport.send(spec));
     const expiresAt = Date.parse(res.expiresAt);
-    this.token = { value: res.token, expiresAt, margin: Math.min(TOKEN_MARGIN_MS, Math.max(0, (expiresAt - Date.now()) / 10)) };
+    this.token = {
+      value: res.token,
+      expiresAt,
+      margin: Math.min(TOKEN_MARGIN_MS, Math.max(0, (expiresAt - Date.now()) / 10)),
+    };
     return res.token;
   }
 
@@ -245,7 +272,11 @@ export class TotalGestClient {
       const parsed = spec.schema.safeParse(res.body);
       if (!parsed.success) {
         const details = zodProblems(parsed.error);
-        throw new BadResponseError(`${call}: unexpected answer: ${describeProblems(details)}`, { call, status: res.status }, details);
+        throw new BadResponseError(
+          `${call}: unexpected answer: ${describeProblems(details)}`,
+          { call, status: res.status },
+          details,
+        );
       }
       return parsed.data;
     }
@@ -259,11 +290,14 @@ export class TotalGestClient {
     const text = body?.message ? `: ${body.message}` : '';
     const opts = { call, status: res.status, code };
     const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-    if (retryAfterMs !== undefined && (res.status === 429 || res.status === 503)) this.limiter.pauseUntil(Date.now() + retryAfterMs);
+    if (retryAfterMs !== undefined && (res.status === 429 || res.status === 503))
+      this.limiter.pauseUntil(Date.now() + retryAfterMs);
     switch (res.status) {
       case 401:
         return new AuthError(
-          code === 'invalid_credentials' ? `${call}: wrong username or password` : `${call}: not authorised (${code ?? 'no code'})${text}`,
+          code === 'invalid_credentials'
+            ? `${call}: wrong username or password`
+            : `${call}: not authorised (${code ?? 'no code'})${text}`,
           opts,
         );
       case 403:
@@ -275,18 +309,37 @@ export class TotalGestClient {
         );
       case 404:
         return new NotFoundError(
-          code === 'shop_not_found' ? `${call}: shop "${this.shopId}" not found` : `${call}: not found (${code ?? 'no code'})${text}`,
+          code === 'shop_not_found'
+            ? `${call}: shop "${this.shopId}" not found`
+            : `${call}: not found (${code ?? 'no code'})${text}`,
           opts,
         );
       case 409:
-        return new DuplicateError(`${call}: already exists (${code ?? 'conflict'})${body?.existingId ? ` as ${body.existingId}` : ''}`, opts, body?.existingId);
+        return new DuplicateError(
+          `${call}: already exists (${code ?? 'conflict'})${body?.existingId ? ` as ${body.existingId}` : ''}`,
+          opts,
+          body?.existingId,
+        );
       case 422:
-        return new ValidationError(`${call}: rejected (${code ?? 'validation_failed'})${text}`, opts, body?.details ?? []);
+        return new ValidationError(
+          `${call}: rejected (${code ?? 'validation_failed'})${text}`,
+          opts,
+          body?.details ?? [],
+        );
       case 429:
-        return new RateLimitedError(`${call}: rate limited${retryAfterMs !== undefined ? `, retry after ${retryAfterMs} ms` : ''}`, opts, retryAfterMs);
+        return new RateLimitedError(
+          `${call}: rate limited${retryAfterMs !== undefined ? `, retry after ${retryAfterMs} ms` : ''}`,
+          opts,
+          retryAfterMs,
+        );
       default:
         if (res.status >= 500 || res.status === 408) {
-          return new TransientError(`${call}: server error ${res.status}${code ? ` (${code})` : ''}`, opts, 'server_error', retryAfterMs);
+          return new TransientError(
+            `${call}: server error ${res.status}${code ? ` (${code})` : ''}`,
+            opts,
+            'server_error',
+            retryAfterMs,
+          );
         }
         return new ApiError(`${call}: HTTP ${res.status}${code ? ` (${code})` : ''}${text}`, opts);
     }

@@ -9,5 +9,11 @@ export const API_PATH = '/api/v1';
  * - full URL with a path → used as given
  */
 export function normaliseEndpoint(input: string | undefined, allowInsecureHttp = false): string {
-  return normaliseBaseUrl(input, { field: 'endpoint', label: 'API endpoint', defaultPath: API_PATH, example: 'tg00.bweb.ch', allowInsecureHttp });
+  return normaliseBaseUrl(input, {
+    field: 'endpoint',
+    label: 'API endpoint',
+    defaultPath: API_PATH,
+    example: 'tg00.bweb.ch',
+    allowInsecureHttp,
+  });
 }

@@ -65,7 +65,15 @@ export const partySchema = z.object({
   phone: z.string(),
 });
 
-export const paymentMethods = ['card', 'paypal', 'twint', 'bank_transfer', 'invoice', 'cash_on_delivery', 'other'] as const;
+export const paymentMethods = [
+  'card',
+  'paypal',
+  'twint',
+  'bank_transfer',
+  'invoice',
+  'cash_on_delivery',
+  'other',
+] as const;
 
 export const orderDocumentSchema = z.object({
   externalRef: z.string().min(1).max(64),
@@ -98,6 +106,8 @@ export const orderCreatedSchema = z.object({ id: z.string().min(1), number: z.st
 export type OrderCreated = z.infer<typeof orderCreatedSchema>;
 
 export const orderLookupSchema = z.object({
-  items: z.array(z.object({ id: z.string(), number: z.string(), externalRef: z.string(), status: z.string(), total: decimalString })),
+  items: z.array(
+    z.object({ id: z.string(), number: z.string(), externalRef: z.string(), status: z.string(), total: decimalString }),
+  ),
 });
 export type OrderSummary = z.infer<typeof orderLookupSchema>['items'][number];

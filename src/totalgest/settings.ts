@@ -52,11 +52,17 @@ export const outboxSettingsSchema = z.object({
   deliveryDays: wholeNumber('Remember webhook deliveries (days)', 1, 365, 7),
 });
 
-export function toOutboxOptions(input: Record<string, unknown>): { timing: { maxAgeMs: number }; deliveryRetentionMs: number } {
+export function toOutboxOptions(input: Record<string, unknown>): {
+  timing: { maxAgeMs: number };
+  deliveryRetentionMs: number;
+} {
   const parsed = outboxSettingsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(issue.message, formatPath(issue.path));
   }
-  return { timing: { maxAgeMs: parsed.data.maxAgeHours * 3_600_000 }, deliveryRetentionMs: parsed.data.deliveryDays * 86_400_000 };
+  return {
+    timing: { maxAgeMs: parsed.data.maxAgeHours * 3_600_000 },
+    deliveryRetentionMs: parsed.data.deliveryDays * 86_400_000,
+  };
 }

@@ -33,7 +33,8 @@ export interface StatusApiOptions {
 }
 
 /** What the export action answers: the report, or why it could not run. */
-export type ExportAnswer = { kind: 'report'; report: ExportReport } | { kind: 'refused' | 'unavailable'; statusCode: number; message: string };
+export type ExportAnswer =
+  { kind: 'report'; report: ExportReport } | { kind: 'refused' | 'unavailable'; statusCode: number; message: string };
 
 /** The request as express hands it over (`baseUrl` is where Node-RED mounted its HTTP nodes). */
 export type StatusRequest = IncomingMessage & { originalUrl?: string; baseUrl?: string };
@@ -119,12 +120,16 @@ const exportBodySchema = z
       .array(
         z
           .union([z.string(), z.number()], {
-            error: (issue) => `${JSON.stringify(issue.input) ?? String(issue.input)} is not an order id (digits only, up to 15)`,
+            error: (issue) =>
+              `${JSON.stringify(issue.input) ?? String(issue.input)} is not an order id (digits only, up to 15)`,
           })
           .transform((v, ctx) => {
             const text = String(v).trim();
             if (!ORDER_ID.test(text)) {
-              ctx.addIssue({ code: 'custom', message: `${JSON.stringify(String(v).slice(0, 40))} is not an order id (digits only, up to 15)` });
+              ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(String(v).slice(0, 40))} is not an order id (digits only, up to 15)`,
+              });
               return z.NEVER;
             }
             // One spelling per order: "010452" is 10452.
@@ -133,7 +138,10 @@ const exportBodySchema = z
         { error: 'must be an array of order ids' },
       )
       .min(1, 'give at least one order id')
-      .max(MAX_IDS, { error: (issue) => `at most ${MAX_IDS} per request, got ${Array.isArray(issue.input) ? issue.input.length : '?'}` }),
+      .max(MAX_IDS, {
+        error: (issue) =>
+          `at most ${MAX_IDS} per request, got ${Array.isArray(issue.input) ? issue.input.length : '?'}`,
+      }),
     dryRun: z.boolean({ error: 'must be true or false' }).optional(),
     force: z.boolean({ error: 'must be true or false' }).optional(),
   })
@@ -143,7 +151,12 @@ const exportBodySchema = z
 function readJson(req: StatusRequest & { body?: unknown }): Promise<unknown> {
   // A body parser in httpNodeMiddleware may have read it; one that did not match leaves `{}` and the stream unread.
   const given = req.body;
-  if (typeof given === 'object' && given !== null && !Buffer.isBuffer(given) && (Object.keys(given).length > 0 || req.readableEnded))
+  if (
+    typeof given === 'object' &&
+    given !== null &&
+    !Buffer.isBuffer(given) &&
+    (Object.keys(given).length > 0 || req.readableEnded)
+  )
     return Promise.resolve(given);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -169,29 +182,43 @@ function readJson(req: StatusRequest & { body?: unknown }): Promise<unknown> {
 
 function idList(value: string | null, name: string, pattern: RegExp, what: string): string[] {
   if (value === null || value.trim() === '')
-    throw new HttpError(400, `${name}: give a comma-separated list, e.g. ?${name}=${what === 'order id' ? '10452,10453' : 'CAF-250,TEA-100'}`);
+    throw new HttpError(
+      400,
+      `${name}: give a comma-separated list, e.g. ?${name}=${what === 'order id' ? '10452,10453' : 'CAF-250,TEA-100'}`,
+    );
   const ids = value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   if (ids.length > MAX_IDS) throw new HttpError(400, `${name}: at most ${MAX_IDS} per request, got ${ids.length}`);
   const bad = ids.find((id) => !pattern.test(id));
-  if (bad !== undefined) throw new HttpError(400, `${name}: ${JSON.stringify(bad.slice(0, 80))} is not a valid ${what}`);
+  if (bad !== undefined)
+    throw new HttpError(400, `${name}: ${JSON.stringify(bad.slice(0, 80))} is not a valid ${what}`);
   return [...new Set(ids)];
 }
 
 function listQuery(q: URLSearchParams): { state?: LinkState; search?: string; offset: number; limit: number } {
   const state = q.get('state') || undefined;
-  if (state !== undefined && !(LINK_STATES as readonly string[]).includes(state)) throw new HttpError(400, `state: must be one of ${LINK_STATES.join(', ')}`);
+  if (state !== undefined && !(LINK_STATES as readonly string[]).includes(state))
+    throw new HttpError(400, `state: must be one of ${LINK_STATES.join(', ')}`);
   const offset = Number(q.get('offset') ?? '0');
   const limit = Number(q.get('limit') ?? '50');
   if (!Number.isInteger(offset) || offset < 0) throw new HttpError(400, 'offset: must be a whole number ≥ 0');
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError(400, 'limit: must be a whole number from 1 to 200');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+    throw new HttpError(400, 'limit: must be a whole number from 1 to 200');
   const search = (q.get('q') ?? '').trim().slice(0, 64) || undefined;
   return { state: state as LinkState | undefined, search, offset, limit };
 }
 
-const RESOURCES = new Set(['/', '/summary', '/orders', '/products', '/list/orders', '/list/products', '/orders/export']);
+const RESOURCES = new Set([
+  '/',
+  '/summary',
+  '/orders',
+  '/products',
+  '/list/orders',
+  '/list/products',
+  '/orders/export',
+]);
 
 /** Whether a sub-path (what follows the node's path) is one of ours; anything else is left to other routes. */
 export function isStatusRoute(sub: string): boolean {
@@ -237,7 +264,8 @@ export function statusApiHandler(opts: StatusApiOptions) {
         res.writeHead(200, {
           'Content-Type': 'text/html; charset=utf-8',
           'Cache-Control': 'no-store',
-          'Content-Security-Policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'self'",
+          'Content-Security-Policy':
+            "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'self'",
           'X-Frame-Options': 'SAMEORIGIN',
         });
         res.end(renderStatusPage({ lang, tokenRequired: !opts.publicRead }));
@@ -246,14 +274,32 @@ export function statusApiHandler(opts: StatusApiOptions) {
       const action = req.method !== 'GET' && req.method !== 'HEAD';
       // A page elsewhere must not drive the actions (cross-site request forgery): only this
       // origin, or one allowed by CORS, may send them.
-      if (action && origin !== undefined && !sameOrigin(origin, req.headers.host) && !cors['Access-Control-Allow-Origin'])
+      if (
+        action &&
+        origin !== undefined &&
+        !sameOrigin(origin, req.headers.host) &&
+        !cors['Access-Control-Allow-Origin']
+      )
         throw new HttpError(403, `cross-origin request from ${origin.slice(0, 80)} refused`);
       if (action || !opts.publicRead) {
         if (!opts.token)
-          return send(res, 401, { error: 'no access token is set on the tg-status node: open it in the editor (one is generated) and deploy' }, cors);
+          return send(
+            res,
+            401,
+            {
+              error:
+                'no access token is set on the tg-status node: open it in the editor (one is generated) and deploy',
+            },
+            cors,
+          );
         const given = givenToken(req);
         if (!given || !sameSecret(given, opts.token))
-          return send(res, 401, { error: 'a valid bearer token is required (Authorization: Bearer <token>)' }, { ...cors, 'WWW-Authenticate': 'Bearer' });
+          return send(
+            res,
+            401,
+            { error: 'a valid bearer token is required (Authorization: Bearer <token>)' },
+            { ...cors, 'WWW-Authenticate': 'Bearer' },
+          );
       }
       if (path === '/orders/export' && req.method === 'POST') {
         exportAction(req).then(
@@ -270,7 +316,8 @@ export function statusApiHandler(opts: StatusApiOptions) {
       if (retry && req.method === 'POST') {
         const [id] = idList(decodeURIComponent(retry[1]!), 'order id', ORDER_ID, 'order id');
         const retried = opts.retryOrders([id!]);
-        if (retried.length === 0) throw new HttpError(409, `order ${id}: nothing to retry (only failed orders can be retried)`);
+        if (retried.length === 0)
+          throw new HttpError(409, `order ${id}: nothing to retry (only failed orders can be retried)`);
         return send(res, 202, { retried }, cors);
       }
       if (req.method !== 'GET') throw new HttpError(405, `${req.method ?? ''} is not allowed here`);
@@ -278,9 +325,19 @@ export function statusApiHandler(opts: StatusApiOptions) {
         case '/summary':
           return send(res, 200, status.summary(), cors);
         case '/orders':
-          return send(res, 200, status.orderStatuses(idList(url.searchParams.get('ids'), 'ids', ORDER_ID, 'order id'), lang), cors);
+          return send(
+            res,
+            200,
+            status.orderStatuses(idList(url.searchParams.get('ids'), 'ids', ORDER_ID, 'order id'), lang),
+            cors,
+          );
         case '/products':
-          return send(res, 200, status.productStatuses(idList(url.searchParams.get('skus'), 'skus', SKU, 'SKU'), lang), cors);
+          return send(
+            res,
+            200,
+            status.productStatuses(idList(url.searchParams.get('skus'), 'skus', SKU, 'SKU'), lang),
+            cors,
+          );
         case '/list/orders':
           return send(res, 200, status.listOrders(listQuery(url.searchParams), lang), cors);
         case '/list/products':

@@ -140,7 +140,10 @@ const TEXT: Record<Lang, Record<string, string>> = {
 export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): string {
   const t = TEXT[opts.lang];
   const labels = STATE_LABELS[opts.lang];
-  const config = JSON.stringify({ t, labels, tokenRequired: opts.tokenRequired, lang: opts.lang }).replace(/</g, '\\u003c');
+  const config = JSON.stringify({ t, labels, tokenRequired: opts.tokenRequired, lang: opts.lang }).replace(
+    /</g,
+    '\\u003c',
+  );
   return `<!doctype html>
 <html lang="${opts.lang}">
 <head>

@@ -77,7 +77,11 @@ describe('regression (issue 12 review): Retry-After across runs', function () {
     const early = saves()
       .slice(before)
       .filter((r) => r.at < refused.doneAt! + 30_000);
-    assert.equal(early.length, 0, `${early.length} products/save sent ${early[0] ? early[0].at - refused.doneAt! : '?'} ms after a 429 with Retry-After: 30`);
+    assert.equal(
+      early.length,
+      0,
+      `${early.length} products/save sent ${early[0] ? early[0].at - refused.doneAt! : '?'} ms after a 429 with Retry-After: 30`,
+    );
   });
 
   it('B3: a refused API key (200 {status:0, "Invalid API key"}) stops the writes instead of one refused request per product', async () => {
@@ -86,7 +90,10 @@ describe('regression (issue 12 review): Retry-After across runs', function () {
       const before = saves().length;
       const s = await sync().run();
       const sent = saves().length - before;
-      assert.ok(sent <= 8, `${sent} products/save sent with a key the shop refused (${s.failed} failed: ${s.failures[0]?.reason})`);
+      assert.ok(
+        sent <= 8,
+        `${sent} products/save sent with a key the shop refused (${s.failed} failed: ${s.failures[0]?.reason})`,
+      );
     } finally {
       await control(fw.url, '/_sandbox/config', { apiKey: 'demo-key' });
     }

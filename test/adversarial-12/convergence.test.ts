@@ -72,15 +72,24 @@ describe('regression (issue 12 review): product convergence', function () {
 
   it('D1: an article updated during a run (seen on two adjacent pages) ends with the newest version in the shop', async () => {
     const t = Date.now() - 3_600_000;
-    await upsert(tg, [article('A-X', 'X', '10.00', t), article('A-Y', 'Y', '20.00', t + 1), article('A-W', 'W', '30.00', t + 2)]);
-    const sync = () => new ProductSync(client, new ProductStore(db), writer, { pageSize: 2, overlapMs: 0, retryBaseDelayMs: 10 });
+    await upsert(tg, [
+      article('A-X', 'X', '10.00', t),
+      article('A-Y', 'Y', '20.00', t + 1),
+      article('A-W', 'W', '30.00', t + 2),
+    ]);
+    const sync = () =>
+      new ProductSync(client, new ProductStore(db), writer, { pageSize: 2, overlapMs: 0, retryBaseDelayMs: 10 });
     await sync().run();
     assert.equal(fw.products.get('X')!.price, '10.00');
 
     // Incremental run: page 1 = [Y (touched, unchanged), X v1], page 2 = [W (touched, unchanged), X v2]:
     // X is changed again in TotalGest while page 1 is being handled.
     const now = Date.now();
-    await upsert(tg, [article('A-Y', 'Y', '20.00', now + 1), article('A-X', 'X', '11.00', now + 2), article('A-W', 'W', '30.00', now + 3)]);
+    await upsert(tg, [
+      article('A-Y', 'Y', '20.00', now + 1),
+      article('A-X', 'X', '11.00', now + 2),
+      article('A-W', 'W', '30.00', now + 3),
+    ]);
     const page = client.articlePage.bind(client);
     let pages = 0;
     client.articlePage = async (q) => {
@@ -144,9 +153,19 @@ describe('regression (issue 12 review): product convergence', function () {
     await sync().run({ onBatch: (_b, part) => parts.push(part) });
     const [v1, v2] = [parts[0]!.versions['X']!, parts[1]!.versions['X']!];
     assert.notEqual(v1, v2);
-    assert.deepEqual(sync().confirm([{ sku: 'X', fw360Id: '1', error: null, version: v1 }]), { confirmed: 0, failed: 0, notEmitted: [], stale: ['X'] });
+    assert.deepEqual(sync().confirm([{ sku: 'X', fw360Id: '1', error: null, version: v1 }]), {
+      confirmed: 0,
+      failed: 0,
+      notEmitted: [],
+      stale: ['X'],
+    });
     assert.equal(new ProductStore(db).get('X')!.state, 'emitted');
-    assert.deepEqual(sync().confirm([{ sku: 'X', fw360Id: '1', error: null, version: v2 }]), { confirmed: 1, failed: 0, notEmitted: [], stale: [] });
+    assert.deepEqual(sync().confirm([{ sku: 'X', fw360Id: '1', error: null, version: v2 }]), {
+      confirmed: 1,
+      failed: 0,
+      notEmitted: [],
+      stale: [],
+    });
     assert.equal(new ProductStore(db).get('X')!.state, 'linked');
     // A late failure of v1 no longer sends anything back to the retry set.
     assert.deepEqual(sync().confirm([{ sku: 'X', fw360Id: null, error: 'HTTP 500', version: v1 }]).stale, ['X']);
@@ -159,7 +178,10 @@ describe('regression (issue 12 review): product convergence', function () {
     // Every answer is slower than the client's timeout: the shop applies the save, the client sees a timeout.
     await control(fw.url, '/_sandbox/faults', { latencyMs: 700 });
     // One attempt: a retried save still inside the sandbox's latency would land during the next test.
-    const s1 = await new ProductSync(client, new ProductStore(db), writer, { writeMaxAttempts: 1, retryBaseDelayMs: 10 }).run();
+    const s1 = await new ProductSync(client, new ProductStore(db), writer, {
+      writeMaxAttempts: 1,
+      retryBaseDelayMs: 10,
+    }).run();
     assert.equal(s1.failed, 1);
     while (!fw.products.has('X')) await new Promise((r) => setTimeout(r, 10)); // the shop applies it after the client gave up
     assert.equal(fw.products.get('X')?.active, true, 'the shop did apply the save');
@@ -180,7 +202,10 @@ describe('regression (issue 12 review): product convergence', function () {
     await sync().run();
     // In TotalGest: a new article takes over SKU S (the old one is renumbered away by deletion a moment later).
     const now = Date.now();
-    await upsert(tg, [article('A-NEW', 'S', '15.00', now + 1), article('A-OLD', 'S', '10.00', now + 2, { deleted: true, active: false })]);
+    await upsert(tg, [
+      article('A-NEW', 'S', '15.00', now + 1),
+      article('A-OLD', 'S', '10.00', now + 2, { deleted: true, active: false }),
+    ]);
     const s2 = await sync().run();
     assert.equal(s2.failed, 0);
     await sync().run();
@@ -247,7 +272,9 @@ describe('regression (issue 12 review): product convergence', function () {
 
   it('D7 (emit mode): a flow that writes and confirms a batch promptly gets its confirmation recorded', async () => {
     const t = Date.now() - 3_600_000;
-    const items = Array.from({ length: 40 }, (_, i) => article(`A-${i}`, `S-${String(i).padStart(3, '0')}`, '10.00', t + i));
+    const items = Array.from({ length: 40 }, (_, i) =>
+      article(`A-${i}`, `S-${String(i).padStart(3, '0')}`, '10.00', t + i),
+    );
     await upsert(tg, items);
     // TotalGest answers pages slowly (a big catalogue, a busy server); the flow is quick.
     await control(tg.url, '/_sandbox/faults', { latencyMs: 300, path: '/articles' });
@@ -280,7 +307,10 @@ describe('regression (issue 12 review): product convergence', function () {
     const sync = () => new ProductSync(client, new ProductStore(db), writer);
     await sync().run();
     // Deleted in TotalGest; its (stale) stock is no longer kept tidy: the tombstone breaks the contract.
-    await control(tg.url, '/_sandbox/articles/corrupt', { id: 'A-X', set: { deleted: true, active: false, stock: { onHand: '0', reserved: '0' } } });
+    await control(tg.url, '/_sandbox/articles/corrupt', {
+      id: 'A-X',
+      set: { deleted: true, active: false, stock: { onHand: '0', reserved: '0' } },
+    });
     const s2 = await sync().run();
     const s3 = await sync().run();
     const row = new ProductStore(db).get('X')!;

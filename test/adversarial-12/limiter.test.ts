@@ -57,19 +57,30 @@ describe('regression (issue 12 review): adaptive limit', function () {
     });
     const limits: number[] = [];
     const inFlight: number[] = [];
-    const s = await new ProductSync(client, new ProductStore(db), writer, { writeConcurrency: 12, writeFloor: 2, retryBaseDelayMs: 20 }).run({
+    const s = await new ProductSync(client, new ProductStore(db), writer, {
+      writeConcurrency: 12,
+      writeFloor: 2,
+      retryBaseDelayMs: 20,
+    }).run({
       onProgress: (p) => {
         limits.push(p.limit);
         inFlight.push(p.inFlight);
       },
     });
     // A held request has no answer: it ends when the client gives up (its 300 ms timeout, counted from the client's send).
-    const saves = (fw.requests as Logged[]).filter((r) => r.path === '/m/api/products/save').map((r) => ({ ...r, doneAt: r.doneAt ?? r.at + 290 }));
+    const saves = (fw.requests as Logged[])
+      .filter((r) => r.path === '/m/api/products/save')
+      .map((r) => ({ ...r, doneAt: r.doneAt ?? r.at + 290 }));
     assert.equal(s.failed, 0, JSON.stringify(s.failures.slice(0, 3)));
     assert.equal(fw.products.size, 600);
-    assert.ok(Math.max(...limits) <= 12 && Math.min(...limits) >= 2, `limit left [2, 12]: ${Math.min(...limits)}..${Math.max(...limits)}`);
+    assert.ok(
+      Math.max(...limits) <= 12 && Math.min(...limits) >= 2,
+      `limit left [2, 12]: ${Math.min(...limits)}..${Math.max(...limits)}`,
+    );
     assert.ok(maxInFlight(saves) <= 12, `the shop held ${maxInFlight(saves)} at once`);
-    const early = saves.filter((r) => saves.some((q) => q.status === 429 && r.at > q.doneAt + 20 && r.at < q.doneAt + Number(q.retryAfter) * 1000));
+    const early = saves.filter((r) =>
+      saves.some((q) => q.status === 429 && r.at > q.doneAt + 20 && r.at < q.doneAt + Number(q.retryAfter) * 1000),
+    );
     assert.equal(early.length, 0, `${early.length} requests within a Retry-After`);
     assert.ok(s.concurrency!.backoffs >= 1);
   });

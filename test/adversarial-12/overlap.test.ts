@@ -20,6 +20,10 @@ describe('regression (issue 12 review): overlapping triggers', () => {
     c.trigger({ full: false, dryRun: true, forceWrite: false }, (r) => results.push(r)); // someone previews: merged
     release();
     while (ran.length < 2 || results.length < 3) await new Promise((r) => setImmediate(r));
-    assert.equal(ran[1]!.dryRun, false, `the msg.full sync ran as ${JSON.stringify(ran[1])}: it wrote nothing and its sender was told it ran`);
+    assert.equal(
+      ran[1]!.dryRun,
+      false,
+      `the msg.full sync ran as ${JSON.stringify(ran[1])}: it wrote nothing and its sender was told it ran`,
+    );
   });
 });

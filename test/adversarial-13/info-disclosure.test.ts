@@ -29,7 +29,11 @@ describe('security regressions found by adversarial review: information given to
     await helper.stopServer();
     rmSync(userDir, { recursive: true, force: true });
   });
-  async function boot(settings: Record<string, unknown>, flow: Array<Record<string, unknown>>, creds: Record<string, object>) {
+  async function boot(
+    settings: Record<string, unknown>,
+    flow: Array<Record<string, unknown>>,
+    creds: Record<string, object>,
+  ) {
     userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-r13-info-'));
     helper.settings({ userDir, ...settings });
     await helper.startServer();
@@ -55,9 +59,23 @@ describe('security regressions found by adversarial review: information given to
     await boot(
       {},
       [
-        { id: 'c1', type: 'totalgest-config', endpoint: 'http://erp-tg.intra.example:8450', shopId: 'demo-shop', ownerId: 'demo-owner' },
+        {
+          id: 'c1',
+          type: 'totalgest-config',
+          endpoint: 'http://erp-tg.intra.example:8450',
+          shopId: 'demo-shop',
+          ownerId: 'demo-owner',
+        },
         { id: 'f1', type: 'framework360-config', siteUrl: 'https://shop.example.ch' },
-        { id: 'in', type: 'http in', url: '/fw360/webhook', method: 'post', upload: false, skipBodyParsing: true, wires: [['p1']] },
+        {
+          id: 'in',
+          type: 'http in',
+          url: '/fw360/webhook',
+          method: 'post',
+          upload: false,
+          skipBodyParsing: true,
+          wires: [['p1']],
+        },
         { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', wires: [['res']] },
         { id: 'res', type: 'http response', wires: [] },
       ],
@@ -69,7 +87,11 @@ describe('security regressions found by adversarial review: information given to
       body: '{"event":"order.completed","data":{}}',
     });
     const text = await res.text();
-    assert.equal(res.status, 401, `an unsigned request is refused for its missing signature first: ${res.status} ${text}`);
+    assert.equal(
+      res.status,
+      401,
+      `an unsigned request is refused for its missing signature first: ${res.status} ${text}`,
+    );
     assert.doesNotMatch(text, /intra\.example/, 'the answer names the internal TotalGest host');
   });
 
@@ -77,25 +99,55 @@ describe('security regressions found by adversarial review: information given to
     await boot(
       {},
       [
-        { id: 'c1', type: 'totalgest-config', endpoint: 'https://svc:Pa55-r13-url@tg.example.ch', shopId: 'demo-shop', ownerId: 'demo-owner' },
+        {
+          id: 'c1',
+          type: 'totalgest-config',
+          endpoint: 'https://svc:Pa55-r13-url@tg.example.ch',
+          shopId: 'demo-shop',
+          ownerId: 'demo-owner',
+        },
         { id: 'f1', type: 'framework360-config', siteUrl: 'https://shop.example.ch' },
-        { id: 'in', type: 'http in', url: '/fw360/webhook', method: 'post', upload: false, skipBodyParsing: true, wires: [['p1']] },
+        {
+          id: 'in',
+          type: 'http in',
+          url: '/fw360/webhook',
+          method: 'post',
+          upload: false,
+          skipBodyParsing: true,
+          wires: [['p1']],
+        },
         { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', wires: [['res']] },
         { id: 'res', type: 'http response', wires: [] },
       ],
       { c1: { username: 'demo', password: 'x' }, f1: { apiKey: 'k', webhookSecret: 'whsec-r13' } },
     );
-    const res = await fetch(`${base}/fw360/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${base}/fw360/webhook`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     const text = await res.text();
-    const status = (helper.getNode('p1').status.getCalls() as Array<{ args: Array<{ text?: string }> }>).map((c) => c.args[0]?.text ?? '');
-    assert.doesNotMatch(`${text}\n${status.join('\n')}`, /Pa55-r13-url/, `answer ${res.status} ${text}; node status ${JSON.stringify(status)}`);
+    const status = (helper.getNode('p1').status.getCalls() as Array<{ args: Array<{ text?: string }> }>).map(
+      (c) => c.args[0]?.text ?? '',
+    );
+    assert.doesNotMatch(
+      `${text}\n${status.join('\n')}`,
+      /Pa55-r13-url/,
+      `answer ${res.status} ${text}; node status ${JSON.stringify(status)}`,
+    );
   });
 
   it('I2: httpNodeCors {origin:"*", credentials:true}: the status API reflects any Origin with Allow-Credentials (the cors middleware answers "*", which browsers refuse with credentials)', async () => {
     await boot(
       { httpNodeCors: { origin: '*', credentials: true } },
       [
-        { id: 'c1', type: 'totalgest-config', endpoint: 'http://127.0.0.1:1', shopId: 'demo-shop', ownerId: 'demo-owner' },
+        {
+          id: 'c1',
+          type: 'totalgest-config',
+          endpoint: 'http://127.0.0.1:1',
+          shopId: 'demo-shop',
+          ownerId: 'demo-owner',
+        },
         { id: 's1', type: 'tg-status', connection: 'c1', path: '/st', publicRead: true, wires: [[]] },
         { id: 'in', type: 'http in', url: '/core', method: 'get', wires: [['res']] },
         { id: 'res', type: 'http response', wires: [] },
@@ -106,7 +158,11 @@ describe('security regressions found by adversarial review: information given to
     await res.text();
     const core = await fetch(`${base}/core`, { headers: { Origin: 'https://evil.example' } });
     await core.text();
-    assert.equal(core.headers.get('access-control-allow-origin'), '*', 'the core http in answers "*" under the same setting');
+    assert.equal(
+      core.headers.get('access-control-allow-origin'),
+      '*',
+      'the core http in answers "*" under the same setting',
+    );
     const acao = res.headers.get('access-control-allow-origin');
     const acac = res.headers.get('access-control-allow-credentials');
     assert.ok(

@@ -9,7 +9,9 @@ import { Transport } from '../../src/http/transport';
 
 const PROXY_VARS = ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy'].flatMap((v) => [v, v.toUpperCase()]);
 // Node-RED's own rule (core http request node), for comparison.
-const core = require('@node-red/nodes/core/network/lib/proxyHelper.js') as { getProxyForUrl(url: string, o?: { env?: Record<string, string> }): string };
+const core = require('@node-red/nodes/core/network/lib/proxyHelper.js') as {
+  getProxyForUrl(url: string, o?: { env?: Record<string, string> }): string;
+};
 
 describe('security regressions found by adversarial review: proxies: no_proxy', function () {
   this.timeout(20_000);

@@ -29,7 +29,11 @@ function everyText(root: unknown): string {
     }
   };
   walk(root, 0);
-  out.push(JSON.stringify(root) ?? '', util.inspect(root, { showHidden: true, depth: Infinity, getters: true }), String(root));
+  out.push(
+    JSON.stringify(root) ?? '',
+    util.inspect(root, { showHidden: true, depth: Infinity, getters: true }),
+    String(root),
+  );
   return out.join('\n');
 }
 
@@ -59,7 +63,12 @@ describe('security regressions found by adversarial review: proxy credentials in
 
   async function caught(endpoint: string): Promise<{ error: { message: string } }> {
     await helper.load(
-      [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-pull-products.js'), require('@node-red/nodes/core/common/25-catch.js') as unknown],
+      [
+        dist('totalgest-config.js'),
+        dist('framework360-config.js'),
+        dist('tg-pull-products.js'),
+        require('@node-red/nodes/core/common/25-catch.js') as unknown,
+      ],
       [
         { id: 'c1', type: 'totalgest-config', endpoint, shopId: 'demo-shop', ownerId: 'demo-owner', timeout: '2' },
         { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
@@ -75,7 +84,11 @@ describe('security regressions found by adversarial review: proxy credentials in
   }
 
   for (const [what, target, proxyUrl] of [
-    ['https target, proxy refuses CONNECT with 407', () => 'https://127.0.0.1:9', () => `http://puser:${PROXY_PASS}@127.0.0.1:${proxyPort}`],
+    [
+      'https target, proxy refuses CONNECT with 407',
+      () => 'https://127.0.0.1:9',
+      () => `http://puser:${PROXY_PASS}@127.0.0.1:${proxyPort}`,
+    ],
     ['http target, proxy answers 407', () => env.tg.url, () => `http://puser:${PROXY_PASS}@127.0.0.1:${proxyPort}`],
     ['proxy unreachable', () => env.tg.url, () => `http://puser:${PROXY_PASS}@127.0.0.1:1`],
   ] as const) {
@@ -86,7 +99,9 @@ describe('security regressions found by adversarial review: proxy credentials in
       const msg = await caught(target());
       const text = everyText(msg.error);
       assert.ok(!text.includes(PROXY_PASS) && !text.includes(PASSWORD), `secret in msg.error: ${msg.error.message}`);
-      const status = (helper.getNode('pp').status.getCalls() as Array<{ args: unknown[] }>).map((c) => JSON.stringify(c.args));
+      const status = (helper.getNode('pp').status.getCalls() as Array<{ args: unknown[] }>).map((c) =>
+        JSON.stringify(c.args),
+      );
       assert.ok(!status.join().includes(PROXY_PASS), 'proxy password in the node status');
     });
   }

@@ -65,10 +65,21 @@ describe('security regressions found by adversarial review: in a real Node-RED p
   });
 
   it('W1 (real process): POST /FW360/WEBHOOK with a bare JSON order and no signature creates a TotalGest document', async () => {
-    const order = { ...(structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order) as Record<string, unknown>), id: 880001 };
-    const exact = await fetch(`${base}/fw360/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(order) });
+    const order = {
+      ...(structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order) as Record<string, unknown>),
+      id: 880001,
+    };
+    const exact = await fetch(`${base}/fw360/webhook`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(order),
+    });
     assert.ok([400, 401].includes(exact.status), 'the exact URL is checked');
-    const res = await fetch(`${base}/FW360/WEBHOOK`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(order) });
+    const res = await fetch(`${base}/FW360/WEBHOOK`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(order),
+    });
     const body = await res.text();
     if (res.status < 400) await waitFor(() => tg.orders.length > 0, 10_000, 'document').catch(() => undefined);
     assert.ok(

@@ -26,8 +26,19 @@ describe('security regressions found by adversarial review: status surface', fun
   const capture = (RED: NodeAPI): void => {
     httpNode = RED.httpNode as unknown as Middleware;
   };
-  const modules = [dist('totalgest-config.js'), dist('tg-status.js'), require('@node-red/nodes/core/network/21-httpin.js') as unknown, capture];
-  const conn = { id: 'c1', type: 'totalgest-config', endpoint: 'http://127.0.0.1:1', shopId: 'demo-shop', ownerId: 'demo-owner' };
+  const modules = [
+    dist('totalgest-config.js'),
+    dist('tg-status.js'),
+    require('@node-red/nodes/core/network/21-httpin.js') as unknown,
+    capture,
+  ];
+  const conn = {
+    id: 'c1',
+    type: 'totalgest-config',
+    endpoint: 'http://127.0.0.1:1',
+    shopId: 'demo-shop',
+    ownerId: 'demo-owner',
+  };
 
   beforeEach(async () => {
     userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-r13-status-'));
@@ -72,7 +83,11 @@ describe('security regressions found by adversarial review: status surface', fun
     // A full deploy: http in removes its route and adds it again at the end; tg-status' routes are never removed.
     await helper.setFlows(flow, 'full', creds);
     const after = await get('/api/customers');
-    assert.equal(after.status, 200, `after the redeploy GET /api/customers is answered by tg-status: ${after.status} ${after.text}`);
+    assert.equal(
+      after.status,
+      200,
+      `after the redeploy GET /api/customers is answered by tg-status: ${after.status} ${after.text}`,
+    );
   });
 
   it('S3: two nodes on one path, the first moved away ("modified nodes" deploy): the second takes the path over', async () => {
@@ -103,15 +118,26 @@ describe('security regressions found by adversarial review: status surface', fun
     assert.equal((await get('/st/summary')).status, 401);
     assert.equal((await get('/st/summary', { Authorization: 'Bearer nope' })).status, 401);
     assert.equal((await get(`/st/summary?token=${TOKEN}&access_token=${TOKEN}`)).status, 401);
-    assert.equal((await get('/st/summary', { Authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` })).status, 401);
+    assert.equal(
+      (await get('/st/summary', { Authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` })).status,
+      401,
+    );
     assert.equal((await get('/st/summary', { 'X-TotalGest-Token': ` ${TOKEN} ` })).status, 200);
     assert.equal((await get('/pub/summary')).status, 200);
     assert.equal((await get('/pub/orders/1003/retry', { 'Content-Type': 'text/plain' }, 'POST')).status, 401);
     for (const origin of ['https://evil.example', 'null']) {
-      const r = await get('/st/orders/1003/retry', { Authorization: `Bearer ${TOKEN}`, Origin: origin, 'Content-Type': 'text/plain' }, 'POST');
+      const r = await get(
+        '/st/orders/1003/retry',
+        { Authorization: `Bearer ${TOKEN}`, Origin: origin, 'Content-Type': 'text/plain' },
+        'POST',
+      );
       assert.equal(r.status, 403, `${origin}: ${r.text}`);
     }
-    const pre = await get('/st/orders/1003/retry', { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' }, 'OPTIONS');
+    const pre = await get(
+      '/st/orders/1003/retry',
+      { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+      'OPTIONS',
+    );
     assert.equal(pre.status, 403);
     assert.equal((await get('/st/orders/1003/retry', { Authorization: `Bearer ${TOKEN}` }, 'POST')).status, 202);
   });

@@ -68,7 +68,11 @@ describe('security regressions found by adversarial review: Test connection with
     const endpoint = `http://[::ffff:127.0.0.1]:${port}`;
     await load(endpoint, `http://[::ffff:127.0.0.1]:${port}`);
     assert.match(helper.getNode('c1').configError ?? '', /plain http/, 'the deployed connection refuses plain http');
-    assert.match(helper.getNode('f1').configError ?? '', /plain http/, 'the deployed Framework360 connection refuses plain http');
+    assert.match(
+      helper.getNode('f1').configError ?? '',
+      /plain http/,
+      'the deployed Framework360 connection refuses plain http',
+    );
     const tg = await post('/totalgest/connection/test', {
       id: 'c1',
       endpoint,
@@ -77,7 +81,12 @@ describe('security regressions found by adversarial review: Test connection with
       password: '__PWRD__',
       allowInsecureHttp: true,
     });
-    const fw = await post('/totalgest/framework360/test', { id: 'f1', siteUrl: endpoint, apiKey: '__PWRD__', allowInsecureHttp: true });
+    const fw = await post('/totalgest/framework360/test', {
+      id: 'f1',
+      siteUrl: endpoint,
+      apiKey: '__PWRD__',
+      allowInsecureHttp: true,
+    });
     assert.deepEqual(leaked(), [], `stored secrets sent in clear text (answers ${JSON.stringify([tg, fw])})`);
   });
 
@@ -102,12 +111,22 @@ describe('security regressions found by adversarial review: Test connection with
         password: '__PWRD__',
         allowInsecureHttp: true,
       });
-      const b = await post('/totalgest/framework360/test', { id: 'f1', siteUrl: v, apiKey: '', allowInsecureHttp: true });
+      const b = await post('/totalgest/framework360/test', {
+        id: 'f1',
+        siteUrl: v,
+        apiKey: '',
+        allowInsecureHttp: true,
+      });
       assert.ok(!a.ok && !b.ok, v);
     }
     // Another node's id (a foreign type with a password credential) and no id at all.
     for (const id of ['f1', undefined, ['c1']])
-      await post('/totalgest/connection/test', { id, endpoint: `http://127.0.0.1:${port}`, shopId: 'demo-shop', ownerId: 'demo-owner' });
+      await post('/totalgest/connection/test', {
+        id,
+        endpoint: `http://127.0.0.1:${port}`,
+        shopId: 'demo-shop',
+        ownerId: 'demo-owner',
+      });
     assert.deepEqual(leaked(), []);
   });
 });

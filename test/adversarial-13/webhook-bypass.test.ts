@@ -30,7 +30,10 @@ describe('security regressions found by adversarial review: webhook: requests wi
     server = undefined;
   });
 
-  const order = (id: number) => ({ ...(structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order) as Record<string, unknown>), id });
+  const order = (id: number) => ({
+    ...(structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order) as Record<string, unknown>),
+    id,
+  });
 
   async function start(skipBodyParsing: boolean) {
     await helper.load(
@@ -44,7 +47,15 @@ describe('security regressions found by adversarial review: webhook: requests wi
       [
         { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
         { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-        { id: 'in', type: 'http in', url: '/fw360/webhook', method: 'post', upload: false, skipBodyParsing, wires: [['p1']] },
+        {
+          id: 'in',
+          type: 'http in',
+          url: '/fw360/webhook',
+          method: 'post',
+          upload: false,
+          skipBodyParsing,
+          wires: [['p1']],
+        },
         { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', wires: [['res']] },
         { id: 'res', type: 'http response', wires: [] },
       ],
@@ -66,7 +77,8 @@ describe('security regressions found by adversarial review: webhook: requests wi
   /** The promise: no signature → refused (4xx/5xx), nothing stored, nothing sent. Waits for the worker if it did queue. */
   async function assertRefused(r: { status: number; body: Record<string, unknown> }, id: number) {
     const accepted = r.status < 400;
-    if (accepted) await waitFor(() => sent().length > 0, 5000, 'the forged order reaching TotalGest').catch(() => undefined);
+    if (accepted)
+      await waitFor(() => sent().length > 0, 5000, 'the forged order reaching TotalGest').catch(() => undefined);
     assert.ok(
       !accepted && stored(id) === undefined && sent().length === 0,
       `unsigned request answered ${r.status} ${JSON.stringify(r.body)}; stored: ${stored(id) !== undefined}; POSTs to TotalGest: ${sent().length}`,
@@ -106,12 +118,25 @@ describe('security regressions found by adversarial review: webhook: requests wi
       { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
       // As the editor deploys a changed credential: inside the node, so the runtime sees the node as changed.
       { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url, credentials: { webhookSecret: 'rotated-secret' } },
-      { id: 'in', type: 'http in', url: '/fw360/webhook', method: 'post', upload: false, skipBodyParsing: true, wires: [['p1']] },
+      {
+        id: 'in',
+        type: 'http in',
+        url: '/fw360/webhook',
+        method: 'post',
+        upload: false,
+        skipBodyParsing: true,
+        wires: [['p1']],
+      },
       { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', wires: [['res']] },
       { id: 'res', type: 'http response', wires: [] },
     ];
     await helper.setFlows(flow, 'nodes');
-    const body = JSON.stringify({ event: 'order.completed', site: 'demo', sentAt: new Date().toISOString(), data: order(770006) });
+    const body = JSON.stringify({
+      event: 'order.completed',
+      site: 'demo',
+      sentAt: new Date().toISOString(),
+      data: order(770006),
+    });
     const res = await fetch(`${base}/fw360/webhook`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Fw360-Signature': signBody(SECRET, body) },
@@ -128,7 +153,12 @@ describe('security regressions found by adversarial review: webhook: requests wi
 
   it('held: signature variants (upper-case scheme or hex, sha1=, empty, two headers, truncated body) are refused; surrounding blanks are tolerated', async () => {
     await start(true);
-    const body = JSON.stringify({ event: 'order.completed', site: 'demo', sentAt: new Date().toISOString(), data: order(770007) });
+    const body = JSON.stringify({
+      event: 'order.completed',
+      site: 'demo',
+      sentAt: new Date().toISOString(),
+      data: order(770007),
+    });
     const good = signBody(SECRET, body);
     const hex = good.slice('sha256='.length);
     const variants: Array<[string, Record<string, string> | Array<[string, string]>, string?]> = [

@@ -26,7 +26,11 @@ describe('manual export regressions found by adversarial review: POST orders/exp
     env.fw.updateOrder(o.id, { note: 'please gift-wrap' }, false);
     const r = await exportIds({ ids: [`0${o.id}`] });
     console.log('      ', JSON.stringify(r.body.items), JSON.stringify(counts()));
-    assert.deepEqual([r.body.alreadyLinked, counts().done, counts().needs_review], [1, 1, 0], 'without force a linked order must stay linked');
+    assert.deepEqual(
+      [r.body.alreadyLinked, counts().done, counts().needs_review],
+      [1, 1, 0],
+      'without force a linked order must stay linked',
+    );
   });
 
   it('held: two concurrent exports of the same id make one document', async () => {
@@ -87,7 +91,11 @@ describe('manual export regressions found by adversarial review: POST orders/exp
     const o = order('01');
     env.fw.placeOrder(o, false);
     await start({ status: { publicRead: true } });
-    const res = await fetch(`${h.base}/orders/export`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ ids: [o.id] }) });
+    const res = await fetch(`${h.base}/orders/export`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: JSON.stringify({ ids: [o.id] }),
+    });
     assert.equal(res.status, 401);
     const res2 = await fetch(`${h.base}/orders/export?token=${TOKEN}`, {
       method: 'POST',
@@ -143,8 +151,19 @@ describe('manual export regressions found by adversarial review: POST orders/exp
     await start({ push: { override: `id = ${b.id} ? $error("boom") : $` } });
     const r = await exportIds({ ids: [a.id, b.id] });
     await waitFor(() => env.tg.orders.length === 1, 10_000, 'the first order sent to TotalGest');
-    console.log('      ', r.status, JSON.stringify(r.body), JSON.stringify(counts()), 'documents:', env.tg.orders.length);
-    assert.equal(r.status, 200, `answered ${r.status} ${JSON.stringify(r.body)} although order ${a.id} was taken and sent`);
+    console.log(
+      '      ',
+      r.status,
+      JSON.stringify(r.body),
+      JSON.stringify(counts()),
+      'documents:',
+      env.tg.orders.length,
+    );
+    assert.equal(
+      r.status,
+      200,
+      `answered ${r.status} ${JSON.stringify(r.body)} although order ${a.id} was taken and sent`,
+    );
   });
 
   it('held: dry run makes no write request to TotalGest or Framework360 and stores nothing', async () => {

@@ -19,15 +19,36 @@ export function exportHarness(prefix: string) {
     if (h.server) await new Promise((r) => h.server!.close(r));
     h.server = undefined;
   });
-  const order = (name: string) => structuredClone(fixtures.find(([f]) => f.startsWith(name))![1].order) as Record<string, unknown> & { id: number };
+  const order = (name: string) =>
+    structuredClone(fixtures.find(([f]) => f.startsWith(name))![1].order) as Record<string, unknown> & { id: number };
   async function start(
-    opts: { push?: boolean | Record<string, unknown>; status?: Record<string, unknown>; extra?: Array<Record<string, unknown>>; gate?: Middleware } = {},
+    opts: {
+      push?: boolean | Record<string, unknown>;
+      status?: Record<string, unknown>;
+      extra?: Array<Record<string, unknown>>;
+      gate?: Middleware;
+    } = {},
   ) {
-    const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js'), dist('tg-status.js'), capture];
+    const nodes = [
+      dist('totalgest-config.js'),
+      dist('framework360-config.js'),
+      dist('tg-push-order.js'),
+      dist('tg-status.js'),
+      capture,
+    ];
     const flow: Array<Record<string, unknown>> = [
       { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
       { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-      { id: 's1', type: 'tg-status', connection: 'c1', path: '/totalgest/status', lang: 'en', exportWait: '10', wires: [['out']], ...opts.status },
+      {
+        id: 's1',
+        type: 'tg-status',
+        connection: 'c1',
+        path: '/totalgest/status',
+        lang: 'en',
+        exportWait: '10',
+        wires: [['out']],
+        ...opts.status,
+      },
       { id: 'out', type: 'helper' },
     ];
     if (opts.push !== false)
@@ -60,7 +81,11 @@ export function exportHarness(prefix: string) {
   }
   const auth = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
   const exportIds = async (body: unknown, headers: Record<string, string> = auth) => {
-    const res = await fetch(`${h.base}/orders/export`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await fetch(`${h.base}/orders/export`, {
+      method: 'POST',
+      headers,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };

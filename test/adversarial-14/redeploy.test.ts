@@ -13,7 +13,11 @@ describe('manual export regressions found by adversarial review: export during a
     await start({ status: { exportWait: '10' } });
     await control(env.tg.url, '/_sandbox/faults', { hang: true, path: '/orders', count: 1 });
     const pending = exportIds({ ids: [o.id] });
-    await waitFor(() => env.tg.requests.some((r) => r.method === 'POST' && r.path.includes('/orders')), 10_000, 'the send to reach TotalGest');
+    await waitFor(
+      () => env.tg.requests.some((r) => r.method === 'POST' && r.path.includes('/orders')),
+      10_000,
+      'the send to reach TotalGest',
+    );
     const flows = (helper as any)._redNodes.getFlows().flows;
     const t0 = Date.now();
     await (helper as any).setFlows(flows, 'full', {

@@ -17,7 +17,11 @@ describe("adversarial 14: the Framework360 sandbox's /admin/orders Send to Total
     env.fw.statusToken = TOKEN;
     const res = await fetch(`${env.fw.url}/admin/orders`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Origin: 'https://evil.example',
+        'Sec-Fetch-Site': 'cross-site',
+      },
       body: `ids=${o.id}`,
     });
     await res.text();
@@ -34,7 +38,11 @@ describe("adversarial 14: the Framework360 sandbox's /admin/orders Send to Total
     const o = order('01');
     env.fw.placeOrder(o, false);
     const html = await (
-      await fetch(`${env.fw.url}/admin/orders`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `ids=${o.id}` })
+      await fetch(`${env.fw.url}/admin/orders`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `ids=${o.id}`,
+      })
     ).text();
     const line = /<section id="tg-report"[^]*?<\/section>/.exec(html)?.[0];
     console.log('      ', line);

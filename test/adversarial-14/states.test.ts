@@ -40,7 +40,11 @@ describe('manual export regressions found by adversarial review: the report for 
       JSON.stringify(counts()),
     );
     // TotalGest accepts now (the fault was for one request): the shop owner selected it and asked for it to be sent now, with force.
-    assert.equal(forced.body.items[0].outcome, 'exported', 'a failed order selected with force is neither sent nor reported as not attempted');
+    assert.equal(
+      forced.body.items[0].outcome,
+      'exported',
+      'a failed order selected with force is neither sent nor reported as not attempted',
+    );
     assert.equal(env.tg.orders.length, 1);
   });
 

@@ -65,7 +65,11 @@ describe('adversarial: sequences that held (issue 11)', function () {
   function exporter(opts: ConstructorParameters<typeof OrderExporter>[3] = {}, file = path.join(dir, 'state.sqlite')) {
     const db = openStateDatabase(file);
     dbs.push(db);
-    const client = new TotalGestClient({ endpoint: tg.url, ...demoCredentials, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
+    const client = new TotalGestClient({
+      endpoint: tg.url,
+      ...demoCredentials,
+      retry: { baseDelayMs: 10, maxDelayMs: 50 },
+    });
     clients.push(client);
     const ex = new OrderExporter(client, new OrderStore(db), () => undefined, { dbKey: file, ...opts });
     const transitions: Transition[] = [];

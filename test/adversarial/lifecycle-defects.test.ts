@@ -71,7 +71,11 @@ describe('order lifecycle regressions found by adversarial review (each once a f
   function exporter(opts: ConstructorParameters<typeof OrderExporter>[3] = {}, file = path.join(dir, 'state.sqlite')) {
     const db = openStateDatabase(file);
     dbs.push(db);
-    const client = new TotalGestClient({ endpoint: tg.url, ...demoCredentials, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
+    const client = new TotalGestClient({
+      endpoint: tg.url,
+      ...demoCredentials,
+      retry: { baseDelayMs: 10, maxDelayMs: 50 },
+    });
     clients.push(client);
     const ex = new OrderExporter(client, new OrderStore(db), () => undefined, { dbKey: file, ...opts });
     const transitions: Transition[] = [];
@@ -83,7 +87,10 @@ describe('order lifecycle regressions found by adversarial review (each once a f
   it('D1: a cancelled order whose withdraw-check died during an outage is exported by `retry`', async () => {
     // Every /orders call fails with a 500 (the request may have reached TotalGest: maybeSent).
     tg.faults.configure({ status: 500, forSeconds: 3_600, path: '/orders' });
-    const { ex } = exporter({ sendPolicy: { maxAttempts: 1 }, timing: { baseDelayMs: 20, maxDelayMs: 40, maxAgeMs: 400 } });
+    const { ex } = exporter({
+      sendPolicy: { maxAttempts: 1 },
+      timing: { baseDelayMs: 20, maxDelayMs: 40, maxAgeMs: 400 },
+    });
     ex.start();
     const t0 = Date.now();
     assert.equal(ex.submit(order(81001), { sentAt: t0 }).outcome, 'queued');
@@ -95,7 +102,10 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     // The outage ends; the operator retries everything that died in it.
     tg.faults.reset();
     ex.retry('all');
-    await until(() => ['done', 'skipped', 'needs_review'].includes(ex.store.get('81001')!.state), 'the retried job to settle');
+    await until(
+      () => ['done', 'skipped', 'needs_review'].includes(ex.store.get('81001')!.state),
+      'the retried job to settle',
+    );
     assert.deepEqual(
       inTotalGest('FW360-81001').map((o) => o.externalRef),
       [],
@@ -127,9 +137,16 @@ describe('order lifecycle regressions found by adversarial review (each once a f
       },
     });
     assert.equal(summary.checked, 1);
-    await until(() => ex.worker.sending === 0 && ex.store.get('82001')!.state !== 'pending', 'the sweep result to settle');
+    await until(
+      () => ex.worker.sending === 0 && ex.store.get('82001')!.state !== 'pending',
+      'the sweep result to settle',
+    );
     const row = ex.store.get('82001')!;
-    assert.equal(row.state, 'skipped', `the cancelled order ended ${row.state}; TotalGest holds ${inTotalGest('FW360-82001').length} document(s)`);
+    assert.equal(
+      row.state,
+      'skipped',
+      `the cancelled order ended ${row.state}; TotalGest holds ${inTotalGest('FW360-82001').length} document(s)`,
+    );
     assert.equal(inTotalGest('FW360-82001').length, 0);
   });
 
@@ -141,7 +158,10 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     ex.start();
     // Fetched by {orderIds} (no sentAt; the order has no data_modifica): eventAt = Node-RED now.
     assert.equal(ex.submit(order(82002)).outcome, 'queued');
-    await until(() => ex.store.get('82002')?.attempts === 1 && ex.store.get('82002')?.state === 'pending', 'the first attempt');
+    await until(
+      () => ex.store.get('82002')?.attempts === 1 && ex.store.get('82002')?.state === 'pending',
+      'the first attempt',
+    );
     // One second later (true time) the customer cancels; the webhook's sentAt is the shop clock.
     await delay(1_000);
     const r = ex.submit(order(82002, CANCELLED), { sentAt: Date.now() - skew });
@@ -162,7 +182,10 @@ describe('order lifecycle regressions found by adversarial review (each once a f
 
   it('D4: a job taken over from a crashed process (expired lease) loses "maybe sent": a later cancellation is dropped next to a document in TotalGest', async () => {
     const file = path.join(dir, 'state.sqlite');
-    const b = exporter({ sendPolicy: { maxAttempts: 1 }, timing: { baseDelayMs: 60_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000 } }, file);
+    const b = exporter(
+      { sendPolicy: { maxAttempts: 1 }, timing: { baseDelayMs: 60_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000 } },
+      file,
+    );
     b.ex.start(); // process B runs (its start-up orphan release saw nothing)
     // Process A (same host, another pid) took order 84001 and sent it; TotalGest created the
     // document, then A crashed before recording the answer. Its row: sending, lease expired.
@@ -196,7 +219,10 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     // B takes the expired lease over; TotalGest answers its attempt with a 503 (never processed).
     tg.faults.configure({ status: 503, count: 1, path: '/orders' });
     b.ex.kick();
-    await until(() => store.get('84001')?.state === 'pending' && store.get('84001')?.lease_owner === null, 'B to take the job over');
+    await until(
+      () => store.get('84001')?.state === 'pending' && store.get('84001')?.lease_owner === null,
+      'B to take the job over',
+    );
     // Now the customer cancels.
     const r = b.ex.submit(order(84001, CANCELLED), { sentAt: Date.now() });
     await until(() => ['skipped', 'needs_review'].includes(store.get('84001')!.state), 'the cancellation to settle');
@@ -214,14 +240,20 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     ex.start();
     const t = Date.parse('2026-11-29T12:00:00Z');
     // The cancellation (sent second) overtakes the paid event (sent first); both carry the same data_modifica second.
-    assert.equal(ex.submit(order(85001, { ...CANCELLED, data_modifica: '2026-11-29T12:00:00Z' }), { sentAt: t + 800 }).outcome, 'skipped');
+    assert.equal(
+      ex.submit(order(85001, { ...CANCELLED, data_modifica: '2026-11-29T12:00:00Z' }), { sentAt: t + 800 }).outcome,
+      'skipped',
+    );
     const r = ex.submit(order(85001, { data_modifica: '2026-11-29T12:00:00Z' }), { sentAt: t + 300 });
     assert.equal(r.outcome, 'stale', `the older paid event was taken: ${r.outcome}`);
   });
 
   it('D6: the externalRef prefix changed while a maybe-sent job waits: a redelivery queues a second document', async () => {
     const file = path.join(dir, 'state.sqlite');
-    const { ex, client } = exporter({ sendPolicy: { maxAttempts: 1 }, timing: { baseDelayMs: 300, maxDelayMs: 300, maxAgeMs: 3_600_000 } }, file);
+    const { ex, client } = exporter(
+      { sendPolicy: { maxAttempts: 1 }, timing: { baseDelayMs: 300, maxDelayMs: 300, maxAgeMs: 3_600_000 } },
+      file,
+    );
     // The first request reached TotalGest but its answer was lost: TotalGest holds FW360-86001 (same key, same body).
     const first = ex.submit(order(86001), { sentAt: 1 });
     assert.equal(first.outcome, 'queued');
@@ -233,30 +265,58 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     // The admin sets a prefix on this shop's connection; the shop redelivers the (same) event.
     ex.submit(order(86001), {
       sentAt: 2,
-      rules: { rule: { cancelledStatuses: ['5', 'Annullato'], cashOnDelivery: true }, refPrefix: 'SHOPA-', currency: 'CHF' },
+      rules: {
+        rule: { cancelledStatuses: ['5', 'Annullato'], cashOnDelivery: true },
+        refPrefix: 'SHOPA-',
+        currency: 'CHF',
+      },
     });
     await until(() => ex.store.get('86001')!.state !== 'pending' && ex.worker.sending === 0, 'the job to settle');
     const docs = tg.orders.filter((o) => o.externalRef.endsWith('86001')).map((o) => o.externalRef);
-    assert.deepEqual(docs, ['FW360-86001'], `one Framework360 order, ${docs.length} TotalGest documents: ${docs.join(', ')}`);
+    assert.deepEqual(
+      docs,
+      ['FW360-86001'],
+      `one Framework360 order, ${docs.length} TotalGest documents: ${docs.join(', ')}`,
+    );
   });
   it('D7: an edit queued over a maybe-sent version is linked silently once TotalGest forgot the key (outage > 24 h)', async () => {
     const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
     try {
-      const { ex, client } = exporter({ sendPolicy: { maxAttempts: 1 }, timing: { baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 } });
+      const { ex, client } = exporter({
+        sendPolicy: { maxAttempts: 1 },
+        timing: { baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
+      });
       tg.faults.configure({ status: 502, count: 1, path: '/orders' });
       ex.start();
       assert.equal(ex.submit(order(87001), { sentAt: 1 }).outcome, 'queued');
-      await until(() => ex.store.get('87001')?.maybe_sent === 1 && ex.worker.sending === 0, 'an attempt without a definite answer');
+      await until(
+        () => ex.store.get('87001')?.maybe_sent === 1 && ex.worker.sending === 0,
+        'an attempt without a definite answer',
+      );
       const row = ex.store.get('87001')!;
       await client.createOrder(JSON.parse(row.document!), row.idempotency_key!); // what the lost request did
       // During the outage the shop edits the delivery address (same total) and the event arrives.
-      const edited = order(87001, { dati_spedizione: { ...order(87001).dati_fatturazione, indirizzo: 'Bahnhofstrasse 1', comune: 'Zürich', cap: '8001' } });
+      const edited = order(87001, {
+        dati_spedizione: {
+          ...order(87001).dati_fatturazione,
+          indirizzo: 'Bahnhofstrasse 1',
+          comune: 'Zürich',
+          cap: '8001',
+        },
+      });
       assert.equal(ex.submit(edited, { sentAt: 2 }).outcome, 'queued');
       clock.setSystemTime(Date.now() + 25 * 3_600_000); // the outage lasted a day: TotalGest's key window is over
       ex.kick();
-      await until(() => ex.store.get('87001')!.state !== 'pending' && ex.worker.sending === 0, 'the edited version to settle');
+      await until(
+        () => ex.store.get('87001')!.state !== 'pending' && ex.worker.sending === 0,
+        'the edited version to settle',
+      );
       const after = ex.store.get('87001')!;
-      assert.equal(after.state, 'needs_review', `TotalGest holds the old address, the order is ${after.state} (${after.error ?? 'no error'})`);
+      assert.equal(
+        after.state,
+        'needs_review',
+        `TotalGest holds the old address, the order is ${after.state} (${after.error ?? 'no error'})`,
+      );
     } finally {
       clock.restore();
     }

@@ -17,7 +17,16 @@ describe('tg-push-order regressions found by adversarial review (each once a fai
       [
         { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
         { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-        { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', reconcileStatuses: '3', reconcileDays: 7, wires: [['out']] },
+        {
+          id: 'p1',
+          type: 'tg-push-order',
+          connection: 'c1',
+          framework360: 'f1',
+          mode: 'queue',
+          reconcileStatuses: '3',
+          reconcileDays: 7,
+          wires: [['out']],
+        },
         { id: 'out', type: 'helper' },
       ],
       { c1: { username: 'demo', password: 'demo-password' }, f1: { apiKey: 'demo-key', webhookSecret: 'sek' } },

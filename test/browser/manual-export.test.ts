@@ -17,8 +17,13 @@ describe('manual export from the status page and the shop list, in a browser', f
   let page: Page;
 
   const post = (url: string, body: unknown) =>
-    getJson(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }) as Promise<{ id: number }>;
-  const statuses = (ids: number[]) => getJson(`${demo.url.red}/totalgest/status/orders?ids=${ids.join(',')}`, auth) as Promise<Record<string, any>>;
+    getJson(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    }) as Promise<{ id: number }>;
+  const statuses = (ids: number[]) =>
+    getJson(`${demo.url.red}/totalgest/status/orders?ids=${ids.join(',')}`, auth) as Promise<Record<string, any>>;
 
   before(async function () {
     if (!chromiumAvailable()) return this.skip();
@@ -43,14 +48,16 @@ describe('manual export from the status page and the shop list, in a browser', f
   it('selects three orders on the status page, exports them, shows the report and the rows turn Linked', async () => {
     // Three card orders that arrived unpaid (not linked); the payment came later and its webhook was lost.
     const ids: number[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await post(`${demo.url.fw}/_sandbox/orders`, { order: { pagato: false } })).id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await post(`${demo.url.fw}/_sandbox/orders`, { order: { pagato: false } })).id);
     await poll(
       () => statuses(ids),
       (r) => ids.every((id) => r[id].state === 'not_linked' && r[id].reason === 'not_paid'),
       15_000,
       'orders recorded as not paid',
     );
-    for (const id of ids) await post(`${demo.url.fw}/_sandbox/orders/update`, { id, changes: { pagato: true }, deliver: false });
+    for (const id of ids)
+      await post(`${demo.url.fw}/_sandbox/orders/update`, { id, changes: { pagato: true }, deliver: false });
 
     await page.goto(`${demo.url.red}/totalgest/status/`);
     await page.fill('#token', TOKEN);
@@ -75,7 +82,10 @@ describe('manual export from the status page and the shop list, in a browser', f
     assert.equal(await page.locator('#report [data-count="exported"] b').textContent(), '3');
     assert.equal(await page.locator('#report [data-count="failed"] b').textContent(), '0');
     for (const id of ids) {
-      await page.waitForFunction((i) => document.querySelector(`#rows tr[data-id="${i}"] .badge`)?.getAttribute('data-state') === 'linked', id);
+      await page.waitForFunction(
+        (i) => document.querySelector(`#rows tr[data-id="${i}"] .badge`)?.getAttribute('data-state') === 'linked',
+        id,
+      );
       assert.match((await row(id).textContent()) ?? '', /\d{4}-\d{6}/);
     }
     assert.equal(await page.locator('#selected-count').textContent(), '');
@@ -87,7 +97,12 @@ describe('manual export from the status page and the shop list, in a browser', f
     // Seen once as unpaid so it is listed, then paid without a webhook.
     const ghost = (
       await post(`${demo.url.fw}/_sandbox/orders`, {
-        order: { pagato: false, carrello: [{ sku: 'GHOST-1', nome: 'Articolo fantasma', quantita: 1, prezzo: '25.80', iva: '8.1', sconto: '0' }] },
+        order: {
+          pagato: false,
+          carrello: [
+            { sku: 'GHOST-1', nome: 'Articolo fantasma', quantita: 1, prezzo: '25.80', iva: '8.1', sconto: '0' },
+          ],
+        },
       })
     ).id;
     await poll(
@@ -101,19 +116,27 @@ describe('manual export from the status page and the shop list, in a browser', f
     // Not linked: the ghost and the demo's skipped orders (cancelled, unpaid), which stay skipped.
     await page.selectOption('#state', 'not_linked');
     await page.locator(`#rows tr[data-id="${ghost}"]`).waitFor();
-    await page.waitForFunction(() => [...document.querySelectorAll('#rows .badge')].every((b) => b.getAttribute('data-state') === 'not_linked'));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#rows .badge')].every((b) => b.getAttribute('data-state') === 'not_linked'),
+    );
     await page.check('#select-all');
     const rows = await page.locator('#rows input.pick').count();
     assert.equal(await page.locator('#rows input.pick:checked').count(), rows);
     assert.equal(await page.locator('#selected-count').textContent(), `${rows} selected`);
     await page.click('#export-now');
     await page.locator(`#report li[data-id="${ghost}"]`).waitFor({ timeout: 30_000 });
-    assert.match((await page.locator(`#report li[data-id="${ghost}"]`).textContent()) ?? '', new RegExp(`^${ghost}: .*unknown article`));
+    assert.match(
+      (await page.locator(`#report li[data-id="${ghost}"]`).textContent()) ?? '',
+      new RegExp(`^${ghost}: .*unknown article`),
+    );
     assert.equal(await page.locator('#report [data-count="failed"] b').textContent(), '1');
     assert.equal(await page.locator('#report [data-count="skipped"] b').textContent(), String(rows - 1));
     // Failed now: it leaves the "not linked" filter; shown with all states as a failed row.
     await page.selectOption('#state', '');
-    await page.waitForFunction((i) => document.querySelector(`#rows tr[data-id="${i}"] .badge`)?.getAttribute('data-state') === 'failed', ghost);
+    await page.waitForFunction(
+      (i) => document.querySelector(`#rows tr[data-id="${i}"] .badge`)?.getAttribute('data-state') === 'failed',
+      ghost,
+    );
     await page.screenshot({ path: path.join(artifacts, 'status-page-export-report.png'), fullPage: false });
   });
 
@@ -125,7 +148,9 @@ describe('manual export from the status page and the shop list, in a browser', f
     ];
     const bad = (
       await post(`${demo.url.fw}/_sandbox/orders`, {
-        order: { carrello: [{ sku: 'GHOST-2', nome: 'Altro fantasma', quantita: 1, prezzo: '25.80', iva: '8.1', sconto: '0' }] },
+        order: {
+          carrello: [{ sku: 'GHOST-2', nome: 'Altro fantasma', quantita: 1, prezzo: '25.80', iva: '8.1', sconto: '0' }],
+        },
         deliver: false,
       })
     ).id;

@@ -22,9 +22,16 @@ describe('status page and shop column in a browser', function () {
     mkdirSync(artifacts, { recursive: true });
     demo = await startDemo(18920, 'browser');
     // A linked, a failed (unknown article in TotalGest) and a not-linked (cancelled) order.
-    const place = (order: unknown) => getJson(`${demo.url.fw}/_sandbox/orders`, { method: 'POST', body: JSON.stringify({ order }) });
+    const place = (order: unknown) =>
+      getJson(`${demo.url.fw}/_sandbox/orders`, { method: 'POST', body: JSON.stringify({ order }) });
     ids.linked = (await place({})).id;
-    ids.failed = (await place({ carrello: [{ sku: 'GHOST-1', nome: 'Articolo fantasma', quantita: 1, prezzo: '25.80', iva: '8.1', sconto: '0' }] })).id;
+    ids.failed = (
+      await place({
+        carrello: [
+          { sku: 'GHOST-1', nome: 'Articolo fantasma', quantita: 1, prezzo: '25.80', iva: '8.1', sconto: '0' },
+        ],
+      })
+    ).id;
     ids.skipped = (await place({ stato: { id: 5, nome: 'Annullato' } })).id;
     await poll(
       () => getJson(`${demo.url.red}/totalgest/status/orders?ids=${ids.linked},${ids.failed}`, auth),
@@ -63,7 +70,10 @@ describe('status page and shop column in a browser', function () {
     await page.click('#token-save');
     await badge(ids.linked).waitFor();
     assert.equal(await page.locator('#token-row').isVisible(), false);
-    assert.equal(await page.evaluate(() => sessionStorage.getItem(`totalgest-status-token:${location.pathname}`)), TOKEN);
+    assert.equal(
+      await page.evaluate(() => sessionStorage.getItem(`totalgest-status-token:${location.pathname}`)),
+      TOKEN,
+    );
     // A reload in the same tab does not ask again.
     await page.reload();
     await badge(ids.linked).waitFor();
@@ -88,7 +98,9 @@ describe('status page and shop column in a browser', function () {
 
   it('filters by state', async () => {
     await page.selectOption('#state', 'failed');
-    await page.waitForFunction(() => [...document.querySelectorAll('#rows .badge')].every((b) => b.getAttribute('data-state') === 'failed'));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#rows .badge')].every((b) => b.getAttribute('data-state') === 'failed'),
+    );
     assert.equal(await badge(ids.linked).count(), 0);
     assert.equal(await badge(ids.failed).count(), 1);
     await page.selectOption('#state', '');
@@ -97,7 +109,9 @@ describe('status page and shop column in a browser', function () {
   it('pages through the products', async () => {
     await page.click('#tab-products');
     await page.waitForFunction(
-      () => /of [\d,.]+/.test(document.getElementById('range')!.textContent ?? '') && document.querySelectorAll('#rows tr').length === 50,
+      () =>
+        /of [\d,.]+/.test(document.getElementById('range')!.textContent ?? '') &&
+        document.querySelectorAll('#rows tr').length === 50,
     );
     const first = await page.locator('#rows tr').first().getAttribute('data-id');
     const range = await page.locator('#range').textContent();
@@ -137,9 +151,13 @@ describe('status page and shop column in a browser', function () {
       body: JSON.stringify({ items: [art] }),
     });
     await page.click(`#rows tr[data-id="${ids.failed}"] button.retry`);
-    await page.waitForFunction((id) => document.querySelector(`#rows tr[data-id="${id}"] .badge`)?.getAttribute('data-state') === 'linked', ids.failed, {
-      timeout: 15_000,
-    });
+    await page.waitForFunction(
+      (id) => document.querySelector(`#rows tr[data-id="${id}"] .badge`)?.getAttribute('data-state') === 'linked',
+      ids.failed,
+      {
+        timeout: 15_000,
+      },
+    );
     await page.screenshot({ path: path.join(artifacts, 'status-page-after-retry.png'), fullPage: true });
   });
 

@@ -25,9 +25,12 @@ describe('the demo (npm start) end to end', function () {
     let expected = 0;
     let after: string | null = null;
     do {
-      const page: any = await getJson(`${demo.url.tg}/api/v1/shops/demo-shop/articles?limit=500${after ? `&after=${after}` : ''}`, {
-        headers: { Authorization: `Bearer ${login.token}` },
-      });
+      const page: any = await getJson(
+        `${demo.url.tg}/api/v1/shops/demo-shop/articles?limit=500${after ? `&after=${after}` : ''}`,
+        {
+          headers: { Authorization: `Bearer ${login.token}` },
+        },
+      );
       expected += page.items.length;
       after = page.next;
     } while (after);
@@ -49,7 +52,9 @@ describe('the demo (npm start) end to end', function () {
       20_000,
       'the webhook acknowledged',
     );
-    const statuses = (deliveries.items as Array<{ orderId: number; statuses: number[] }>).find((d) => d.orderId === placed.id)!.statuses;
+    const statuses = (deliveries.items as Array<{ orderId: number; statuses: number[] }>).find(
+      (d) => d.orderId === placed.id,
+    )!.statuses;
     // Only the last attempt may be an answer: any earlier one went unanswered (0), none was refused.
     assert.equal(statuses.at(-1), 202, JSON.stringify(statuses));
     assert.deepEqual(
@@ -64,7 +69,8 @@ describe('the demo (npm start) end to end', function () {
     );
     // Nothing left in the outbox that could still send it again, then count.
     await poll(
-      () => getJson(`${demo.url.red}/totalgest/status/summary`, { headers: { Authorization: 'Bearer demo-status-token' } }),
+      () =>
+        getJson(`${demo.url.red}/totalgest/status/summary`, { headers: { Authorization: 'Bearer demo-status-token' } }),
       (r) => r.queueDepth === 0,
       20_000,
       'an empty export queue',

@@ -45,9 +45,14 @@ describe("the integrator's day in the Node-RED editor", function () {
     );
     // Notifications sit over the tab bar for a few seconds; wait them out (a person would).
     await p
-      .waitForFunction(() => ![...document.querySelectorAll('.red-ui-notification')].some((n) => (n as HTMLElement).offsetParent !== null), undefined, {
-        timeout: UI_MS,
-      })
+      .waitForFunction(
+        () =>
+          ![...document.querySelectorAll('.red-ui-notification')].some((n) => (n as HTMLElement).offsetParent !== null),
+        undefined,
+        {
+          timeout: UI_MS,
+        },
+      )
       .catch(async () => {
         const texts = await p.locator('.red-ui-notification:visible').allInnerTexts();
         throw new Error(`a notification stays over the editor: ${texts.join(' | ')}`);
@@ -81,7 +86,9 @@ describe("the integrator's day in the Node-RED editor", function () {
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && page)
-      await page.screenshot({ path: path.join(shots, `failed-${this.currentTest.title.slice(0, 20).replace(/\W+/g, '-')}.png`) });
+      await page.screenshot({
+        path: path.join(shots, `failed-${this.currentTest.title.slice(0, 20).replace(/\W+/g, '-')}.png`),
+      });
   });
   after(async () => {
     await browser?.close();
@@ -238,7 +245,9 @@ describe("the integrator's day in the Node-RED editor", function () {
 
   it('4. deploys cleanly; "sync now" shows progress and the summary; "export orders" shows the report', async () => {
     await page.click('#red-ui-header-button-deploy');
-    await page.locator('.red-ui-notification:visible', { hasText: 'Successfully deployed' }).waitFor({ timeout: UI_MS });
+    await page
+      .locator('.red-ui-notification:visible', { hasText: 'Successfully deployed' })
+      .waitFor({ timeout: UI_MS });
     await page.evaluate(() => (window as any).RED.sidebar.show('debug'));
     // Product sync.
     const pull = await showNode(page, 'tg-pull-products', 'TotalGest → Framework360');
@@ -259,7 +268,12 @@ describe("the integrator's day in the Node-RED editor", function () {
     await shot('04-product-sync');
     // Manual export.
     await press('export orders 10452, 10453');
-    await poll(debugTexts, (texts) => texts.some((t) => /export report/.test(t) && /summary/.test(t)), UI_MS, 'the report in the debug sidebar');
+    await poll(
+      debugTexts,
+      (texts) => texts.some((t) => /export report/.test(t) && /summary/.test(t)),
+      UI_MS,
+      'the report in the debug sidebar',
+    );
     // One click opens the report; its first line, the summary, names the failed order and why.
     const message = page.locator('.red-ui-debug-msg', { hasText: 'export report' }).last();
     await message.locator('.red-ui-debug-msg-element').first().click();
@@ -280,21 +294,38 @@ describe("the integrator's day in the Node-RED editor", function () {
     );
     const ring = await page.locator(`[id="${pull}"] .red-ui-flow-node-status`).getAttribute('class');
     assert.match(ring ?? '', /red/);
-    await poll(debugTexts, (texts) => texts.some((t) => /sync error/.test(t) && /may not use shop/.test(t)), UI_MS, 'the error in the debug sidebar');
+    await poll(
+      debugTexts,
+      (texts) => texts.some((t) => /sync error/.test(t) && /may not use shop/.test(t)),
+      UI_MS,
+      'the error in the debug sidebar',
+    );
     await shot('06-failing-totalgest');
     h.tg.faults.reset();
   });
 
   for (const [locale, expect] of [
-    ['de-DE', { palette: 'Produkte holen', help: /Hält den Framework360-Katalog gleich wie TotalGest/, label: 'Paketgrösse' }],
-    ['it-IT', { palette: 'importa prodotti', help: /Mantiene il catalogo Framework360 uguale a TotalGest/, label: 'Dimensione lotto' }],
+    [
+      'de-DE',
+      { palette: 'Produkte holen', help: /Hält den Framework360-Katalog gleich wie TotalGest/, label: 'Paketgrösse' },
+    ],
+    [
+      'it-IT',
+      {
+        palette: 'importa prodotti',
+        help: /Mantiene il catalogo Framework360 uguale a TotalGest/,
+        label: 'Dimensione lotto',
+      },
+    ],
   ] as const) {
     it(`6. in ${locale} the palette, the help and the dialog labels are translated`, async () => {
       const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale });
       const p = await context.newPage();
       try {
         await openEditor(p);
-        const label = await p.locator('.red-ui-palette-node[data-palette-type="tg-pull-products"] .red-ui-palette-label').innerText();
+        const label = await p
+          .locator('.red-ui-palette-node[data-palette-type="tg-pull-products"] .red-ui-palette-label')
+          .innerText();
         assert.equal(words(label), expect.palette);
         const pull = await showNode(p, 'tg-pull-products', 'TotalGest → Framework360');
         await p.evaluate((id) => {

@@ -33,7 +33,11 @@ export async function startDemo(base: number, name: string): Promise<Demo> {
   }
   return {
     ports,
-    url: { red: `http://127.0.0.1:${ports.red}`, tg: `http://127.0.0.1:${ports.tg}`, fw: `http://127.0.0.1:${ports.fw}` },
+    url: {
+      red: `http://127.0.0.1:${ports.red}`,
+      tg: `http://127.0.0.1:${ports.tg}`,
+      fw: `http://127.0.0.1:${ports.fw}`,
+    },
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill('SIGINT');
@@ -68,12 +72,18 @@ export function chromiumAvailable(): boolean {
   return false;
 }
 
-export async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+export async function poll<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await fn();
     if (ok(v)) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 300)}`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

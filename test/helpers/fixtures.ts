@@ -39,5 +39,6 @@ export function assertSameDocument(actual: unknown, expected: unknown, at = 'doc
     return;
   }
   assert.deepEqual(Object.keys(actual as object).sort(), Object.keys(expected).sort(), `${at} keys`);
-  for (const [k, v] of Object.entries(expected)) assertSameDocument((actual as Record<string, unknown>)[k], v, `${at}.${k}`);
+  for (const [k, v] of Object.entries(expected))
+    assertSameDocument((actual as Record<string, unknown>)[k], v, `${at}.${k}`);
 }

@@ -23,4 +23,9 @@ export async function control(baseUrl: string, path: string, body?: unknown): Pr
   return res.json();
 }
 
-export const demoCredentials = { shopId: 'demo-shop', ownerId: 'demo-owner', username: 'demo', password: 'demo-password' };
+export const demoCredentials = {
+  shopId: 'demo-shop',
+  ownerId: 'demo-owner',
+  username: 'demo',
+  password: 'demo-password',
+};

@@ -10,12 +10,28 @@ export function seedStatusRows(db: StateDatabase, products = 0): { orders: Order
   const now = Date.now();
   const timing = { baseDelayMs: 1_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000 };
   const intake = (orderId: string, verdict: Verdict) =>
-    orders.applyIntake({ orderId, externalRef: `FW360-${orderId}`, idempotencyKey: `k${orderId}`, verdict, event: { at: now, fromShop: true } }, now);
-  for (const id of ['1001', '1002', '1003']) intake(id, { kind: 'export', document: '{}', docHash: `h${id}`, total: '32.80' });
+    orders.applyIntake(
+      {
+        orderId,
+        externalRef: `FW360-${orderId}`,
+        idempotencyKey: `k${orderId}`,
+        verdict,
+        event: { at: now, fromShop: true },
+      },
+      now,
+    );
+  for (const id of ['1001', '1002', '1003'])
+    intake(id, { kind: 'export', document: '{}', docHash: `h${id}`, total: '32.80' });
   orders.claimDue(now, 10, 60_000, 'seed', []);
   orders.settle('1001', 'seed', { kind: 'retry', message: 'server error 503', maybeSent: false }, now, timing); // stays pending
   orders.settle('1002', 'seed', { kind: 'created', totalgestId: 'D-000002', number: '2026-000002' }, now, timing);
-  orders.settle('1003', 'seed', { kind: 'final', reason: 'validation_failed', message: 'lines[0].sku: unknown article', details: [] }, now, timing);
+  orders.settle(
+    '1003',
+    'seed',
+    { kind: 'final', reason: 'validation_failed', message: 'lines[0].sku: unknown article', details: [] },
+    now,
+    timing,
+  );
   intake('1004', { kind: 'skip', reason: 'cancelled', message: 'order 1004 skipped: cancelled' });
   intake('1005', { kind: 'invalid', reason: 'total_mismatch', message: 'total_mismatch: 32.80 vs 32.90' });
   const records = [
@@ -32,7 +48,10 @@ export function seedStatusRows(db: StateDatabase, products = 0): { orders: Order
       body: '{}',
     });
   store.recordPage(
-    { done: records, failed: [{ sku: 'BAD-1', totalgestId: 'A-3', error: 'products/save: Invalid product: price', pending: null }] },
+    {
+      done: records,
+      failed: [{ sku: 'BAD-1', totalgestId: 'A-3', error: 'products/save: Invalid product: price', pending: null }],
+    },
     undefined,
     now,
   );

@@ -23,7 +23,11 @@ async function until(cond: () => boolean, what: string, tries = 2_000): Promise<
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const order = (id: number, over: Record<string, unknown> = {}) => ({ ...structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order), id, ...over });
+const order = (id: number, over: Record<string, unknown> = {}) => ({
+  ...structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order),
+  id,
+  ...over,
+});
 
 /** The order exporter driven directly (no Node-RED), with real HTTP to the TotalGest sandbox and a real state database. */
 describe('order lifecycle against the TotalGest sandbox', function () {
@@ -54,7 +58,11 @@ describe('order lifecycle against the TotalGest sandbox', function () {
   function exporter(opts: ConstructorParameters<typeof OrderExporter>[3] = {}, file = path.join(dir, 'state.sqlite')) {
     const db = openStateDatabase(file);
     dbs.push(db);
-    const client = new TotalGestClient({ endpoint: tg.url, ...demoCredentials, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
+    const client = new TotalGestClient({
+      endpoint: tg.url,
+      ...demoCredentials,
+      retry: { baseDelayMs: 10, maxDelayMs: 50 },
+    });
     clients.push(client);
     const ex = new OrderExporter(client, new OrderStore(db), () => undefined, { dbKey: file, ...opts });
     const transitions: Transition[] = [];
@@ -64,7 +72,10 @@ describe('order lifecycle against the TotalGest sandbox', function () {
   }
 
   it('a 60 s outage with Retry-After 1 ends in one export, not in dead (fake clock)', async () => {
-    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const clock = sinon.useFakeTimers({
+      now: Date.now(),
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
     tg.faults.configure({ status: 503, retryAfter: 1, forSeconds: 60, path: '/orders' });
     const { ex, transitions } = exporter({ sendPolicy: { maxAttempts: 1 } });
     ex.start();
@@ -87,12 +98,16 @@ describe('order lifecycle against the TotalGest sandbox', function () {
     );
     // No request before the Retry-After of the previous answer (server clock = the shared fake clock).
     const times = posts().map((r) => r.at);
-    for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 1_000, `request ${i} came ${times[i]! - times[i - 1]!} ms after the last`);
+    for (let i = 1; i < times.length; i++)
+      assert.ok(times[i]! - times[i - 1]! >= 1_000, `request ${i} came ${times[i]! - times[i - 1]!} ms after the last`);
   });
 
   it('past the age limit the job is dead; a redelivery queues it again and it is exported once', async () => {
     tg.faults.configure({ status: 503, retryAfter: 0, count: 1_000_000, path: '/orders' });
-    const { ex, transitions } = exporter({ timing: { baseDelayMs: 10, maxDelayMs: 20, maxAgeMs: 300 }, sendPolicy: { maxAttempts: 1 } });
+    const { ex, transitions } = exporter({
+      timing: { baseDelayMs: 10, maxDelayMs: 20, maxAgeMs: 300 },
+      sendPolicy: { maxAttempts: 1 },
+    });
     ex.start();
     ex.submit(order(70002));
     await until(() => ex.store.get('70002')?.state === 'dead', 'dead');
@@ -129,7 +144,10 @@ describe('order lifecycle against the TotalGest sandbox', function () {
     // Two workers on one database as two processes would be (separate registries): A's send sleeps through a
     // Retry-After of 2 s inside its attempt, with a lease of 300 ms.
     tg.faults.configure({ status: 503, retryAfter: 2, count: 1, path: '/orders' });
-    const a = exporter({ leaseMs: 300, sendPolicy: { maxAttempts: 2, maxTotalMs: 10_000 } }, path.join(dir, 'shared.sqlite'));
+    const a = exporter(
+      { leaseMs: 300, sendPolicy: { maxAttempts: 2, maxTotalMs: 10_000 } },
+      path.join(dir, 'shared.sqlite'),
+    );
     a.ex.start();
     a.ex.submit(order(70005));
     await until(() => posts().length === 1, 'the first request');

@@ -86,7 +86,9 @@ describe('ProductSync (engine) against the sandboxes', function () {
   it('incremental run after mutate writes exactly the mutated ones; the overlap re-reads but does not rewrite', async () => {
     await sync().run();
     const saves = () => fw.products.size;
-    const changed = (await control(tg.url, '/_sandbox/articles/mutate', { count: 7 })) as { changed: Array<{ sku: string }> };
+    const changed = (await control(tg.url, '/_sandbox/articles/mutate', { count: 7 })) as {
+      changed: Array<{ sku: string }>;
+    };
     const before = new Map([...fw.products].map(([k, v]) => [k, v.price]));
     const s = await sync().run();
     assert.equal(s.updated, 7);
@@ -105,10 +107,13 @@ describe('ProductSync (engine) against the sandboxes', function () {
 
   it('deactivates deleted articles (active false, stock 0)', async () => {
     await sync().run();
-    const del = (await control(tg.url, '/_sandbox/articles/delete', { count: 3 })) as { changed: Array<{ sku: string }> };
+    const del = (await control(tg.url, '/_sandbox/articles/delete', { count: 3 })) as {
+      changed: Array<{ sku: string }>;
+    };
     const s = await sync().run();
     assert.equal(s.deactivated, 3);
-    for (const { sku } of del.changed) assert.deepEqual([fw.products.get(sku)!.active, fw.products.get(sku)!.stock], [false, '0']);
+    for (const { sku } of del.changed)
+      assert.deepEqual([fw.products.get(sku)!.active, fw.products.get(sku)!.stock], [false, '0']);
   });
 
   it('keeps the cursor across a restart (new engine, same database)', async () => {
@@ -124,14 +129,21 @@ describe('ProductSync (engine) against the sandboxes', function () {
   it('continues an interrupted run where it stopped', async () => {
     const abort = new AbortController();
     // Stopped as soon as page 1 is recorded (one write at a time: page 2's writes are still queued).
-    const s1 = await sync({ writeConcurrency: 1 }).run({ signal: abort.signal, onProgress: () => new ProductStore(db).resume() && abort.abort() });
+    const s1 = await sync({ writeConcurrency: 1 }).run({
+      signal: abort.signal,
+      onProgress: () => new ProductStore(db).resume() && abort.abort(),
+    });
     assert.equal(s1.aborted, true);
     assert.equal(s1.fetched, 200);
     assert.equal(s1.cursorAfter, null);
     const s2 = await sync().run();
     assert.equal(s2.fetched, 400, 'the second run starts after the pages already done');
     assert.equal(fw.products.size, 500);
-    assert.equal(s2.cursorAfter, new Date(Date.parse(serverTimes[0]!) - 60_000).toISOString(), 'the start of the run, from before the stop');
+    assert.equal(
+      s2.cursorAfter,
+      new Date(Date.parse(serverTimes[0]!) - 60_000).toISOString(),
+      'the start of the run, from before the stop',
+    );
   });
 
   it('dry run writes nothing and moves no cursor, hash or link', async () => {
@@ -153,8 +165,17 @@ describe('ProductSync (engine) against the sandboxes', function () {
 
   it('fails one malformed article alone and goes on', async () => {
     const good = tg.articles.get('A-000001')!;
-    const page = { items: [good, { ...good, id: 'A-BAD', sku: 'BAD-1', stock: { onHand: 1 } }], next: null, serverTime: new Date().toISOString() };
-    await control(tg.url, '/_sandbox/faults', { status: 200, rawBody: JSON.stringify(page), count: 1, path: '/articles' });
+    const page = {
+      items: [good, { ...good, id: 'A-BAD', sku: 'BAD-1', stock: { onHand: 1 } }],
+      next: null,
+      serverTime: new Date().toISOString(),
+    };
+    await control(tg.url, '/_sandbox/faults', {
+      status: 200,
+      rawBody: JSON.stringify(page),
+      count: 1,
+      path: '/articles',
+    });
     const s = await sync().run();
     assert.equal(s.created, 1);
     assert.equal(s.failed, 1);
@@ -168,7 +189,11 @@ describe('ProductSync (engine) against the sandboxes', function () {
     assert.equal(s1.failed, 1);
     const sku = s1.failures[0]!.sku!;
     assert.match(s1.failures[0]!.reason, /^products\/save: /);
-    assert.equal(s1.cursorAfter, new Date(Date.parse(serverTimes[0]!) - 60_000).toISOString(), 'the cursor moves: the failure waits in the retry set');
+    assert.equal(
+      s1.cursorAfter,
+      new Date(Date.parse(serverTimes[0]!) - 60_000).toISOString(),
+      'the cursor moves: the failure waits in the retry set',
+    );
     assert.equal(new ProductStore(db).get(sku)!.state, 'failed');
     assert.equal(fw.products.has(sku), false);
     // Nothing changed in TotalGest, so the feed is empty; the retry set is tried, and refused again.
@@ -194,7 +219,10 @@ describe('ProductSync (engine) against the sandboxes', function () {
     // as soon as page 1 is recorded (one write at a time: page 2's writes are still queued).
     await control(fw.url, '/_sandbox/faults', { status: 400, count: 1, path: '/products/save' });
     const abort = new AbortController();
-    const s1 = await sync({ writeConcurrency: 1 }).run({ signal: abort.signal, onProgress: () => new ProductStore(db).resume() && abort.abort() });
+    const s1 = await sync({ writeConcurrency: 1 }).run({
+      signal: abort.signal,
+      onProgress: () => new ProductStore(db).resume() && abort.abort(),
+    });
     assert.equal(s1.aborted, true);
     assert.equal(s1.failed, 1);
     const sku = s1.failures[0]!.sku!;
@@ -265,7 +293,10 @@ describe('ProductSync (engine) against the sandboxes', function () {
     }
     const old = fw.products.get('SKU-000040')!;
     assert.deepEqual([old.active, old.stock], [false, '0']);
-    assert.deepEqual([fw.products.get('NEW-000040')!.active, fw.products.get('NEW-000040')!.totalgestId], [true, 'A-000040']);
+    assert.deepEqual(
+      [fw.products.get('NEW-000040')!.active, fw.products.get('NEW-000040')!.totalgestId],
+      [true, 'A-000040'],
+    );
     assert.equal(new ProductStore(db).get('SKU-000040')!.state, 'deactivated');
     assert.equal(new ProductStore(db).resume(), undefined);
     // Nothing left to sweep.
@@ -280,10 +311,17 @@ describe('ProductSync (engine) against the sandboxes', function () {
     assert.match(s1.failures[0]!.reason, /HTTP 503/);
     assert.equal(new ProductStore(db).counts().failed, 500);
     const tried = fw.requests.filter((r) => r.path === '/m/api/products/save').length;
-    assert.ok(tried < 500, `${tried} requests: once one product gave up with no success meanwhile, the rest failed without a request`);
+    assert.ok(
+      tried < 500,
+      `${tried} requests: once one product gave up with no success meanwhile, the rest failed without a request`,
+    );
     await control(fw.url, '/_sandbox/reset', {});
     const s2 = await sync().run();
-    assert.deepEqual([s2.fetched, s2.retried, s2.failed, s2.stillFailed], [0, 500, 0, 0], JSON.stringify(s2.failures.slice(0, 2)));
+    assert.deepEqual(
+      [s2.fetched, s2.retried, s2.failed, s2.stillFailed],
+      [0, 500, 0, 0],
+      JSON.stringify(s2.failures.slice(0, 2)),
+    );
     assert.equal(fw.products.size, 500);
   });
 
@@ -308,7 +346,9 @@ describe('ProductSync (engine) against the sandboxes', function () {
     const s2 = await sync().run();
     assert.equal(s2.failed, 0);
     assert.equal(fw.products.size, 500);
-    const early = fw.requests.slice(before).filter((r) => r.path === '/m/api/products/save' && r.at < fw.requests[refused]!.doneAt! + 3000);
+    const early = fw.requests
+      .slice(before)
+      .filter((r) => r.path === '/m/api/products/save' && r.at < fw.requests[refused]!.doneAt! + 3000);
     assert.equal(early.length, 0, 'the next run sent nothing before the Retry-After');
   });
 
@@ -399,9 +439,14 @@ describe('ProductSync (engine) against the sandboxes', function () {
     ]);
     assert.deepEqual(confirmed, { confirmed: 1, failed: 1, notEmitted: ['NOPE'], stale: [] });
     assert.deepEqual([store.get('SKU-000001')!.state, store.get('SKU-000001')!.fw360_id], ['linked', '77']);
-    assert.deepEqual([store.get('SKU-000002')!.state, store.get('SKU-000002')!.error], ['failed', 'flow: shop said no']);
+    assert.deepEqual(
+      [store.get('SKU-000002')!.state, store.get('SKU-000002')!.error],
+      ['failed', 'flow: shop said no'],
+    );
     // The refused one is emitted again by the next run, from the retry set.
-    const next = await new ProductSync(client, store, undefined, { batchSize: 30 }).run({ onBatch: (b) => batches.push(b) });
+    const next = await new ProductSync(client, store, undefined, { batchSize: 30 }).run({
+      onBatch: (b) => batches.push(b),
+    });
     assert.deepEqual([next.fetched, next.retried], [0, 1]);
     assert.deepEqual(
       batches.at(-1)!.map((p) => p.sku),
@@ -409,13 +454,19 @@ describe('ProductSync (engine) against the sandboxes', function () {
     );
     assert.equal(store.get('SKU-000002')!.state, 'emitted');
     // A full resync emits again what the flow never confirmed (a lost batch would otherwise stay pending for good).
-    const again = await new ProductSync(client, new ProductStore(db), undefined, {}).run({ full: true, onBatch: (b) => batches.push(b) });
+    const again = await new ProductSync(client, new ProductStore(db), undefined, {}).run({
+      full: true,
+      onBatch: (b) => batches.push(b),
+    });
     assert.deepEqual([again.unchanged, again.emitted], [1, 499]);
     assert.match(again.summary, /499 emitted/);
   });
 
   it('applies an output override and validates its result', async () => {
-    const s = await sync({ override: async (p: Fw360Product) => ({ ...p, name: p.name.toUpperCase() }), overrideText: 'upper' }).run();
+    const s = await sync({
+      override: async (p: Fw360Product) => ({ ...p, name: p.name.toUpperCase() }),
+      overrideText: 'upper',
+    }).run();
     assert.equal(s.created, 500);
     assert.equal(fw.products.get('SKU-000001')!.name, tg.articles.get('A-000001')!.name.toUpperCase());
     const bad = await sync({ override: async () => ({ sku: 1 }), overrideText: 'bad' }).run({ full: true });

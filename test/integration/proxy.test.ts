@@ -99,7 +99,8 @@ describe('proxies from the environment (http_proxy, https_proxy, no_proxy)', fun
     await proxy.stop();
   });
 
-  const tgClient = (endpoint = tg.url) => new TotalGestClient({ endpoint, ...demoCredentials, timeoutMs: 5000, retry: { maxAttempts: 1 } });
+  const tgClient = (endpoint = tg.url) =>
+    new TotalGestClient({ endpoint, ...demoCredentials, timeoutMs: 5000, retry: { maxAttempts: 1 } });
 
   it('sends TotalGest and Framework360 requests through http_proxy, with the proxy credentials', async () => {
     process.env.http_proxy = proxyUrl.replace('http://', 'http://corp%20user:pr0xy-pass@');
@@ -144,10 +145,22 @@ describe('proxies from the environment (http_proxy, https_proxy, no_proxy)', fun
     assert.equal(proxyFor('https://api.example.ch/x', env('other.ch'))?.origin, proxyUrl);
     assert.equal(proxyFor('https://api.example.ch/x', env('.example.ch')), undefined);
     assert.equal(proxyFor('https://api.example.ch/x', env('*.example.ch')), undefined);
-    assert.equal(proxyFor('https://api.example.ch/x', env('example.ch')) !== undefined, true, 'a plain entry matches only that host');
+    assert.equal(
+      proxyFor('https://api.example.ch/x', env('example.ch')) !== undefined,
+      true,
+      'a plain entry matches only that host',
+    );
     assert.equal(proxyFor('https://example.ch/x', env('example.ch')), undefined);
-    assert.equal(proxyFor('https://example.ch:8443/x', env('example.ch:443')) !== undefined, true, 'another port is proxied');
-    assert.equal(proxyFor('http://a.example/x', { https_proxy: proxyUrl }), undefined, 'https_proxy is for https targets only');
+    assert.equal(
+      proxyFor('https://example.ch:8443/x', env('example.ch:443')) !== undefined,
+      true,
+      'another port is proxied',
+    );
+    assert.equal(
+      proxyFor('http://a.example/x', { https_proxy: proxyUrl }),
+      undefined,
+      'https_proxy is for https targets only',
+    );
     assert.equal(proxyFor('http://a.example/x', { all_proxy: proxyUrl })?.origin, proxyUrl);
   });
 
@@ -176,7 +189,12 @@ describe('proxies from the environment (http_proxy, https_proxy, no_proxy)', fun
     silent.on('connection', (c) => held.push(c));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     process.env.https_proxy = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-    const client = new TotalGestClient({ endpoint: tg.url.replace('http:', 'https:'), ...demoCredentials, timeoutMs: 300, retry: { maxAttempts: 1 } });
+    const client = new TotalGestClient({
+      endpoint: tg.url.replace('http:', 'https:'),
+      ...demoCredentials,
+      timeoutMs: 300,
+      retry: { maxAttempts: 1 },
+    });
     try {
       await assert.rejects(client.checkConnection(), (err: unknown) => {
         assert.ok(err instanceof TransientError);

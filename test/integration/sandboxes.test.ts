@@ -14,7 +14,11 @@ async function call(base: string, method: string, path: string, body?: unknown, 
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as Record<string, any> };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (text ? JSON.parse(text) : undefined) as Record<string, any>,
+  };
 }
 
 describe('TotalGest sandbox: every status of the contract', () => {
@@ -42,7 +46,9 @@ describe('TotalGest sandbox: every status of the contract', () => {
     },
     shipTo: null,
     paymentMethod: 'card',
-    lines: [{ sku: 'PEN-BLU', description: 'Penna', quantity: '3', unitPrice: '4.99', vatRate: '8.1', discount: '0.00' }],
+    lines: [
+      { sku: 'PEN-BLU', description: 'Penna', quantity: '3', unitPrice: '4.99', vatRate: '8.1', discount: '0.00' },
+    ],
     shipping: null,
     total: '14.95',
     notes: '',
@@ -84,7 +90,13 @@ describe('TotalGest sandbox: every status of the contract', () => {
     let after = '';
     let last = '';
     for (let i = 0; i < 10; i++) {
-      const r = await call(sb.url, 'GET', `${api}/shops/demo-shop/articles?limit=500${after ? `&after=${after}` : ''}`, undefined, auth());
+      const r = await call(
+        sb.url,
+        'GET',
+        `${api}/shops/demo-shop/articles?limit=500${after ? `&after=${after}` : ''}`,
+        undefined,
+        auth(),
+      );
       assert.equal(r.status, 200);
       for (const a of r.body.items) {
         const key = `${a.updatedAt}|${a.id}`;
@@ -96,29 +108,52 @@ describe('TotalGest sandbox: every status of the contract', () => {
       after = r.body.next;
     }
     assert.equal(new Set(seen).size, sb.articles.size);
-    assert.equal((await call(sb.url, 'GET', `${api}/shops/demo-shop/articles?limit=501`, undefined, auth())).status, 400);
-    assert.equal((await call(sb.url, 'GET', `${api}/shops/demo-shop/articles?after=zzz`, undefined, auth())).status, 400);
+    assert.equal(
+      (await call(sb.url, 'GET', `${api}/shops/demo-shop/articles?limit=501`, undefined, auth())).status,
+      400,
+    );
+    assert.equal(
+      (await call(sb.url, 'GET', `${api}/shops/demo-shop/articles?after=zzz`, undefined, auth())).status,
+      400,
+    );
   });
 
   it('articles: tombstones in the incremental feed, not in the full one', async () => {
     const since = new Date().toISOString();
-    const del = (await control(sb.url, '/_sandbox/articles/delete', { count: 2 })) as { changed: Array<{ id: string }> };
-    const inc = await call(sb.url, 'GET', `${api}/shops/demo-shop/articles?limit=500&updatedSince=${since}`, undefined, auth());
-    assert.deepEqual(inc.body.items.map((a: { id: string; deleted: boolean }) => [a.id, a.deleted]).sort(), del.changed.map((c) => [c.id, true]).sort());
+    const del = (await control(sb.url, '/_sandbox/articles/delete', { count: 2 })) as {
+      changed: Array<{ id: string }>;
+    };
+    const inc = await call(
+      sb.url,
+      'GET',
+      `${api}/shops/demo-shop/articles?limit=500&updatedSince=${since}`,
+      undefined,
+      auth(),
+    );
+    assert.deepEqual(
+      inc.body.items.map((a: { id: string; deleted: boolean }) => [a.id, a.deleted]).sort(),
+      del.changed.map((c) => [c.id, true]).sort(),
+    );
     const full = await call(sb.url, 'GET', `${api}/shops/demo-shop/articles?limit=500`, undefined, auth());
     assert.ok(full.body.items.every((a: { deleted: boolean }) => !a.deleted));
   });
 
   it('orders: 201, idempotent repeat, 400 without key, 409 duplicate, 422 details and total_mismatch', async () => {
     const post = (body: unknown, key?: string) =>
-      call(sb.url, 'POST', `${api}/shops/demo-shop/orders`, body, { ...auth(), ...(key ? { 'Idempotency-Key': key } : {}) });
+      call(sb.url, 'POST', `${api}/shops/demo-shop/orders`, body, {
+        ...auth(),
+        ...(key ? { 'Idempotency-Key': key } : {}),
+      });
     const created = await post(order, 'k1');
     assert.equal(created.status, 201);
     assert.match(created.body.number, /^\d{4}-000001$/);
     assert.deepEqual((await post(order, 'k1')).body, created.body);
     assert.equal((await post(order)).status, 400);
     const dup = await post(order, 'k2');
-    assert.deepEqual([dup.status, dup.body.error.code, dup.body.error.existingId], [409, 'duplicate_external_ref', created.body.id]);
+    assert.deepEqual(
+      [dup.status, dup.body.error.code, dup.body.error.existingId],
+      [409, 'duplicate_external_ref', created.body.id],
+    );
     const invalid = await post({ ...order, externalRef: 'FW360-2', lines: [{ ...order.lines[0], sku: 'NOPE' }] }, 'k3');
     assert.deepEqual([invalid.status, invalid.body.error.details[0].path], [422, 'lines[0].sku']);
     const schemaBad = await post({ ...order, externalRef: 'FW360-3', paymentMethod: 'bitcoin' }, 'k4');
@@ -143,14 +178,22 @@ describe('TotalGest sandbox: every status of the contract', () => {
     const t = (await call(sb.url, 'POST', `${api}/auth/login`, login)).body.token;
     await control(sb.url, '/_sandbox/faults', { latencyMs: 80 });
     const t0 = Date.now();
-    assert.equal((await call(sb.url, 'GET', `${api}/shops/demo-shop`, undefined, { Authorization: `Bearer ${t}` })).status, 200);
+    assert.equal(
+      (await call(sb.url, 'GET', `${api}/shops/demo-shop`, undefined, { Authorization: `Bearer ${t}` })).status,
+      200,
+    );
     assert.ok(Date.now() - t0 >= 75);
   });
 
   it('mutate changes price and stock and moves updatedAt; upsert stores articles as given', async () => {
     const r = (await control(sb.url, '/_sandbox/articles/mutate', { count: 5 })) as { changed: Array<{ id: string }> };
     assert.equal(r.changed.length, 5);
-    const art = { ...sb.articles.findBySku('CAF-250')!, id: 'A-NEW', sku: 'NEW-1', updatedAt: '2026-01-01T00:00:00.500Z' };
+    const art = {
+      ...sb.articles.findBySku('CAF-250')!,
+      id: 'A-NEW',
+      sku: 'NEW-1',
+      updatedAt: '2026-01-01T00:00:00.500Z',
+    };
     assert.deepEqual(await control(sb.url, '/_sandbox/articles', { items: [art] }), { upserted: 1 });
     assert.deepEqual(sb.articles.get('A-NEW'), art);
     const bad = (await control(sb.url, '/_sandbox/articles', { items: [{ id: 'x' }] })) as { error: { code: string } };
@@ -182,13 +225,20 @@ describe('TotalGest sandbox: every status of the contract', () => {
 });
 
 /** Polls the sandbox until a delivery has been acknowledged; a generous bound only against a hang. */
-async function waitForDelivery(sb: Framework360Sandbox, delivery: string, timeoutMs = 20_000): Promise<{ statuses: number[]; delivered: boolean }> {
+async function waitForDelivery(
+  sb: Framework360Sandbox,
+  delivery: string,
+  timeoutMs = 20_000,
+): Promise<{ statuses: number[]; delivered: boolean }> {
   const t0 = Date.now();
   for (;;) {
-    const d = (await control(sb.url, '/_sandbox/deliveries')) as { items: Array<{ delivery: string; statuses: number[]; delivered: boolean }> };
+    const d = (await control(sb.url, '/_sandbox/deliveries')) as {
+      items: Array<{ delivery: string; statuses: number[]; delivered: boolean }>;
+    };
     const found = d.items.find((x) => x.delivery === delivery);
     if (found?.delivered) return found;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`delivery ${delivery} not acknowledged after ${timeoutMs} ms: ${JSON.stringify(found)}`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`delivery ${delivery} not acknowledged after ${timeoutMs} ms: ${JSON.stringify(found)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -244,7 +294,10 @@ describe('Framework360 sandbox', () => {
   });
 
   it('orders/get and orders/list; deliver:false places without a webhook', async () => {
-    await call(sb.url, 'POST', '/_sandbox/orders', { order: { id: 601, data_ordine: '2026-11-20T10:00:00+01:00' }, deliver: false });
+    await call(sb.url, 'POST', '/_sandbox/orders', {
+      order: { id: 601, data_ordine: '2026-11-20T10:00:00+01:00' },
+      deliver: false,
+    });
     await call(sb.url, 'POST', '/_sandbox/orders', {
       order: { id: 602, data_ordine: '2026-11-21T10:00:00+01:00', stato: { id: 5, nome: 'Annullato' } },
       deliver: false,

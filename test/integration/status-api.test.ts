@@ -44,7 +44,13 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
 
   /** Starts a runtime with one tg-status node and serves its HTTP node app under `root`. */
   async function start(
-    opts: { node?: Record<string, unknown>; token?: string | null; settings?: Record<string, unknown>; root?: string; gate?: Middleware } = {},
+    opts: {
+      node?: Record<string, unknown>;
+      token?: string | null;
+      settings?: Record<string, unknown>;
+      root?: string;
+      gate?: Middleware;
+    } = {},
   ) {
     helper.settings({ userDir, ...opts.settings });
     await helper.startServer();
@@ -53,8 +59,22 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     await helper.load(
       [dist('totalgest-config.js'), dist('tg-status.js'), capture],
       [
-        { id: 'c1', type: 'totalgest-config', endpoint: 'http://127.0.0.1:1', shopId: 'demo-shop', ownerId: 'demo-owner' },
-        { id: 's1', type: 'tg-status', connection: 'c1', path: '/totalgest/status', lang: 'en', wires: [[]], ...opts.node },
+        {
+          id: 'c1',
+          type: 'totalgest-config',
+          endpoint: 'http://127.0.0.1:1',
+          shopId: 'demo-shop',
+          ownerId: 'demo-owner',
+        },
+        {
+          id: 's1',
+          type: 'tg-status',
+          connection: 'c1',
+          path: '/totalgest/status',
+          lang: 'en',
+          wires: [[]],
+          ...opts.node,
+        },
       ],
       creds,
     );
@@ -77,7 +97,11 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
   const get = async (p: string, headers: Record<string, string> = auth) => {
     const res = await fetch(`${base}${p}`, { headers, redirect: 'manual' });
     const text = await res.text();
-    return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text, headers: res.headers };
+    return {
+      status: res.status,
+      body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+      headers: res.headers,
+    };
   };
   const post = async (p: string, headers: Record<string, string> = auth) => {
     const res = await fetch(`${base}${p}`, { method: 'POST', headers });
@@ -99,7 +123,10 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     assert.deepEqual([...s('1005'), r.body['1005'].reason], ['failed', 'Failed', 'total_mismatch']);
     assert.deepEqual(s('999999'), ['not_linked', 'Not linked']);
     assert.equal((await get('/orders?ids=999999&lang=de')).body['999999'].label, 'Nicht verbunden');
-    assert.equal((await get('/orders?ids=999999', { ...auth, 'Accept-Language': 'it-CH,it;q=0.9' })).body['999999'].label, 'Non collegato');
+    assert.equal(
+      (await get('/orders?ids=999999', { ...auth, 'Accept-Language': 'it-CH,it;q=0.9' })).body['999999'].label,
+      'Non collegato',
+    );
   });
 
   it('answers products by SKU', async () => {
@@ -157,19 +184,29 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     await start({ token: null });
     for (const p of JSON_PATHS) {
       const r = await get(p, {});
-      assert.deepEqual([r.status, r.body.error], [401, 'no access token is set on the tg-status node: open it in the editor (one is generated) and deploy'], p);
+      assert.deepEqual(
+        [r.status, r.body.error],
+        [401, 'no access token is set on the tg-status node: open it in the editor (one is generated) and deploy'],
+        p,
+      );
       assert.equal((await get(p, { Authorization: 'Bearer ' })).status, 401, p);
     }
     assert.equal((await post('/orders/1003/retry', {})).status, 401);
     const calls = helper.getNode('s1').status.getCalls() as Array<{ args: Array<{ fill?: string; text?: string }> }>;
-    assert.deepEqual([calls.at(-1)!.args[0]!.fill, calls.at(-1)!.args[0]!.text], ['yellow', 'no token: API closed · ⚠ 1,203 linked · 3 failed · 1 queued']);
+    assert.deepEqual(
+      [calls.at(-1)!.args[0]!.fill, calls.at(-1)!.args[0]!.text],
+      ['yellow', 'no token: API closed · ⚠ 1,203 linked · 3 failed · 1 queued'],
+    );
   });
 
   it('public read-only: reads without the token, retry still needs it', async () => {
     await start({ node: { publicRead: true } });
     for (const p of JSON_PATHS) assert.equal((await get(p, {})).status, 200, p);
     const refused = await post('/orders/1003/retry', {});
-    assert.deepEqual([refused.status, refused.body.error], [401, 'a valid bearer token is required (Authorization: Bearer <token>)']);
+    assert.deepEqual(
+      [refused.status, refused.body.error],
+      [401, 'a valid bearer token is required (Authorization: Bearer <token>)'],
+    );
     assert.equal((await get('/orders?ids=1003', {})).body['1003'].state, 'failed');
     const ok = await post('/orders/1003/retry');
     assert.deepEqual([ok.status, ok.body.retried], [202, ['1003']]);
@@ -182,11 +219,21 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     assert.deepEqual([evil.status, evil.body.error], [403, 'cross-origin request from https://evil.example refused']);
     assert.equal(evil.headers.get('access-control-allow-origin'), null);
     assert.equal((await get('/orders?ids=1003')).body['1003'].state, 'failed', 'nothing was retried');
-    const preflight = await fetch(`${base}/orders/1003/retry`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example' } });
+    const preflight = await fetch(`${base}/orders/1003/retry`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example' },
+    });
     assert.deepEqual([preflight.status, preflight.headers.get('access-control-allow-origin')], [403, null]);
-    const shopPreflight = await fetch(`${base}/orders/1003/retry`, { method: 'OPTIONS', headers: { Origin: 'https://shop.example.ch' } });
+    const shopPreflight = await fetch(`${base}/orders/1003/retry`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://shop.example.ch' },
+    });
     assert.deepEqual(
-      [shopPreflight.status, shopPreflight.headers.get('access-control-allow-origin'), shopPreflight.headers.get('access-control-allow-headers')],
+      [
+        shopPreflight.status,
+        shopPreflight.headers.get('access-control-allow-origin'),
+        shopPreflight.headers.get('access-control-allow-headers'),
+      ],
       [204, 'https://shop.example.ch', 'Authorization, x-totalgest-token, Content-Type'],
     );
     const same = await post('/orders/1003/retry', { ...auth, Origin: new URL(base).origin });
@@ -202,7 +249,9 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
       if (req.headers['x-blocked']) return void res.writeHead(418).end();
       next();
     };
-    await start({ settings: { httpNodeMiddleware: middleware, httpNodeCors: { origin: ['https://a.example', /\.b\.example$/] } } });
+    await start({
+      settings: { httpNodeMiddleware: middleware, httpNodeCors: { origin: ['https://a.example', /\.b\.example$/] } },
+    });
     assert.equal((await get('/summary')).status, 200);
     assert.equal((await get('/summary', { ...auth, 'X-Blocked': '1' })).status, 418);
     assert.deepEqual(seen, ['/totalgest/status/summary', '/totalgest/status/summary']);
@@ -219,7 +268,9 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     // Node-RED puts httpNodeAuth in front of the whole HTTP node app (basic auth, as red.js does).
     const basic = `Basic ${Buffer.from('site:pass').toString('base64')}`;
     const gate: Middleware = (req, res, next) =>
-      req.headers.authorization === basic ? next() : void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="Authorization Required"' }).end();
+      req.headers.authorization === basic
+        ? next()
+        : void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="Authorization Required"' }).end();
     await start({ gate });
     assert.equal((await get('/summary', { 'X-TotalGest-Token': TOKEN })).status, 401, 'the site login comes first');
     assert.equal((await get('/summary', { Authorization: basic })).status, 401, 'then the token');
@@ -277,7 +328,10 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     assert.deepEqual([ok.status, ok.body.retried], [202, ['1003']]);
     assert.equal((await get('/orders?ids=1003')).body['1003'].state, 'pending');
     const no = await post('/orders/1002/retry');
-    assert.deepEqual([no.status, no.body.error], [409, 'order 1002: nothing to retry (only failed orders can be retried)']);
+    assert.deepEqual(
+      [no.status, no.body.error],
+      [409, 'order 1002: nothing to retry (only failed orders can be retried)'],
+    );
   });
 
   it('serves the page without external assets and redirects to the trailing slash under httpNodeRoot', async () => {
@@ -296,13 +350,22 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     assert.equal((await get('/summary')).status, 200);
     await helper.setFlows(
       [
-        { id: 'c1', type: 'totalgest-config', endpoint: 'http://127.0.0.1:1', shopId: 'demo-shop', ownerId: 'demo-owner' },
+        {
+          id: 'c1',
+          type: 'totalgest-config',
+          endpoint: 'http://127.0.0.1:1',
+          shopId: 'demo-shop',
+          ownerId: 'demo-owner',
+        },
         { id: 's2', type: 'tg-status', connection: 'c1', path: '/totalgest/status', lang: 'de', wires: [[]] },
       ],
       'full',
       { c1: { username: 'demo', password: 'x' }, s2: { token: 'second-token' } },
     );
     assert.equal((await get('/summary')).status, 401, 'the old token no longer opens it');
-    assert.equal((await get('/orders?ids=999999', { Authorization: 'Bearer second-token' })).body['999999'].label, 'Nicht verbunden');
+    assert.equal(
+      (await get('/orders?ids=999999', { Authorization: 'Bearer second-token' })).body['999999'].label,
+      'Nicht verbunden',
+    );
   });
 });

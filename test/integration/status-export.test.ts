@@ -27,14 +27,30 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
     server = undefined;
   });
 
-  const order = (name: string) => structuredClone(fixtures.find(([f]) => f.startsWith(name))![1].order) as Record<string, unknown> & { id: number };
+  const order = (name: string) =>
+    structuredClone(fixtures.find(([f]) => f.startsWith(name))![1].order) as Record<string, unknown> & { id: number };
 
   async function start(opts: { push?: boolean | Record<string, unknown>; status?: Record<string, unknown> } = {}) {
-    const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js'), dist('tg-status.js'), capture];
+    const nodes = [
+      dist('totalgest-config.js'),
+      dist('framework360-config.js'),
+      dist('tg-push-order.js'),
+      dist('tg-status.js'),
+      capture,
+    ];
     const flow: Array<Record<string, unknown>> = [
       { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
       { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-      { id: 's1', type: 'tg-status', connection: 'c1', path: '/totalgest/status', lang: 'en', exportWait: '10', wires: [['out']], ...opts.status },
+      {
+        id: 's1',
+        type: 'tg-status',
+        connection: 'c1',
+        path: '/totalgest/status',
+        lang: 'en',
+        exportWait: '10',
+        wires: [['out']],
+        ...opts.status,
+      },
       { id: 'out', type: 'helper' },
     ];
     if (opts.push !== false)
@@ -65,12 +81,26 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
 
   const auth = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
   const exportIds = async (body: unknown, headers: Record<string, string> = auth) => {
-    const res = await fetch(`${base}/orders/export`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await fetch(`${base}/orders/export`, {
+      method: 'POST',
+      headers,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   const counts = () => helper.getNode('c1').connection().orders.counts();
   const tgOrderCalls = () => env.tg.requests.filter((r) => r.path.includes('/orders'));
-  const nothingStored = () => assert.deepEqual(counts(), { pending: 0, sending: 0, done: 0, failed: 0, dead: 0, skipped: 0, invalid: 0, needs_review: 0 });
+  const nothingStored = () =>
+    assert.deepEqual(counts(), {
+      pending: 0,
+      sending: 0,
+      done: 0,
+      failed: 0,
+      dead: 0,
+      skipped: 0,
+      invalid: 0,
+      needs_review: 0,
+    });
 
   it('exports a mixed selection and answers the exact report; the same report leaves tg-status as export-report', async () => {
     const linked = order('03');
@@ -94,7 +124,12 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
     assert.deepEqual(counts, { total: 5, exported: 1, alreadyLinked: 1, queued: 0, skipped: 1, failed: 2 });
     assert.equal(items.length, 5);
     const by = (id: number) => items.find((i: any) => i.orderId === String(id));
-    assert.deepEqual(by(linked.id), { orderId: String(linked.id), outcome: 'already_linked', totalgestId: first.body.items[0].totalgestId, number });
+    assert.deepEqual(by(linked.id), {
+      orderId: String(linked.id),
+      outcome: 'already_linked',
+      totalgestId: first.body.items[0].totalgestId,
+      number,
+    });
     assert.equal(by(eligible.id).outcome, 'exported');
     assert.match(by(eligible.id).number, /^\d{4}-\d{6}$/);
     assert.deepEqual(by(cancelled.id), { orderId: String(cancelled.id), outcome: 'skipped', reason: 'cancelled' });
@@ -119,7 +154,11 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
     assert.equal((await exportIds({ ids: [o.id], force: true })).body.alreadyLinked, 1);
     env.fw.updateOrder(o.id, { note: 'please gift-wrap' }, false);
     const plain = await exportIds({ ids: [o.id] });
-    assert.deepEqual([plain.body.alreadyLinked, counts().done], [1, 1], 'without force a linked order is not looked at again');
+    assert.deepEqual(
+      [plain.body.alreadyLinked, counts().done],
+      [1, 1],
+      'without force a linked order is not looked at again',
+    );
     const forced = await exportIds({ ids: [o.id], force: true });
     assert.equal(forced.body.failed, 1);
     assert.match(forced.body.items[0].reason, /^needs review: /);
@@ -152,7 +191,10 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
     assert.equal((await exportIds(body, { 'Content-Type': 'application/json' })).status, 401);
     assert.equal((await exportIds(body, { ...auth, Authorization: 'Bearer wrong' })).status, 401);
     const foreign = await exportIds(body, { ...auth, Origin: 'https://evil.example' });
-    assert.deepEqual([foreign.status, foreign.body.error], [403, 'cross-origin request from https://evil.example refused']);
+    assert.deepEqual(
+      [foreign.status, foreign.body.error],
+      [403, 'cross-origin request from https://evil.example refused'],
+    );
     nothingStored();
     assert.deepEqual(tgOrderCalls(), []);
   });
@@ -161,7 +203,10 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
     const eligible = order('01');
     env.fw.placeOrder(eligible, false);
     await start({ status: { corsOrigin: 'https://shop.example.ch' } });
-    const preflight = await fetch(`${base}/orders/export`, { method: 'OPTIONS', headers: { Origin: 'https://shop.example.ch' } });
+    const preflight = await fetch(`${base}/orders/export`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://shop.example.ch' },
+    });
     assert.equal(preflight.status, 204);
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Content-Type/);
     const res = await fetch(`${base}/orders/export`, {
@@ -169,7 +214,10 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
       headers: { ...auth, Origin: 'https://shop.example.ch' },
       body: JSON.stringify({ ids: [eligible.id] }),
     });
-    assert.deepEqual([res.status, res.headers.get('access-control-allow-origin'), ((await res.json()) as any).exported], [200, 'https://shop.example.ch', 1]);
+    assert.deepEqual(
+      [res.status, res.headers.get('access-control-allow-origin'), ((await res.json()) as any).exported],
+      [200, 'https://shop.example.ch', 1],
+    );
   });
 
   it('validates the body whole: 500 ids accepted, 501 refused, each field named with its reason', async () => {
@@ -201,12 +249,18 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
     const r = await exportIds({ ids: [12] });
     assert.deepEqual(
       [r.status, r.body.error],
-      [503, 'no tg-push-order node uses this TotalGest connection: add one (it runs the export with its rules) and deploy'],
+      [
+        503,
+        'no tg-push-order node uses this TotalGest connection: add one (it runs the export with its rules) and deploy',
+      ],
     );
     await helper.unload();
     await start({ push: { framework360: '' } });
     const noShop = await exportIds({ ids: [12] });
-    assert.deepEqual([noShop.status, noShop.body.error], [503, 'tg-push-order: orderIds need a Framework360 connection: select one in the node']);
+    assert.deepEqual(
+      [noShop.status, noShop.body.error],
+      [503, 'tg-push-order: orderIds need a Framework360 connection: select one in the node'],
+    );
     nothingStored();
   });
 

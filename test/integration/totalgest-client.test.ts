@@ -40,7 +40,9 @@ function doc(ref: string, over: Partial<OrderDocument> = {}): OrderDocument {
     customer: party,
     shipTo: null,
     paymentMethod: 'card',
-    lines: [{ sku: 'CAF-250', description: 'Caffè', quantity: '2', unitPrice: '12.90', vatRate: '2.6', discount: '0.00' }],
+    lines: [
+      { sku: 'CAF-250', description: 'Caffè', quantity: '2', unitPrice: '12.90', vatRate: '2.6', discount: '0.00' },
+    ],
     shipping: { description: 'Posta A', amount: '7.00', vatRate: '8.1' },
     total: '32.80',
     notes: '',
@@ -62,12 +64,14 @@ async function drive<T>(clock: sinon.SinonFakeTimers, work: Promise<T>, maxRealM
   );
   // fake-timers keeps its pending timers in clock.timers (created with the first timer).
   const pending = (): Array<{ callAt: number }> => {
-    const t = (clock as unknown as { timers?: Map<number, { callAt: number }> | Record<string, { callAt: number }> }).timers;
+    const t = (clock as unknown as { timers?: Map<number, { callAt: number }> | Record<string, { callAt: number }> })
+      .timers;
     return t === undefined ? [] : t instanceof Map ? [...t.values()] : Object.values(t);
   };
   const realStart = performance.now();
   while (!settled) {
-    if (performance.now() - realStart > maxRealMs) throw new Error(`drive: the work did not settle within ${maxRealMs} ms of real time`);
+    if (performance.now() - realStart > maxRealMs)
+      throw new Error(`drive: the work did not settle within ${maxRealMs} ms of real time`);
     await realDelay(2);
     if (settled) break;
     // The next fake timer; timers beyond a minute are request timeouts, not delays to skip.
@@ -80,16 +84,26 @@ async function drive<T>(clock: sinon.SinonFakeTimers, work: Promise<T>, maxRealM
 }
 
 /** The sandbox's own request log, read over HTTP (as a client of the sandbox would). */
-async function requestLog(sb: TotalGestSandbox): Promise<Array<{ method: string; path: string; at: number; status?: number; doneAt?: number }>> {
-  return ((await control(sb.url, '/_sandbox/requests')) as { items: Array<{ method: string; path: string; at: number; status?: number; doneAt?: number }> })
-    .items;
+async function requestLog(
+  sb: TotalGestSandbox,
+): Promise<Array<{ method: string; path: string; at: number; status?: number; doneAt?: number }>> {
+  return (
+    (await control(sb.url, '/_sandbox/requests')) as {
+      items: Array<{ method: string; path: string; at: number; status?: number; doneAt?: number }>;
+    }
+  ).items;
 }
 
 describe('TotalGest client against the sandbox', () => {
   let sb: TotalGestSandbox;
   const clients: TotalGestClient[] = [];
   const client = (over: Partial<TotalGestClientOptions> = {}) => {
-    const c = new TotalGestClient({ endpoint: sb.url, ...demoCredentials, retry: { baseDelayMs: 20, maxDelayMs: 100 }, ...over });
+    const c = new TotalGestClient({
+      endpoint: sb.url,
+      ...demoCredentials,
+      retry: { baseDelayMs: 20, maxDelayMs: 100 },
+      ...over,
+    });
     clients.push(c);
     return c;
   };
@@ -117,8 +131,14 @@ describe('TotalGest client against the sandbox', () => {
       client({ password: 'nope' }).checkConnection(),
       (e: unknown) => e instanceof AuthError && /wrong username or password/.test(e.message),
     );
-    await assert.rejects(client({ ownerId: 'someone-else' }).checkConnection(), (e: unknown) => e instanceof ForbiddenError && e.code === 'shop_forbidden');
-    await assert.rejects(client({ shopId: 'no-such-shop' }).checkConnection(), (e: unknown) => e instanceof NotFoundError && e.code === 'shop_not_found');
+    await assert.rejects(
+      client({ ownerId: 'someone-else' }).checkConnection(),
+      (e: unknown) => e instanceof ForbiddenError && e.code === 'shop_forbidden',
+    );
+    await assert.rejects(
+      client({ shopId: 'no-such-shop' }).checkConnection(),
+      (e: unknown) => e instanceof NotFoundError && e.code === 'shop_not_found',
+    );
   });
 
   it('reports an unreachable host as transient/unreachable', async () => {
@@ -177,8 +197,14 @@ describe('TotalGest client against the sandbox', () => {
 
   it('surfaces 422 details and total_mismatch without retrying', async () => {
     const c = client();
-    const bad = doc('FW360-3', { lines: [{ sku: 'NOPE', description: 'x', quantity: '1', unitPrice: '1.00', vatRate: '8.1', discount: '0' }], total: '8.00' });
-    await assert.rejects(c.createOrder(bad, 'k3'), (e: unknown) => e instanceof ValidationError && e.details[0]?.path === 'lines[0].sku');
+    const bad = doc('FW360-3', {
+      lines: [{ sku: 'NOPE', description: 'x', quantity: '1', unitPrice: '1.00', vatRate: '8.1', discount: '0' }],
+      total: '8.00',
+    });
+    await assert.rejects(
+      c.createOrder(bad, 'k3'),
+      (e: unknown) => e instanceof ValidationError && e.details[0]?.path === 'lines[0].sku',
+    );
     await assert.rejects(
       c.createOrder(doc('FW360-4', { total: '99.00' }), 'k4'),
       (e: unknown) => e instanceof ValidationError && e.code === 'total_mismatch' && /32\.80/.test(e.message),
@@ -209,7 +235,12 @@ describe('TotalGest client against the sandbox', () => {
     const log = await requestLog(sb);
     assert.deepEqual(
       log.map((r) => `${r.method} ${r.path} ${r.status}`),
-      ['POST /api/v1/auth/login 200', 'GET /api/v1/shops/demo-shop 200', 'POST /api/v1/auth/login 200', 'GET /api/v1/shops/demo-shop 200'],
+      [
+        'POST /api/v1/auth/login 200',
+        'GET /api/v1/shops/demo-shop 200',
+        'POST /api/v1/auth/login 200',
+        'GET /api/v1/shops/demo-shop 200',
+      ],
     );
     assert.deepEqual(
       log.filter((r) => r.status === 401),
@@ -218,22 +249,47 @@ describe('TotalGest client against the sandbox', () => {
   });
 
   it('names the call and field of a malformed answer', async () => {
-    await control(sb.url, '/_sandbox/faults', { status: 200, rawBody: '{"items":[],"serverTime":"2026-11-28T10:00:00.000Z"}', count: 1, path: '/articles' });
+    await control(sb.url, '/_sandbox/faults', {
+      status: 200,
+      rawBody: '{"items":[],"serverTime":"2026-11-28T10:00:00.000Z"}',
+      count: 1,
+      path: '/articles',
+    });
     const c = client();
     await assert.rejects(
       c.articlePage({}),
-      (e: unknown) => e instanceof BadResponseError && /GET \/shops\/\{shopId\}\/articles/.test(e.message) && /next/.test(e.message),
+      (e: unknown) =>
+        e instanceof BadResponseError && /GET \/shops\/\{shopId\}\/articles/.test(e.message) && /next/.test(e.message),
     );
-    await control(sb.url, '/_sandbox/faults', { status: 200, rawBody: '<html>Maintenance</html>', count: 1, path: '/shops/' });
+    await control(sb.url, '/_sandbox/faults', {
+      status: 200,
+      rawBody: '<html>Maintenance</html>',
+      count: 1,
+      path: '/shops/',
+    });
     await assert.rejects(c.getShop(), (e: unknown) => e instanceof BadResponseError && /not JSON/.test(e.message));
-    await control(sb.url, '/_sandbox/faults', { status: 200, rawBody: '{"id":"demo-shop","na', count: 1, path: '/shops/' });
+    await control(sb.url, '/_sandbox/faults', {
+      status: 200,
+      rawBody: '{"id":"demo-shop","na',
+      count: 1,
+      path: '/shops/',
+    });
     await assert.rejects(c.getShop(), (e: unknown) => e instanceof BadResponseError);
   });
 
   it('fails one malformed article alone and keeps the rest of the page', async () => {
     const good = sb.articles.findBySku('CAF-250')!;
-    const page = { items: [good, { ...good, id: 'A-BAD', sku: 'BAD-1', price: 12.9 }], next: null, serverTime: '2026-11-28T10:00:00.000Z' };
-    await control(sb.url, '/_sandbox/faults', { status: 200, rawBody: JSON.stringify(page), count: 1, path: '/articles' });
+    const page = {
+      items: [good, { ...good, id: 'A-BAD', sku: 'BAD-1', price: 12.9 }],
+      next: null,
+      serverTime: '2026-11-28T10:00:00.000Z',
+    };
+    await control(sb.url, '/_sandbox/faults', {
+      status: 200,
+      rawBody: JSON.stringify(page),
+      count: 1,
+      path: '/articles',
+    });
     const res = await client().articlePage({});
     assert.equal(res.articles.length, 1);
     assert.deepEqual(
@@ -255,9 +311,12 @@ describe('TotalGest client against the sandbox', () => {
     }
     assert.equal(seen.size, sb.articles.size);
     assert.equal(pages, Math.ceil(sb.articles.size / 7));
-    const changed = (await control(sb.url, '/_sandbox/articles/mutate', { count: 3 })) as { changed: Array<{ id: string }> };
+    const changed = (await control(sb.url, '/_sandbox/articles/mutate', { count: 3 })) as {
+      changed: Array<{ id: string }>;
+    };
     const incremental: string[] = [];
-    for await (const p of c.articlePages({ updatedSince: serverTime, limit: 2 })) incremental.push(...p.articles.map((a) => a.id));
+    for await (const p of c.articlePages({ updatedSince: serverTime, limit: 2 }))
+      incremental.push(...p.articles.map((a) => a.id));
     assert.deepEqual(incremental.sort(), changed.changed.map((x) => x.id).sort());
   });
 
@@ -324,7 +383,10 @@ describe('TotalGest client against the sandbox', () => {
       await c.getShop();
       sb.faults.configure({ status: 503, retryAfter: 1, count: 10, path: '/shops/' });
       const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-      await assert.rejects(drive(clock, c.getShop()), (e: unknown) => e instanceof TransientError && e.status === 503 && e.retryAfterMs === 1000);
+      await assert.rejects(
+        drive(clock, c.getShop()),
+        (e: unknown) => e instanceof TransientError && e.status === 503 && e.retryAfterMs === 1000,
+      );
       assert.equal(sb.requests.filter((r) => r.path === '/api/v1/shops/demo-shop').length, 4); // 1 + 3
     });
 

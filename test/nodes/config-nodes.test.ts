@@ -132,40 +132,81 @@ describe('config nodes in Node-RED', () => {
         const r = await post('/totalgest/connection/test', typed());
         assert.deepEqual([r.status, r.json.ok, r.json.cause, r.json.message], [200, false, cause, message]);
       };
-      await expect({ status: 500, code: 'boom', retryAfter: 0 }, 'server_error', 'POST /auth/login: server error 500 (boom)');
+      await expect(
+        { status: 500, code: 'boom', retryAfter: 0 },
+        'server_error',
+        'POST /auth/login: server error 500 (boom)',
+      );
       await expect(
         { status: 200, rawBody: '<html>maintenance</html>' },
         'bad_response',
         'POST /auth/login: answer is not JSON (starts with "<html>maintenance</html>")',
       );
-      await expect({ status: 418, code: 'teapot' }, 'error', 'POST /auth/login: HTTP 418 (teapot): fault injected by the sandbox (418)');
+      await expect(
+        { status: 418, code: 'teapot' },
+        'error',
+        'POST /auth/login: HTTP 418 (teapot): fault injected by the sandbox (418)',
+      );
       tg.reset();
     });
 
     it('sends the stored password only to the deployed endpoint', async () => {
       tg.reset();
-      const log = async () => ((await (await fetch(`${tg.url}/_sandbox/requests`)).json()) as { logins: unknown[] }).logins.length;
+      const log = async () =>
+        ((await (await fetch(`${tg.url}/_sandbox/requests`)).json()) as { logins: unknown[] }).logins.length;
       const before = await log();
       // Another endpoint (a listener of the test's own) with the stored password: refused before any request.
       const received: string[] = [];
       const other = http.createServer((req, res) => (received.push(req.url ?? ''), res.writeHead(500).end()));
       await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
       const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
-      const elsewhere = await post('/totalgest/connection/test', { ...typed(), id: 'c1', password: '__PWRD__', endpoint: otherUrl });
-      assert.deepEqual([elsewhere.json.ok, elsewhere.json.cause, elsewhere.json.field], [false, 'invalid_config', 'password']);
-      assert.match(elsewhere.json.message, /^the endpoint differs from the deployed one \(http:\/\/127\.0\.0\.1:\d+\): type the password again/);
-      const fwElsewhere = await post('/totalgest/framework360/test', { id: 'f1', siteUrl: otherUrl, apiKey: '__PWRD__' });
-      assert.deepEqual([fwElsewhere.json.ok, fwElsewhere.json.cause, fwElsewhere.json.field], [false, 'invalid_config', 'apiKey']);
+      const elsewhere = await post('/totalgest/connection/test', {
+        ...typed(),
+        id: 'c1',
+        password: '__PWRD__',
+        endpoint: otherUrl,
+      });
+      assert.deepEqual(
+        [elsewhere.json.ok, elsewhere.json.cause, elsewhere.json.field],
+        [false, 'invalid_config', 'password'],
+      );
+      assert.match(
+        elsewhere.json.message,
+        /^the endpoint differs from the deployed one \(http:\/\/127\.0\.0\.1:\d+\): type the password again/,
+      );
+      const fwElsewhere = await post('/totalgest/framework360/test', {
+        id: 'f1',
+        siteUrl: otherUrl,
+        apiKey: '__PWRD__',
+      });
+      assert.deepEqual(
+        [fwElsewhere.json.ok, fwElsewhere.json.cause, fwElsewhere.json.field],
+        [false, 'invalid_config', 'apiKey'],
+      );
       await new Promise((r) => other.close(r));
       assert.deepEqual(received, [], 'nothing reached the other host');
-      const empty = await post('/totalgest/connection/test', { ...typed(), id: 'c1', password: '', endpoint: `${tg.url}.evil.example` });
+      const empty = await post('/totalgest/connection/test', {
+        ...typed(),
+        id: 'c1',
+        password: '',
+        endpoint: `${tg.url}.evil.example`,
+      });
       assert.deepEqual([empty.json.ok, empty.json.field], [false, 'password']);
       assert.equal(await log(), before, 'no login was attempted');
       // The deployed endpoint (a trailing slash does not count) still works with the stored password …
-      const same = await post('/totalgest/connection/test', { ...typed(), id: 'c1', password: '__PWRD__', endpoint: `${tg.url}/` });
+      const same = await post('/totalgest/connection/test', {
+        ...typed(),
+        id: 'c1',
+        password: '__PWRD__',
+        endpoint: `${tg.url}/`,
+      });
       assert.equal(same.json.ok, true, JSON.stringify(same.json));
       // … and a typed password may go anywhere the user types.
-      const retyped = await post('/totalgest/connection/test', { ...typed(), id: 'c1', endpoint: 'http://127.0.0.1:1' });
+      const retyped = await post('/totalgest/connection/test', {
+        ...typed(),
+        id: 'c1',
+        endpoint: 'http://127.0.0.1:1',
+      });
       assert.equal(retyped.json.cause, 'unreachable');
     });
 

@@ -24,7 +24,8 @@ function everyText(root: unknown): string {
   const walk = (v: unknown, depth: number): void => {
     if (depth > 40) return;
     if (typeof v === 'string') return void out.push(v);
-    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || typeof v === 'symbol') return void out.push(String(v));
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || typeof v === 'symbol')
+      return void out.push(String(v));
     if (typeof v === 'function' || v === null || typeof v !== 'object') return;
     if (seen.has(v)) return;
     seen.add(v);
@@ -48,7 +49,8 @@ function everyText(root: unknown): string {
       walk(value, depth + 1);
     }
     const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto && proto !== Object.prototype && proto !== Error.prototype && proto !== Array.prototype) walk(proto, depth + 1);
+    if (proto && proto !== Object.prototype && proto !== Error.prototype && proto !== Array.prototype)
+      walk(proto, depth + 1);
   };
   walk(root, 0);
   try {
@@ -68,7 +70,15 @@ describe('errors reaching Catch nodes carry no secret (deep scan of msg.error)',
   const bearerTokens = (): string[] => [...(env.tg as unknown as { tokens: Map<string, unknown> }).tokens.keys()];
 
   const flow = (tg: Record<string, unknown>, fw: Record<string, unknown>) => [
-    { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner', timeout: '1', ...tg },
+    {
+      id: 'c1',
+      type: 'totalgest-config',
+      endpoint: env.tg.url,
+      shopId: 'demo-shop',
+      ownerId: 'demo-owner',
+      timeout: '1',
+      ...tg,
+    },
     { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url, timeout: '1', ...fw },
     { id: 'pp', type: 'tg-pull-products', connection: 'c1', framework360: 'f1', wires: [[], []] },
     { id: 'po', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', wires: [[]] },
@@ -88,15 +98,27 @@ describe('errors reaching Catch nodes carry no secret (deep scan of msg.error)',
     credentials = creds(),
   ): Promise<{ msg: Record<string, unknown> & { error: { message: string } } }> {
     await helper.load(nodes, flow(tg, fw), credentials);
-    const got = new Promise<Record<string, unknown> & { error: { message: string } }>((resolve) => helper.getNode('out').once('input', resolve));
-    helper.getNode(trigger).receive(trigger === 'po' ? { topic: 'reconcile', payload: {} } : { payload: 'now', full: true });
+    const got = new Promise<Record<string, unknown> & { error: { message: string } }>((resolve) =>
+      helper.getNode('out').once('input', resolve),
+    );
+    helper
+      .getNode(trigger)
+      .receive(trigger === 'po' ? { topic: 'reconcile', payload: {} } : { payload: 'now', full: true });
     return { msg: await got };
   }
 
-  function assertClean(msg: Record<string, unknown> & { error: { message: string } }, expected: RegExp, extraSecrets: string[] = []): void {
+  function assertClean(
+    msg: Record<string, unknown> & { error: { message: string } },
+    expected: RegExp,
+    extraSecrets: string[] = [],
+  ): void {
     assert.match(msg.error.message, expected);
     const text = everyText(msg.error);
-    for (const [name, secret] of Object.entries({ password: PASSWORD, apiKey: API_KEY, webhookSecret: WEBHOOK_SECRET })) {
+    for (const [name, secret] of Object.entries({
+      password: PASSWORD,
+      apiKey: API_KEY,
+      webhookSecret: WEBHOOK_SECRET,
+    })) {
       assert.ok(!text.includes(secret), `${name} found in msg.error`);
     }
     for (const token of extraSecrets) assert.ok(!text.includes(token), 'TotalGest bearer token found in msg.error');

@@ -27,7 +27,9 @@ describe('framework360-config: externalRef prefix', () => {
   after(() => rmSync(userDir, { recursive: true, force: true }));
 
   async function load(over: Record<string, unknown>): Promise<PrefixNode> {
-    await helper.load(fwConfig, [{ id: 'f1', type: 'framework360-config', siteUrl: 'shop.example.ch', ...over }], { f1: { apiKey: 'k' } });
+    await helper.load(fwConfig, [{ id: 'f1', type: 'framework360-config', siteUrl: 'shop.example.ch', ...over }], {
+      f1: { apiKey: 'k' },
+    });
     return helper.getNode('f1') as unknown as PrefixNode;
   }
 
@@ -80,7 +82,8 @@ describe('framework360-config: externalRef prefix', () => {
   it('has a label and help in en-US, de and it', () => {
     const got = ['en-US', 'de', 'it'].map((lang) => {
       const dir = path.join(__dirname, '../../nodes/locales', lang);
-      const labels = JSON.parse(readFileSync(path.join(dir, 'framework360-config.json'), 'utf8'))['framework360-config'].label;
+      const labels = JSON.parse(readFileSync(path.join(dir, 'framework360-config.json'), 'utf8'))['framework360-config']
+        .label;
       const help = readFileSync(path.join(dir, 'framework360-config.html'), 'utf8');
       return [
         lang,

@@ -22,7 +22,15 @@ describe('tg-push-order: order lifecycle in Node-RED', function () {
       [
         { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
         { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-        { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', wires: [['out']], ...push },
+        {
+          id: 'p1',
+          type: 'tg-push-order',
+          connection: 'c1',
+          framework360: 'f1',
+          mode: 'queue',
+          wires: [['out']],
+          ...push,
+        },
         { id: 'out', type: 'helper' },
       ],
       { c1: { username: 'demo', password: 'demo-password' }, f1: { apiKey: 'demo-key', webhookSecret: SECRET } },
@@ -33,7 +41,10 @@ describe('tg-push-order: order lifecycle in Node-RED', function () {
   beforeEach(() => {
     raised = [];
   });
-  const watch = () => helper.getNode('p1').on('call:error', (call: { args: unknown[] }) => raised.push({ text: String(call.args[0]), msg: call.args[1] }));
+  const watch = () =>
+    helper
+      .getNode('p1')
+      .on('call:error', (call: { args: unknown[] }) => raised.push({ text: String(call.args[0]), msg: call.args[1] }));
 
   function send(msg: Record<string, unknown>): Promise<Out> {
     const answer = new Promise<Out>((resolve) => helper.getNode('out').once('input', (m: Out) => resolve(m)));
@@ -42,8 +53,13 @@ describe('tg-push-order: order lifecycle in Node-RED', function () {
   }
   const base = () => structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order);
   const webhook = (order: unknown, at: number, delivery = `d-${at}-${Math.random()}`) => {
-    const body = Buffer.from(JSON.stringify({ event: 'order.updated', site: 'demo', sentAt: new Date(at).toISOString(), data: order }));
-    return send({ payload: body, req: { headers: { 'x-fw360-delivery': delivery, 'x-fw360-signature': signBody(SECRET, body) } } });
+    const body = Buffer.from(
+      JSON.stringify({ event: 'order.updated', site: 'demo', sentAt: new Date(at).toISOString(), data: order }),
+    );
+    return send({
+      payload: body,
+      req: { headers: { 'x-fw360-delivery': delivery, 'x-fw360-signature': signBody(SECRET, body) } },
+    });
   };
   const row = (id: string) => helper.getNode('c1').connection().orders.get(id);
   const posts = () => env.tg.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/orders'));
@@ -103,7 +119,10 @@ describe('tg-push-order: order lifecycle in Node-RED', function () {
     await waitFor(() => raised.length >= 1, 2_000, 'the Catch error');
     assert.equal(raised.length, 1);
     assert.deepEqual([raised[0]!.msg.payload.state, raised[0]!.msg.payload.reason], ['needs_review', 'edited']);
-    assert.match(row('10452')!.error!, /^edited after it reached TotalGest document \d{4}-\d{6}: total 32\.80 → 45\.70$/);
+    assert.match(
+      row('10452')!.error!,
+      /^edited after it reached TotalGest document \d{4}-\d{6}: total 32\.80 → 45\.70$/,
+    );
     assert.equal(env.tg.orders.length, 1);
     const ack = await send({ topic: 'acknowledge', payload: { orderIds: ['10452'] } });
     assert.deepEqual(ack.payload.acknowledged, ['10452']);
@@ -116,7 +135,11 @@ describe('tg-push-order: order lifecycle in Node-RED', function () {
     const order = base();
     await webhook(order, t0);
     // Back in the queue after a failed attempt (an edit during the send itself waits for its end: tested elsewhere).
-    await waitFor(() => row('10452')?.state === 'pending' && row('10452')!.attempts >= 1, 10_000, 'a failed first attempt');
+    await waitFor(
+      () => row('10452')?.state === 'pending' && row('10452')!.attempts >= 1,
+      10_000,
+      'a failed first attempt',
+    );
     const edited = { ...order, carrello: [{ ...order.carrello[0], quantita: 3 }], totale: '45.70' };
     assert.equal((await webhook(edited, t0 + 1_000)).payload.outcome, 'queued');
     env.tg.faults.reset();
@@ -143,7 +166,10 @@ describe('tg-push-order: order lifecycle in Node-RED', function () {
     });
     const r = await send({ payload: [base()] });
     assert.equal(r.payload.failed, 1, JSON.stringify(r.payload));
-    assert.match(r.payload.items[0].reason, /already holds \d{4}-\d{6} for this order with total 45\.70; this order's total is 32\.80/);
+    assert.match(
+      r.payload.items[0].reason,
+      /already holds \d{4}-\d{6} for this order with total 45\.70; this order's total is 32\.80/,
+    );
     assert.equal(row('10452')!.totalgest_id, null);
     assert.equal(row('10452')!.reason, 'duplicate_total_mismatch');
   });

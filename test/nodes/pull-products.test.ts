@@ -39,7 +39,9 @@ describe('tg-pull-products in Node-RED', function () {
   }
   function statuses(): Array<{ fill?: string; text?: string }> {
     const s: Array<{ fill?: string; text?: string }> = [];
-    helper.getNode('p1').on('call:status', (c: { args: Array<{ fill?: string; text?: string }> }) => s.push(c.args[0]!));
+    helper
+      .getNode('p1')
+      .on('call:status', (c: { args: Array<{ fill?: string; text?: string }> }) => s.push(c.args[0]!));
     return s;
   }
 
@@ -55,7 +57,10 @@ describe('tg-pull-products in Node-RED', function () {
     const progress = st.slice(1, -1).map((x) => x.text ?? '');
     assert.ok(progress.length > 0, JSON.stringify(st));
     for (const t of progress)
-      assert.match(t, /^(syncing \d{1,3}(,\d{3})* …|writing \d{1,3}(,\d{3})*\/\d{1,3}(,\d{3})* · \d+ in flight · \d{1,3}(,\d{3})*\/s)$/);
+      assert.match(
+        t,
+        /^(syncing \d{1,3}(,\d{3})* …|writing \d{1,3}(,\d{3})*\/\d{1,3}(,\d{3})* · \d+ in flight · \d{1,3}(,\d{3})*\/s)$/,
+      );
     assert.match(st.at(-1)!.text!, /^✓ \d+ created · 0 updated · \d\d:\d\d$/);
     assert.equal(st.at(-1)!.fill, 'green');
   });
@@ -73,7 +78,11 @@ describe('tg-pull-products in Node-RED', function () {
     assert.equal(runs.size, 2);
     assert.equal(summaries.at(-1).payload.full, true);
     const articleCalls = env.tg.requests.filter((r) => r.path.endsWith('/articles'));
-    assert.equal(articleCalls.length, 2 * Math.ceil(env.tg.articles.size / 100), '2 runs of every page, never overlapping');
+    assert.equal(
+      articleCalls.length,
+      2 * Math.ceil(env.tg.articles.size / 100),
+      '2 runs of every page, never overlapping',
+    );
   });
 
   it('emits batches that a core Join (automatic) reassembles; they are pending until the flow confirms them', async () => {
@@ -90,7 +99,8 @@ describe('tg-pull-products in Node-RED', function () {
     assert.match(st.at(-1)!.text!, new RegExp(`^✓ ${env.tg.articles.size} emitted · \\d\\d:\\d\\d$`));
     assert.match(summaries[0].payload.summary, new RegExp(`: ${env.tg.articles.size} emitted \\(`));
     // Each batch names the version of each product, for a confirmation tied to it.
-    for (const m of batches) assert.deepEqual(Object.keys(m.versions).sort(), m.payload.map((p: { sku: string }) => p.sku).sort());
+    for (const m of batches)
+      assert.deepEqual(Object.keys(m.versions).sort(), m.payload.map((p: { sku: string }) => p.sku).sort());
     assert.deepEqual(
       batches.map((m) => m.parts.index),
       batches.map((_, i) => i),
@@ -160,13 +170,16 @@ describe('tg-pull-products in Node-RED', function () {
     await waitFor(() => summaries.length === 1, 20_000);
     const writing = st.map((x) => x.text ?? '').filter((t) => t.startsWith('writing'));
     assert.ok(writing.length > 0, JSON.stringify(st));
-    for (const t of writing) assert.match(t, /^writing \d{1,3}(,\d{3})*\/\d{1,3}(,\d{3})* · \d+ in flight · \d{1,3}(,\d{3})*\/s$/);
+    for (const t of writing)
+      assert.match(t, /^writing \d{1,3}(,\d{3})*\/\d{1,3}(,\d{3})* · \d+ in flight · \d{1,3}(,\d{3})*\/s$/);
     assert.ok(summaries[0].payload.concurrency.peak > 4, JSON.stringify(summaries[0].payload.concurrency));
   });
 
   it('writes an inactive (not deleted) article as inactive with stock 0', async () => {
     const a = env.tg.articles.get('A-000005')!;
-    await control(env.tg.url, '/_sandbox/articles', { items: [{ ...a, active: false, updatedAt: new Date().toISOString() }] });
+    await control(env.tg.url, '/_sandbox/articles', {
+      items: [{ ...a, active: false, updatedAt: new Date().toISOString() }],
+    });
     await load();
     const summaries = collect('summary');
     helper.getNode('p1').receive({});

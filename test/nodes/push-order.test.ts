@@ -47,7 +47,10 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     },
     { id: 'out', type: 'helper' },
   ];
-  const creds = { c1: { username: 'demo', password: 'demo-password' }, f1: { apiKey: 'demo-key', webhookSecret: SECRET } };
+  const creds = {
+    c1: { username: 'demo', password: 'demo-password' },
+    f1: { apiKey: 'demo-key', webhookSecret: SECRET },
+  };
   const load = (push: Record<string, unknown> = {}) => helper.load(nodes, flow(push), creds);
 
   /** Sends one message and collects the answer and any error reported to Catch nodes. */
@@ -66,7 +69,9 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
   }
 
   const webhook = (order: unknown, opts: { delivery?: string; sign?: string | false } = {}) => {
-    const body = Buffer.from(JSON.stringify({ event: 'order.completed', site: 'demo', sentAt: new Date().toISOString(), data: order }));
+    const body = Buffer.from(
+      JSON.stringify({ event: 'order.completed', site: 'demo', sentAt: new Date().toISOString(), data: order }),
+    );
     const headers: Record<string, string> = { 'x-fw360-delivery': opts.delivery ?? `d-${Math.random()}` };
     if (opts.sign !== false) headers['x-fw360-signature'] = opts.sign ?? signBody(SECRET, body);
     return { payload: body, req: { headers } };
@@ -79,9 +84,14 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     for (const [name, fx] of fixtures) {
       const { out, errors } = await roundTrip({ payload: fx.order });
       const outcome = fx.expected.outcome;
-      if (outcome === 'exported') assert.deepEqual([out.statusCode, out.payload.outcome, errors], [202, 'queued', []], name);
+      if (outcome === 'exported')
+        assert.deepEqual([out.statusCode, out.payload.outcome, errors], [202, 'queued', []], name);
       if (outcome === 'skipped')
-        assert.deepEqual([out.statusCode, out.payload.outcome, out.payload.reason, errors], [200, 'skipped', fx.expected.reason, []], name);
+        assert.deepEqual(
+          [out.statusCode, out.payload.outcome, out.payload.reason, errors],
+          [200, 'skipped', fx.expected.reason, []],
+          name,
+        );
       if (outcome === 'failed') {
         assert.equal(out.statusCode, 422, name);
         if (fx.expected.reason === 'currency_mismatch')
@@ -111,7 +121,10 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     const missing = await roundTrip(webhook(order, { sign: false }));
     assert.equal(missing.out.statusCode, 401);
     assert.match(missing.out.payload.error, /missing/);
-    const garbage = await roundTrip({ payload: Buffer.from('{"event":'), req: { headers: { 'x-fw360-signature': signBody(SECRET, '{"event":') } } });
+    const garbage = await roundTrip({
+      payload: Buffer.from('{"event":'),
+      req: { headers: { 'x-fw360-signature': signBody(SECRET, '{"event":') } },
+    });
     assert.equal(garbage.out.statusCode, 400);
     await queueIdle();
     assert.deepEqual(sent(), []);
@@ -181,7 +194,13 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     const document = JSON.stringify(doc);
     const verdict = { kind: 'export' as const, document, docHash: 'h', total: doc.total };
     store.applyIntake(
-      { orderId: '10452', externalRef: 'FW360-10452', idempotencyKey: 'k-10452', verdict, event: { at: Date.now(), fromShop: true } },
+      {
+        orderId: '10452',
+        externalRef: 'FW360-10452',
+        idempotencyKey: 'k-10452',
+        verdict,
+        event: { at: Date.now(), fromShop: true },
+      },
       Date.now(),
     );
     // Leased for an hour by a process on this host that no longer exists.
@@ -249,7 +268,10 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     await load({ mode: 'wait' });
     const byMessage = await roundTrip({ payload: fixtures.map(([, fx]) => fx.order), dryRun: true });
     checkDocuments(byMessage.out.payload.documents);
-    assert.match(byMessage.out.payload.summary, new RegExp(`^${fixtures.length} orders: ${exportable.length} would be exported \\(dry run\\)`));
+    assert.match(
+      byMessage.out.payload.summary,
+      new RegExp(`^${fixtures.length} orders: ${exportable.length} would be exported \\(dry run\\)`),
+    );
     checkNothingHappened();
     await helper.unload();
     await load({ mode: 'wait', dryRun: true });
@@ -267,7 +289,11 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     const statuses: string[] = [];
     p1.on('call:status', (call: { args: Array<{ text?: string }> }) => statuses.push(call.args[0]?.text ?? ''));
     await roundTrip({ payload: fixture('01').order });
-    await waitFor(() => statuses.some((s) => /^0 queued · ✓ FW360-10452 → \d{4}-\d{6}$/.test(s)), 3000, JSON.stringify(statuses));
+    await waitFor(
+      () => statuses.some((s) => /^0 queued · ✓ FW360-10452 → \d{4}-\d{6}$/.test(s)),
+      3000,
+      JSON.stringify(statuses),
+    );
     await helper.unload();
     await helper.load(
       nodes,
@@ -278,7 +304,9 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
       { c1: { username: 'demo', password: 'x' } },
     );
     const errorStatus: Array<{ fill?: string; text?: string }> = [];
-    helper.getNode('p1').on('call:status', (call: { args: Array<{ fill?: string; text?: string }> }) => errorStatus.push(call.args[0]!));
+    helper
+      .getNode('p1')
+      .on('call:status', (call: { args: Array<{ fill?: string; text?: string }> }) => errorStatus.push(call.args[0]!));
     const result = await new Promise<string>((resolve) => {
       const p = helper.getNode('p1');
       p.on('call:error', (call: { args: unknown[] }) => resolve(String(call.args[0])));

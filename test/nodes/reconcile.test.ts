@@ -24,7 +24,14 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     helper.load(
       nodes,
       [
-        { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner', concurrency: 8 },
+        {
+          id: 'c1',
+          type: 'totalgest-config',
+          endpoint: env.tg.url,
+          shopId: 'demo-shop',
+          ownerId: 'demo-owner',
+          concurrency: 8,
+        },
         { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
         {
           id: 'p1',
@@ -78,7 +85,10 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     const order = place();
     await load();
     const body = Buffer.from(JSON.stringify({ event: 'order.completed', data: order }));
-    const hook = await send({ payload: body, req: { headers: { 'x-fw360-signature': signBody('sek', body), 'x-fw360-delivery': 'd1' } } });
+    const hook = await send({
+      payload: body,
+      req: { headers: { 'x-fw360-signature': signBody('sek', body), 'x-fw360-delivery': 'd1' } },
+    });
     assert.equal(hook.payload.outcome, 'queued');
     const r = await reconcile();
     assert.equal(r.payload.enqueued, 0);
@@ -90,7 +100,9 @@ describe('reconciliation: orders whose webhook never arrived', function () {
 
   it('skips cancelled and unpaid orders as the webhook would, and fails a malformed one alone', async () => {
     place({ stato: { id: 3, nome: 'Completato' }, pagato: false });
-    const bad = place({ carrello: [{ sku: 'CAF-250', nome: 'x', quantita: -1, prezzo: '12.90', iva: '2.6', sconto: '0' }] });
+    const bad = place({
+      carrello: [{ sku: 'CAF-250', nome: 'x', quantita: -1, prezzo: '12.90', iva: '2.6', sconto: '0' }],
+    });
     place();
     // A cancelled order has another status: not even listed with statuses[]=3.
     place({ stato: { id: 5, nome: 'Annullato' } });

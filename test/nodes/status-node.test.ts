@@ -30,8 +30,22 @@ describe('tg-status in Node-RED', () => {
     helper.load(
       nodes,
       [
-        { id: 'c1', type: 'totalgest-config', endpoint: 'http://127.0.0.1:1', shopId: 'demo-shop', ownerId: 'demo-owner' },
-        { id: 's1', type: 'tg-status', connection: 'c1', path: '/totalgest/status-test', lang: 'en', wires: [['out']], ...over },
+        {
+          id: 'c1',
+          type: 'totalgest-config',
+          endpoint: 'http://127.0.0.1:1',
+          shopId: 'demo-shop',
+          ownerId: 'demo-owner',
+        },
+        {
+          id: 's1',
+          type: 'tg-status',
+          connection: 'c1',
+          path: '/totalgest/status-test',
+          lang: 'en',
+          wires: [['out']],
+          ...over,
+        },
         { id: 'out', type: 'helper' },
       ],
       { c1: { username: 'demo', password: 'x' }, s1: { token: 'node-test-token' } },
@@ -82,7 +96,13 @@ describe('tg-status in Node-RED', () => {
     await helper.load(
       nodes,
       [
-        { id: 'c1', type: 'totalgest-config', endpoint: 'http://127.0.0.1:1', shopId: 'demo-shop', ownerId: 'demo-owner' },
+        {
+          id: 'c1',
+          type: 'totalgest-config',
+          endpoint: 'http://127.0.0.1:1',
+          shopId: 'demo-shop',
+          ownerId: 'demo-owner',
+        },
         { id: 's1', type: 'tg-status', connection: 'c1', path: '/totalgest/same', wires: [[]] },
         { id: 's2', type: 'tg-status', connection: 'c1', path: '/totalgest/same', wires: [[]] },
       ],

@@ -31,11 +31,31 @@ describe('webhook fails closed (through the real http in node)', function () {
 
   const order = () => structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order) as { id: number };
 
-  async function start(opts: { push?: Record<string, unknown>; fw?: Record<string, unknown> | null; fwCreds?: Record<string, string> }) {
+  async function start(opts: {
+    push?: Record<string, unknown>;
+    fw?: Record<string, unknown> | null;
+    fwCreds?: Record<string, string>;
+  }) {
     const flow: Array<Record<string, unknown>> = [
       { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-      { id: 'in', type: 'http in', url: '/fw360/webhook', method: 'post', upload: false, skipBodyParsing: true, wires: [['p1']] },
-      { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', wires: [['res']], ...opts.push },
+      {
+        id: 'in',
+        type: 'http in',
+        url: '/fw360/webhook',
+        method: 'post',
+        upload: false,
+        skipBodyParsing: true,
+        wires: [['p1']],
+      },
+      {
+        id: 'p1',
+        type: 'tg-push-order',
+        connection: 'c1',
+        framework360: 'f1',
+        mode: 'queue',
+        wires: [['res']],
+        ...opts.push,
+      },
       { id: 'res', type: 'http response', wires: [] },
     ];
     if (opts.fw !== null) flow.push({ id: 'f1', type: 'framework360-config', siteUrl: env.fw.url, ...opts.fw });
@@ -48,7 +68,10 @@ describe('webhook fails closed (through the real http in node)', function () {
         capture,
       ],
       flow,
-      { c1: { username: 'demo', password: 'demo-password' }, f1: opts.fwCreds ?? { apiKey: 'demo-key', webhookSecret: SECRET } },
+      {
+        c1: { username: 'demo', password: 'demo-password' },
+        f1: opts.fwCreds ?? { apiKey: 'demo-key', webhookSecret: SECRET },
+      },
     );
     const app = httpNode!;
     server = http.createServer((req, res) => app(req, res, () => res.writeHead(404).end()));
@@ -58,7 +81,10 @@ describe('webhook fails closed (through the real http in node)', function () {
 
   async function deliver(o: { id: number }, sign: 'good' | 'forged' | 'none', secret = SECRET) {
     const body = JSON.stringify({ event: 'order.completed', site: 'demo', sentAt: new Date().toISOString(), data: o });
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Fw360-Delivery': `d-${o.id}-${sign}` };
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'X-Fw360-Delivery': `d-${o.id}-${sign}`,
+    };
     if (sign === 'good') headers['X-Fw360-Signature'] = signBody(secret, body);
     if (sign === 'forged') headers['X-Fw360-Signature'] = signBody('a-guess', body);
     const res = await fetch(url, { method: 'POST', headers, body });
@@ -69,7 +95,8 @@ describe('webhook fails closed (through the real http in node)', function () {
   const createOrders = () => env.tg.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/orders'));
 
   /** What the node told Catch nodes (the cause; the caller gets less). */
-  const caught = (): string[] => (helper.getNode('p1').error as unknown as { args: unknown[][] }).args.map((a) => String(a[0]));
+  const caught = (): string[] =>
+    (helper.getNode('p1').error as unknown as { args: unknown[][] }).args.map((a) => String(a[0]));
   const GENERIC_500 = /^webhook refused: the signature cannot be checked \(see the node in Node-RED\)$/;
 
   /** Unsigned and forged: the expected answer each, nothing stored, nothing sent. */
@@ -77,7 +104,11 @@ describe('webhook fails closed (through the real http in node)', function () {
     for (const sign of ['none', 'forged'] as const) {
       const o = order();
       const r = await deliver(o, sign);
-      assert.equal(r.status, sign === 'forged' && expected.status === 401 ? 401 : expected.status, `${sign}: ${JSON.stringify(r.body)}`);
+      assert.equal(
+        r.status,
+        sign === 'forged' && expected.status === 401 ? 401 : expected.status,
+        `${sign}: ${JSON.stringify(r.body)}`,
+      );
       if (sign === 'none' || expected.status !== 401) assert.match(r.body.error ?? '', expected.error, sign);
       assert.equal(stored(o.id), undefined, `${sign}: nothing stored`);
     }
@@ -88,7 +119,10 @@ describe('webhook fails closed (through the real http in node)', function () {
   it('no Framework360 connection selected: 500 (the cause to Catch, not to the caller), nothing stored', async () => {
     await start({ push: { framework360: '' }, fw: null });
     await assertRefused({ status: 500, error: GENERIC_500 });
-    assert.match(caught()[0] ?? '', /^Error: webhook refused: the signature cannot be checked: no Framework360 connection selected on the node$/);
+    assert.match(
+      caught()[0] ?? '',
+      /^Error: webhook refused: the signature cannot be checked: no Framework360 connection selected on the node$/,
+    );
     const signed = await deliver(order(), 'good');
     assert.equal(signed.status, 500, 'not even a signature can be checked without the secret');
   });
@@ -133,7 +167,9 @@ describe('webhook fails closed (through the real http in node)', function () {
     await start({ push: { acceptUnsigned: true } });
     const p1 = helper.getNode('p1');
     const warned = (p1.warn.getCalls() as Array<{ args: unknown[] }>).map((c) => c.args[0]);
-    assert.deepEqual(warned, ['accepting unsigned webhooks (testing only): anyone who can reach the webhook URL can queue orders']);
+    assert.deepEqual(warned, [
+      'accepting unsigned webhooks (testing only): anyone who can reach the webhook URL can queue orders',
+    ]);
     const status = (p1.status.getCalls() as Array<{ args: Array<{ fill?: string; text?: string }> }>).at(-1)!.args[0]!;
     assert.deepEqual([status.fill, status.text], ['yellow', 'unsigned webhooks accepted · 0 queued']);
     const o = order();
@@ -143,7 +179,10 @@ describe('webhook fails closed (through the real http in node)', function () {
     const f = order();
     f.id += 1;
     const forged = await deliver(f, 'forged');
-    assert.deepEqual([forged.status, forged.body.error], [401, 'webhook refused: X-Fw360-Signature does not match the body']);
+    assert.deepEqual(
+      [forged.status, forged.body.error],
+      [401, 'webhook refused: X-Fw360-Signature does not match the body'],
+    );
     assert.equal(stored(f.id), undefined);
   });
 

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -30,7 +40,13 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
   before(async () => {
     assert.ok(existsSync(path.join(root, 'dist/nodes/tg-push-order.js')), 'dist/ is missing: run npm run build');
     work = mkdtempSync(path.join(os.tmpdir(), 'tg-tarball-'));
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, env: cleanEnv(), encoding: 'utf8' })) as {
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+        cwd: root,
+        env: cleanEnv(),
+        encoding: 'utf8',
+      }),
+    ) as {
       filename: string;
     }[];
     const tarball = path.join(work, packed[0]!.filename);
@@ -39,8 +55,13 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
     // The same better-sqlite3 as the project's, so the project's native build fits (a source build
     // of it would take minutes; the install scripts are skipped for that reason only).
     const sqliteDir = path.dirname(require.resolve('better-sqlite3/package.json'));
-    const sqliteVersion = (JSON.parse(readFileSync(path.join(sqliteDir, 'package.json'), 'utf8')) as { version: string }).version;
-    writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-user', private: true, overrides: { 'better-sqlite3': sqliteVersion } }));
+    const sqliteVersion = (
+      JSON.parse(readFileSync(path.join(sqliteDir, 'package.json'), 'utf8')) as { version: string }
+    ).version;
+    writeFileSync(
+      path.join(userDir, 'package.json'),
+      JSON.stringify({ name: 'node-red-user', private: true, overrides: { 'better-sqlite3': sqliteVersion } }),
+    );
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', tarball], {
       cwd: userDir,
       env: cleanEnv(),
@@ -81,7 +102,8 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  const get = async (p: string, accept = 'application/json'): Promise<Response> => fetch(base + p, { headers: { Accept: accept } });
+  const get = async (p: string, accept = 'application/json'): Promise<Response> =>
+    fetch(base + p, { headers: { Accept: accept } });
 
   it('installs the tarball itself: no source maps, no sources, the LICENSE, the sandbox bin', () => {
     const dir = path.join(userDir, 'node_modules', MODULE);
@@ -91,13 +113,29 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
       files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/')),
       [],
     );
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/nodes/tg-push-order.js', 'dist/nodes/tg-push-order.html', 'dist/sandbox/cli.js'])
+    for (const f of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/nodes/tg-push-order.js',
+      'dist/nodes/tg-push-order.html',
+      'dist/sandbox/cli.js',
+    ])
       assert.ok(files.includes(f), `${f} is in the package`);
-    assert.ok(existsSync(path.join(userDir, 'node_modules/.bin/totalgest-sandbox')), 'the totalgest-sandbox bin is linked');
+    assert.ok(
+      existsSync(path.join(userDir, 'node_modules/.bin/totalgest-sandbox')),
+      'the totalgest-sandbox bin is linked',
+    );
   });
 
   it('registers the five node types from the installed module, without an error', async () => {
-    const sets = (await (await get('/nodes')).json()) as { module: string; types: string[]; enabled: boolean; err?: string; version: string }[];
+    const sets = (await (await get('/nodes')).json()) as {
+      module: string;
+      types: string[];
+      enabled: boolean;
+      err?: string;
+      version: string;
+    }[];
     const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
     const ours = sets
       .filter((s) => s.module === MODULE)
@@ -108,10 +146,16 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
       [...TYPES].sort().map((t) => ({ types: [t], enabled: true, err: undefined, version })),
     );
     assert.doesNotMatch(log, /\[error\]/);
-    const runtime = (JSON.parse(readFileSync(require.resolve(`${process.env.NODE_RED_PACKAGE ?? 'node-red'}/package.json`), 'utf8')) as { version: string })
-      .version;
+    const runtime = (
+      JSON.parse(
+        readFileSync(require.resolve(`${process.env.NODE_RED_PACKAGE ?? 'node-red'}/package.json`), 'utf8'),
+      ) as { version: string }
+    ).version;
     // Node-RED run from a package install reports e.g. "4.1.15-git".
-    assert.equal(((await (await get('/settings')).json()) as { version: string }).version.replace(/-git$/, ''), runtime);
+    assert.equal(
+      ((await (await get('/settings')).json()) as { version: string }).version.replace(/-git$/, ''),
+      runtime,
+    );
   });
 
   it('serves the icons', async () => {
@@ -127,7 +171,10 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
 
   it('serves the German and Italian message catalogues and help', async () => {
     const catalogue = async (lng: string) =>
-      (await (await get(`/locales/${MODULE}/tg-push-order?lng=${lng}`)).json()) as Record<string, Record<string, unknown>>;
+      (await (await get(`/locales/${MODULE}/tg-push-order?lng=${lng}`)).json()) as Record<
+        string,
+        Record<string, unknown>
+      >;
     const en = await catalogue('en-US');
     const de = await catalogue('de');
     const it = await catalogue('it');
@@ -140,7 +187,9 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
     assert.notEqual(label(it), label(de));
     // Help: the editor asks /nodes for HTML in the browser's language.
     const help = async (lng: string) => {
-      const html = await (await fetch(`${base}/nodes`, { headers: { Accept: 'text/html', 'Accept-Language': lng } })).text();
+      const html = await (
+        await fetch(`${base}/nodes`, { headers: { Accept: 'text/html', 'Accept-Language': lng } })
+      ).text();
       const at = html.indexOf('data-help-name="tg-push-order"');
       assert.ok(at > 0, `${lng}: tg-push-order help`);
       return html.slice(at, html.indexOf('</script>', at));
@@ -163,7 +212,8 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
       const tg = flow.filter((n) => n.type === 'totalgest-config');
       assert.equal(tg.length, 1, name);
       assert.equal(tg[0]!.endpoint, 'tg00.bweb.ch', name);
-      for (const fw of flow.filter((n) => n.type === 'framework360-config')) assert.equal(fw.siteUrl, 'shop.example.ch', name);
+      for (const fw of flow.filter((n) => n.type === 'framework360-config'))
+        assert.equal(fw.siteUrl, 'shop.example.ch', name);
       assert.deepEqual(
         flow.filter((n) => 'credentials' in n),
         [],

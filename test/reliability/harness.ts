@@ -94,7 +94,10 @@ export class Harness {
   async startRed(): Promise<void> {
     this.output = '';
     process.env.TG_PROBE_DIR = this.userDir;
-    const red = demoLib.startNodeRed(this.userDir, { stdio: ['ignore', 'pipe', 'pipe'], execArgv: ['--require', path.join(__dirname, 'probe.cjs')] });
+    const red = demoLib.startNodeRed(this.userDir, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      execArgv: ['--require', path.join(__dirname, 'probe.cjs')],
+    });
     red.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     red.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.red = red;
@@ -105,7 +108,8 @@ export class Harness {
     }
     if (!/Started flows/.test(this.output)) throw new Error(`Node-RED did not start:\n${this.output}`);
     red.once('exit', (code, signal) => {
-      if (signal !== 'SIGKILL' && signal !== 'SIGINT' && code !== 0) this.output += `\n[Node-RED exited: code ${code}, signal ${signal}]`;
+      if (signal !== 'SIGKILL' && signal !== 'SIGINT' && code !== 0)
+        this.output += `\n[Node-RED exited: code ${code}, signal ${signal}]`;
     });
   }
 
@@ -145,8 +149,13 @@ export class Harness {
     let res: Response;
     try {
       // The status API needs the flow's token (demo-status-token unless the test sets another).
-      const auth: Record<string, string> = pathname.startsWith('/totalgest/status') ? { Authorization: `Bearer ${this.secrets.statusToken}` } : {};
-      res = await fetch(`${this.redUrl}${pathname}`, { ...init, headers: { ...auth, ...(init?.headers as Record<string, string> | undefined) } });
+      const auth: Record<string, string> = pathname.startsWith('/totalgest/status')
+        ? { Authorization: `Bearer ${this.secrets.statusToken}` }
+        : {};
+      res = await fetch(`${this.redUrl}${pathname}`, {
+        ...init,
+        headers: { ...auth, ...(init?.headers as Record<string, string> | undefined) },
+      });
     } catch (err) {
       throw new Error(
         `${pathname}: ${String((err as Error & { cause?: unknown }).cause ?? err)} (Node-RED ${this.red?.exitCode === null ? 'running' : `exited ${this.red?.exitCode}`})`,
@@ -172,7 +181,8 @@ export class Harness {
     ws.on('open', () => (token ? ws.send(JSON.stringify({ auth: token })) : subscribe()));
     ws.on('message', (raw) => {
       try {
-        const parsed = JSON.parse(raw.toString()) as Array<{ topic: string; data: any; auth?: string }> | { topic: string; data: any; auth?: string };
+        const parsed = JSON.parse(raw.toString()) as
+          Array<{ topic: string; data: any; auth?: string }> | { topic: string; data: any; auth?: string };
         for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
           if (m.auth === 'ok') subscribe();
           else if (subscribed) markReady();
@@ -199,7 +209,9 @@ export class Harness {
  * this process's clock (the sandboxes' clock too) and the slowest round trip, the measured
  * yardstick for tolerances under whatever load the machine has.
  */
-export function sampleRoundTrips(h: Harness): { stop(): Promise<{ samples: Array<{ start: number; end: number }>; worst: number }> } {
+export function sampleRoundTrips(h: Harness): {
+  stop(): Promise<{ samples: Array<{ start: number; end: number }>; worst: number }>;
+} {
   const samples: Array<{ start: number; end: number }> = [];
   let worst = 0;
   let running = true;

@@ -26,7 +26,8 @@ after(() => {
     '| scenario | injected | orders sent | exported | duplicates | lost | measured |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...report.map(
-      (r) => `| ${esc(r.scenario)} | ${esc(r.injected)} | ${esc(r.sent)} | ${esc(r.exported)} | ${esc(r.duplicates)} | ${esc(r.lost)} | ${esc(r.notes)} |`,
+      (r) =>
+        `| ${esc(r.scenario)} | ${esc(r.injected)} | ${esc(r.sent)} | ${esc(r.exported)} | ${esc(r.duplicates)} | ${esc(r.lost)} | ${esc(r.notes)} |`,
     ),
     '',
   ];

@@ -15,7 +15,8 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
   this.timeout(FULL ? 600_000 : 120_000);
   let h: Harness | undefined;
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && h) console.log(`Node-RED output (${h.opts.name}), last lines:\n${h.output.split('\n').slice(-30).join('\n')}`);
+    if (this.currentTest?.state === 'failed' && h)
+      console.log(`Node-RED output (${h.opts.name}), last lines:\n${h.output.split('\n').slice(-30).join('\n')}`);
     await h?.stop();
     h = undefined;
   });
@@ -25,7 +26,11 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
    * no webhook left to redeliver, the export queue is empty); only then counts duplicates.
    */
   const allExportedOnce = async (harness: Harness, refs: string[], timeoutMs: number) => {
-    await until(() => refs.every((r) => harness.exportedCounts().has(r)), timeoutMs, `${refs.length} orders in TotalGest`);
+    await until(
+      () => refs.every((r) => harness.exportedCounts().has(r)),
+      timeoutMs,
+      `${refs.length} orders in TotalGest`,
+    );
     await settled(harness, timeoutMs);
     const counts = harness.exportedCounts();
     const duplicates = refs.filter((r) => (counts.get(r) ?? 0) > 1).length;
@@ -34,10 +39,16 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
   };
   const settled = async (harness: Harness, timeoutMs: number) => {
     await until(() => harness.fw.deliveries.every((d) => d.delivered), timeoutMs, 'every webhook acknowledged');
-    await until(async () => (await harness.json('/totalgest/status/summary')).queueDepth === 0, timeoutMs, 'an empty export queue');
+    await until(
+      async () => (await harness.json('/totalgest/status/summary')).queueDepth === 0,
+      timeoutMs,
+      'an empty export queue',
+    );
   };
   const place = (harness: Harness, n: number, from = 0) =>
-    Array.from({ length: n }, (_, i) => harness.fw.placeOrder({ id: 50_000 + from + i }).order.id).map((id) => `FW360-${id}`);
+    Array.from({ length: n }, (_, i) => harness.fw.placeOrder({ id: 50_000 + from + i }).order.id).map(
+      (id) => `FW360-${id}`,
+    );
 
   it('1. crash: SIGKILL during a steady stream of webhooks loses and doubles nothing', async () => {
     const N = FULL ? 500 : 100;
@@ -45,7 +56,9 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
     const seconds = FULL ? 25 : 6;
     h = new Harness({ name: 'crash', basePort: 19000 });
     await h.start();
-    const killAt = new Set(Array.from({ length: KILLS }, (_, k) => Math.floor(((k + 0.3 + Math.random() * 0.5) * N) / KILLS)));
+    const killAt = new Set(
+      Array.from({ length: KILLS }, (_, k) => Math.floor(((k + 0.3 + Math.random() * 0.5) * N) / KILLS)),
+    );
     const refs: string[] = [];
     const ackedBeforeKill = new Set<number>();
     const t0 = Date.now();
@@ -88,7 +101,9 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
     const refs = place(h, N);
     // After the outage an order may still sit out its last backoff (equal jitter, doubling from 2 s).
     const r = await allExportedOnce(h, refs, (outage + 180) * 1000);
-    const during = h.tg.requests.slice(before).filter((q) => q.method === 'POST' && q.path.endsWith('/orders') && q.at < start + outage * 1000).length;
+    const during = h.tg.requests
+      .slice(before)
+      .filter((q) => q.method === 'POST' && q.path.endsWith('/orders') && q.at < start + outage * 1000).length;
     // The shared Retry-After pause: at most one round of the connection's concurrency (4) per second.
     const bound = 4 * (outage / 1 + 1);
     report.push({
@@ -124,7 +139,9 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
     // measured during this storm (at least 25 ms), not a figure tuned for an idle machine.
     const tolerance = Math.max(25, Math.ceil(roundTrip.worst));
     assert.ok(tolerance < 2000, `round trips of ${tolerance} ms leave no window to check against Retry-After 2 s`);
-    const early = log.filter((q) => limited.some((l) => q.at > l.doneAt! + tolerance && q.at < l.doneAt! + 2000)).length;
+    const early = log.filter((q) =>
+      limited.some((l) => q.at > l.doneAt! + tolerance && q.at < l.doneAt! + 2000),
+    ).length;
     // The tight figure, for the report: how long after each 429 the next request came.
     const waits = limited.flatMap((l) => {
       const next = log.find((q) => q.at > l.doneAt! + tolerance);
@@ -176,7 +193,10 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
     });
     assert.deepEqual([r.duplicates, r.lost, summary.queueDepth], [0, 0, 0]);
     assert.ok(held.length >= 4, `${held.length} requests held until Node-RED gave up on them (4 injected)`);
-    assert.ok(duringHang > 0, `the status summary was answered while a request was held (${samples.length} samples, held ${JSON.stringify(held)})`);
+    assert.ok(
+      duringHang > 0,
+      `the status summary was answered while a request was held (${samples.length} samples, held ${JSON.stringify(held)})`,
+    );
     // Waiting on the held request would take the whole 2 s timeout; 40× the typical worst (~50 ms).
     assert.ok(worst < 2000, `/totalgest/status/summary took ${worst.toFixed(0)} ms: it waited on TotalGest`);
   });
@@ -190,7 +210,11 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
     const comms = h.listen();
     const t0 = Date.now();
     const refs = place(h, N);
-    await until(async () => (await h!.json('/totalgest/status/summary')).products.linked >= articles, FULL ? 400_000 : 90_000, 'the catalogue in the shop');
+    await until(
+      async () => (await h!.json('/totalgest/status/summary')).products.linked >= articles,
+      FULL ? 400_000 : 90_000,
+      'the catalogue in the shop',
+    );
     const r = await allExportedOnce(h, refs, 60_000);
     const seconds = (Date.now() - t0) / 1000;
     comms.close();
@@ -223,7 +247,11 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
     const REDEPLOYS = 20;
     h = new Harness({ name: 'redeploy', basePort: 19070, articles: FULL ? 20_000 : 5_000 });
     await h.start();
-    await until(async () => (await h!.json('/totalgest/status/summary')).lastProductSync !== null, 60_000, 'the first product sync');
+    await until(
+      async () => (await h!.json('/totalgest/status/summary')).lastProductSync !== null,
+      60_000,
+      'the first product sync',
+    );
     await sleep(500);
     const before = await h.probe();
     h.tg.faults.configure({ latencyMs: 150 });
@@ -231,7 +259,10 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
     await until(async () => (await h!.json('/totalgest/status/summary')).queueDepth > N / 4, 20_000, 'orders queued');
     await fetch(`${h.redUrl}/inject/ps-full`, { method: 'POST' });
     for (let i = 0; i < REDEPLOYS; i++) {
-      const current = (await h.json('/flows', { headers: { 'Node-RED-API-Version': 'v2' } })) as { rev: string; flows: Array<Record<string, any>> };
+      const current = (await h.json('/flows', { headers: { 'Node-RED-API-Version': 'v2' } })) as {
+        rev: string;
+        flows: Array<Record<string, any>>;
+      };
       const type = i % 2 === 0 ? 'full' : 'nodes';
       // A modified-nodes deploy restarts only what changed: rename the export node.
       const flows = current.flows.map((n) => (n.id === 'owh-push' ? { ...n, name: `store and export (${i})` } : n));
@@ -246,7 +277,8 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
     h.tg.faults.configure({ latencyMs: 0 });
     const r = await allExportedOnce(h, refs, 120_000);
     await until(async () => (await h!.json('/totalgest/status/summary')).queueDepth === 0, 30_000, 'an empty queue');
-    const dbFiles = (p: { files: string[] }) => p.files.filter((f) => f.includes(`${path.sep}totalgest${path.sep}state-`)).length;
+    const dbFiles = (p: { files: string[] }) =>
+      p.files.filter((f) => f.includes(`${path.sep}totalgest${path.sep}state-`)).length;
     const timers = (p: { kinds: Record<string, number> }) => p.kinds.Timeout ?? 0;
     // The example injects fire once 3 s and 5 s after each deploy: wait until those one-shot timers
     // are gone (a leaked timer never goes, and fails below after the generous bound).
@@ -288,7 +320,8 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
     let dir = '';
     before(function () {
       if (!canMount) {
-        if (process.env.CI) throw new Error('CI runs as root and must be able to mount a tmpfs for the disk-fault scenario');
+        if (process.env.CI)
+          throw new Error('CI runs as root and must be able to mount a tmpfs for the disk-fault scenario');
         this.skip();
       }
     });
@@ -308,13 +341,21 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', stateDir]);
       dir = stateDir; // unmounted after the test
       await h.startRed();
-      await until(async () => (await h!.json('/totalgest/status/summary')).lastProductSync !== null, 60_000, 'the start-up product sync');
+      await until(
+        async () => (await h!.json('/totalgest/status/summary')).lastProductSync !== null,
+        60_000,
+        'the start-up product sync',
+      );
       const post = async (id: number, note = '') => {
         const p = h!.fw.placeOrder({ id, note }, false).order;
         const body = JSON.stringify({ event: 'order.completed', data: p });
         const res = await fetch(`${h!.redUrl}/fw360/webhook`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'X-Fw360-Signature': signBody(h!.secrets.webhookSecret, body), 'X-Fw360-Delivery': `d-${id}` },
+          headers: {
+            'Content-Type': 'application/json',
+            'X-Fw360-Signature': signBody(h!.secrets.webhookSecret, body),
+            'X-Fw360-Delivery': `d-${id}`,
+          },
           body,
         });
         return { id, status: res.status, error: ((await res.json()) as { error?: string }).error ?? '' };
@@ -334,7 +375,11 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
       const ro = await post(70_001);
       assert.equal(ro.status, 503, JSON.stringify(ro));
       assert.match(ro.error, /^state database unavailable: /);
-      await until(() => statusTexts(comms).some((t) => /state database unavailable/.test(t)), 20_000, 'the read-only fault in the node status');
+      await until(
+        () => statusTexts(comms).some((t) => /state database unavailable/.test(t)),
+        20_000,
+        'the read-only fault in the node status',
+      );
       const roStatus = statusTexts(comms).find((t) => /state database unavailable/.test(t))!;
       comms.close();
 
@@ -354,7 +399,11 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
         JSON.stringify(early),
       );
       const ackedBeforeFull = early.map((e) => `FW360-${e.id}`);
-      await until(() => h!.tg.requests.some((q) => q.path.endsWith('/orders') && q.status === 503), 30_000, 'the outbox trying TotalGest and being held off');
+      await until(
+        () => h!.tg.requests.some((q) => q.path.endsWith('/orders') && q.status === 503),
+        30_000,
+        'the outbox trying TotalGest and being held off',
+      );
 
       // Phase 3 — disk full: a filler takes the rest of the tmpfs; big orders need new pages.
       const filler = path.join(dir, 'filler');
@@ -374,7 +423,11 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
         [],
       );
       // The node status names the full disk — this Node-RED never saw the read-only fault.
-      await until(() => statusTexts(comms).some((t) => /disk is full/i.test(t)), 20_000, 'the full disk in the node status');
+      await until(
+        () => statusTexts(comms).some((t) => /disk is full/i.test(t)),
+        20_000,
+        'the full disk in the node status',
+      );
       const fullStatus = statusTexts(comms).find((t) => /disk is full/i.test(t))!;
       assert.notEqual(fullStatus, roStatus);
 
@@ -384,7 +437,11 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
       // keep that to one document.
       h.tg.faults.reset();
       rmSync(filler, { force: true });
-      await until(() => ackedBeforeFull.every((ref) => h!.exportedCounts().has(ref)), 60_000, 'orders acknowledged before the disk filled, in TotalGest');
+      await until(
+        () => ackedBeforeFull.every((ref) => h!.exportedCounts().has(ref)),
+        60_000,
+        'orders acknowledged before the disk filled, in TotalGest',
+      );
       comms.close();
 
       // Phase 5 — Framework360 redelivers what was refused: now it is stored and exported, once.
@@ -400,21 +457,30 @@ describe(`reliability scenarios (${FULL ? 'full' : 'fast'} variant)`, function (
         assert.equal(again.status, 202, JSON.stringify(again));
       }
       const all = [ro.id, ...early.map((e) => e.id), ...full.map((f) => f.id)].map((id) => `FW360-${id}`);
-      await until(() => all.every((ref) => h!.exportedCounts().has(ref)), 60_000, 'every order exported after recovery');
+      await until(
+        () => all.every((ref) => h!.exportedCounts().has(ref)),
+        60_000,
+        'every order exported after recovery',
+      );
       await settled(h, 60_000);
       const counts = h.exportedCounts();
       const once = (refs: string[]) => refs.filter((ref) => counts.get(ref) === 1).length;
       const duplicates = all.filter((ref) => (counts.get(ref) ?? 0) > 1).length;
       report.push({
         scenario: 'Disk faults',
-        injected: 'state database on a read-only file system; then orders held by TotalGest while the disk fills; then space again and redelivery',
+        injected:
+          'state database on a read-only file system; then orders held by TotalGest while the disk fills; then space again and redelivery',
         sent: all.length,
         exported: all.filter((ref) => counts.has(ref)).length,
         duplicates,
         lost: all.filter((ref) => !counts.has(ref)).length,
         notes: `read-only: 503 "${ro.error}"; ${ackedBeforeFull.length} acknowledged before the disk filled, exported once: ${once(ackedBeforeFull)}; disk full: ${refused.length} refused with 503 "${refused[0]?.error}", ${ackedWhileFull.length} stored and acknowledged; node status said "${fullStatus}"; the refused ones exported once after redelivery`,
       });
-      assert.equal(once(ackedBeforeFull), ackedBeforeFull.length, 'orders acknowledged before the disk filled are exported exactly once');
+      assert.equal(
+        once(ackedBeforeFull),
+        ackedBeforeFull.length,
+        'orders acknowledged before the disk filled are exported exactly once',
+      );
       assert.equal(duplicates, 0);
     });
   });

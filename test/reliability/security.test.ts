@@ -4,7 +4,12 @@ import { FULL, Harness, report, sleep, until } from './harness';
 
 const bcrypt = require('bcryptjs') as { hashSync(s: string, rounds: number): string };
 
-const SECRETS = { password: 'PW-s3cr3t-7a1f0c', apiKey: 'KEY-s3cr3t-91c2de', webhookSecret: 'WH-s3cr3t-55d0ab', statusToken: 'TOK-s3cr3t-0b3e77' };
+const SECRETS = {
+  password: 'PW-s3cr3t-7a1f0c',
+  apiKey: 'KEY-s3cr3t-91c2de',
+  webhookSecret: 'WH-s3cr3t-55d0ab',
+  statusToken: 'TOK-s3cr3t-0b3e77',
+};
 
 /**
  * The whole demo run with recognisable secrets: every message the editor receives, every
@@ -71,17 +76,35 @@ describe('security: no secret leaves, permissions hold', function () {
     });
     const movedBody = (await moved.json()) as { ok: boolean; cause: string; field: string };
     assert.deepEqual([movedBody.ok, movedBody.cause, movedBody.field], [false, 'invalid_config', 'password']);
-    const fw = await fetch(`${h.redUrl}/totalgest/framework360/test`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const fw = await fetch(`${h.redUrl}/totalgest/framework360/test`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(fw.status, 401);
   });
 
   it('the status API refuses a missing or wrong token', async () => {
     assert.equal((await fetch(`${h.redUrl}/totalgest/status/summary`)).status, 401);
-    assert.equal((await fetch(`${h.redUrl}/totalgest/status/summary`, { headers: { Authorization: 'Bearer TOK-wrong' } })).status, 401);
-    assert.equal((await fetch(`${h.redUrl}/totalgest/status/summary`, { headers: { Authorization: `Bearer ${SECRETS.statusToken}` } })).status, 200);
+    assert.equal(
+      (await fetch(`${h.redUrl}/totalgest/status/summary`, { headers: { Authorization: 'Bearer TOK-wrong' } })).status,
+      401,
+    );
+    assert.equal(
+      (
+        await fetch(`${h.redUrl}/totalgest/status/summary`, {
+          headers: { Authorization: `Bearer ${SECRETS.statusToken}` },
+        })
+      ).status,
+      200,
+    );
     // An action from another web site is refused even when it carries the token; without the token too.
-    const retry = (headers: Record<string, string>) => fetch(`${h.redUrl}/totalgest/status/orders/10452/retry`, { method: 'POST', headers });
-    assert.equal((await retry({ Origin: 'https://evil.example', Authorization: `Bearer ${SECRETS.statusToken}` })).status, 403);
+    const retry = (headers: Record<string, string>) =>
+      fetch(`${h.redUrl}/totalgest/status/orders/10452/retry`, { method: 'POST', headers });
+    assert.equal(
+      (await retry({ Origin: 'https://evil.example', Authorization: `Bearer ${SECRETS.statusToken}` })).status,
+      403,
+    );
     assert.equal((await retry({})).status, 401);
     // The shop's admin list fills the TotalGest column with the token it was given.
     assert.doesNotMatch(await (await fetch(`${h.fw.url}/admin/orders`)).text(), /status API answered 401/);
@@ -96,7 +119,10 @@ describe('security: no secret leaves, permissions hold', function () {
     // Orders: good, failing in TotalGest, invalid, badly signed; then manual export, retry, reconcile and a product sync.
     for (const order of [
       {},
-      { carrello: [{ sku: 'GHOST', nome: 'x', quantita: 1, prezzo: '32.80', iva: '8.1', sconto: '0' }], spedizione: null },
+      {
+        carrello: [{ sku: 'GHOST', nome: 'x', quantita: 1, prezzo: '32.80', iva: '8.1', sconto: '0' }],
+        spedizione: null,
+      },
       { carrello: [] },
     ]) {
       h.fw.placeOrder(order);
@@ -122,7 +148,13 @@ describe('security: no secret leaves, permissions hold', function () {
     const wrong = await fetch(`${h.redUrl}/totalgest/connection/test`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...auth },
-      body: JSON.stringify({ endpoint: h.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner', username: 'demo', password: `${SECRETS.password}-wrong` }),
+      body: JSON.stringify({
+        endpoint: h.tg.url,
+        shopId: 'demo-shop',
+        ownerId: 'demo-owner',
+        username: 'demo',
+        password: `${SECRETS.password}-wrong`,
+      }),
     });
     const wrongText = await wrong.text();
     assert.match(wrongText, /wrong_credentials/);

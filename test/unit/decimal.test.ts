@@ -70,7 +70,10 @@ describe('core/decimal', () => {
   });
 
   it('converts to and from whole cents exactly', () => {
-    assert.deepEqual([d('12.9').toCents(), d('3').toCents(), d('0.05').toCents(), d('-1.10').toCents(), d('2.5000').toCents()], [1290n, 300n, 5n, -110n, 250n]);
+    assert.deepEqual(
+      [d('12.9').toCents(), d('3').toCents(), d('0.05').toCents(), d('-1.10').toCents(), d('2.5000').toCents()],
+      [1290n, 300n, 5n, -110n, 250n],
+    );
     assert.equal(Decimal.ofCents(1290n).toFixed(2), '12.90');
     assert.equal(Decimal.ofCents(123456789012345678901234567890n).toFixed(2), '1234567890123456789012345678.90');
   });

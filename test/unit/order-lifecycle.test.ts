@@ -20,10 +20,19 @@ const NOW = 1_000_000_000;
 /** A shop event (its own clock) at `at`. */
 const shop = (at: number, tie?: number): EventTime => ({ at, tie, fromShop: true });
 const timing = { baseDelayMs: 2_000, maxDelayMs: 900_000, maxAgeMs: 72 * 3_600_000 };
-const doc = (hash: string, total = '32.80'): Verdict => ({ kind: 'export', document: `{"h":"${hash}"}`, docHash: hash, total });
+const doc = (hash: string, total = '32.80'): Verdict => ({
+  kind: 'export',
+  document: `{"h":"${hash}"}`,
+  docHash: hash,
+  total,
+});
 const cancelled: Verdict = { kind: 'skip', reason: 'cancelled', message: 'order 1 skipped: cancelled' };
 const notPaid: Verdict = { kind: 'skip', reason: 'not_paid', message: 'order 1 skipped: not paid' };
-const invalid: Verdict = { kind: 'invalid', reason: 'invalid_order', message: 'invalid order 1: carrello[0].quantita: must be > 0' };
+const invalid: Verdict = {
+  kind: 'invalid',
+  reason: 'invalid_order',
+  message: 'invalid order 1: carrello[0].quantita: must be > 0',
+};
 
 function job(state: OrderState, over: Partial<JobSnapshot> = {}): JobSnapshot {
   return {
@@ -56,8 +65,20 @@ describe('order lifecycle: intake transitions', () => {
     ['new invalid order → invalid', undefined, invalid, 'invalid', 'invalid'],
     ['queued, same document again → already queued', job('pending'), doc('A'), 'already_queued', 'pending'],
     ['queued, edited → the new document replaces it', job('pending'), doc('B', '40.00'), 'queued', 'pending'],
-    ['queued, never sent, cancelled → withdrawn, skipped', job('pending', { maybeSent: false }), cancelled, 'withdrawn', 'skipped'],
-    ['queued, maybe sent, cancelled → verify before withdrawing', job('pending', { maybeSent: true }), cancelled, 'withdrawn', 'pending'],
+    [
+      'queued, never sent, cancelled → withdrawn, skipped',
+      job('pending', { maybeSent: false }),
+      cancelled,
+      'withdrawn',
+      'skipped',
+    ],
+    [
+      'queued, maybe sent, cancelled → verify before withdrawing',
+      job('pending', { maybeSent: true }),
+      cancelled,
+      'withdrawn',
+      'pending',
+    ],
     ['queued, never sent, payment reversed → skipped', job('pending'), notPaid, 'withdrawn', 'skipped'],
     ['queued, edited into an invalid order → invalid', job('pending'), invalid, 'invalid', 'invalid'],
     ['sending, same document → already queued', job('sending'), doc('A'), 'already_queued', 'sending'],
@@ -67,7 +88,13 @@ describe('order lifecycle: intake transitions', () => {
     ['linked, edited → needs review', job('done'), doc('B', '40.00'), 'needs_review', 'needs_review'],
     ['linked, no longer paid → needs review', job('done'), notPaid, 'needs_review', 'needs_review'],
     ['linked, edited into invalid → needs review', job('done'), invalid, 'needs_review', 'needs_review'],
-    ['in review, back to the linked document → linked again', job('needs_review', { totalgestId: 'D-1' }), doc('A'), 'already_linked', 'done'],
+    [
+      'in review, back to the linked document → linked again',
+      job('needs_review', { totalgestId: 'D-1' }),
+      doc('A'),
+      'already_linked',
+      'done',
+    ],
     ['failed, same document → already failed', job('failed'), doc('A'), 'already_failed', 'failed'],
     ['failed, corrected document → queued', job('failed'), doc('B'), 'queued', 'pending'],
     ['failed (422, nothing created), cancelled → skipped', job('failed'), cancelled, 'withdrawn', 'skipped'],
@@ -86,7 +113,16 @@ describe('order lifecycle: intake transitions', () => {
   }
 
   it('an older event never overrides a newer one, in any state', () => {
-    for (const state of ['pending', 'sending', 'done', 'failed', 'dead', 'skipped', 'invalid', 'needs_review'] as const) {
+    for (const state of [
+      'pending',
+      'sending',
+      'done',
+      'failed',
+      'dead',
+      'skipped',
+      'invalid',
+      'needs_review',
+    ] as const) {
       const d = intake(job(state, { eventAt: NOW }), doc('Z'), shop(NOW - 1), NOW);
       assert.deepEqual(d, { outcome: 'stale', patch: null }, state);
     }
@@ -124,32 +160,72 @@ describe('order lifecycle: send results', () => {
   });
 
   it('409 duplicate with the same total links; with another total fails showing both', () => {
-    const same = run(sending(), { kind: 'exists', totalgestId: 'D-1', number: 'N1', total: '32.8', via: 'duplicate_external_ref' });
+    const same = run(sending(), {
+      kind: 'exists',
+      totalgestId: 'D-1',
+      number: 'N1',
+      total: '32.8',
+      via: 'duplicate_external_ref',
+    });
     assert.equal(same.state, 'done');
-    const other = run(sending(), { kind: 'exists', totalgestId: 'D-1', number: 'N1', total: '30.00', via: 'duplicate_external_ref' });
+    const other = run(sending(), {
+      kind: 'exists',
+      totalgestId: 'D-1',
+      number: 'N1',
+      total: '30.00',
+      via: 'duplicate_external_ref',
+    });
     assert.equal(other.state, 'failed');
     assert.equal(other.patch.reason, 'duplicate_total_mismatch');
     assert.match(String(other.patch.error), /total 30\.00; this order's total is 32\.80/);
   });
 
   it('a reused key with a document in TotalGest → needs review (an earlier version was sent)', () => {
-    const s = run(sending(), { kind: 'exists', totalgestId: 'D-1', number: 'N1', total: '30.00', via: 'idempotency_key_reused' });
+    const s = run(sending(), {
+      kind: 'exists',
+      totalgestId: 'D-1',
+      number: 'N1',
+      total: '30.00',
+      via: 'idempotency_key_reused',
+    });
     assert.equal(s.state, 'needs_review');
   });
 
   it('final → failed with reason and details', () => {
-    const s = run(sending(), { kind: 'final', reason: 'validation_failed', message: 'lines[0].sku: unknown article', details: [{ path: 'lines[0].sku' }] });
-    assert.deepEqual([s.state, s.patch.reason, s.patch.error], ['failed', 'validation_failed', 'lines[0].sku: unknown article']);
+    const s = run(sending(), {
+      kind: 'final',
+      reason: 'validation_failed',
+      message: 'lines[0].sku: unknown article',
+      details: [{ path: 'lines[0].sku' }],
+    });
+    assert.deepEqual(
+      [s.state, s.patch.reason, s.patch.error],
+      ['failed', 'validation_failed', 'lines[0].sku: unknown article'],
+    );
   });
 
   it('retry → pending after max(Retry-After, backoff); dead only past the age limit, never by attempt count', () => {
-    const early = run(sending({ attempts: 1 }), { kind: 'retry', message: '503', retryAfterMs: 1000, maybeSent: false });
+    const early = run(sending({ attempts: 1 }), {
+      kind: 'retry',
+      message: '503',
+      retryAfterMs: 1000,
+      maybeSent: false,
+    });
     assert.equal(early.state, 'pending');
     assert.equal(early.patch.nextAttemptAt, NOW + 1500); // backoff 2000 × (0.5 + 0.5 × 0.5) beats Retry-After 1000
-    const many = run(sending({ attempts: 500, queuedAt: NOW - 3_600_000 }), { kind: 'retry', message: '503', retryAfterMs: 1000, maybeSent: false });
+    const many = run(sending({ attempts: 500, queuedAt: NOW - 3_600_000 }), {
+      kind: 'retry',
+      message: '503',
+      retryAfterMs: 1000,
+      maybeSent: false,
+    });
     assert.equal(many.state, 'pending');
     assert.equal(many.patch.nextAttemptAt, NOW + 675_000); // capped at 15 min (equal jitter)
-    const old = run(sending({ attempts: 3, queuedAt: NOW - 72 * 3_600_000 }), { kind: 'retry', message: '503', maybeSent: false });
+    const old = run(sending({ attempts: 3, queuedAt: NOW - 72 * 3_600_000 }), {
+      kind: 'retry',
+      message: '503',
+      maybeSent: false,
+    });
     assert.equal(old.state, 'dead');
     assert.match(String(old.patch.error), /^gave up after 3 attempts in 72 h: 503$/);
   });
@@ -176,7 +252,11 @@ describe('order lifecycle: send results', () => {
     assert.equal(created.state, 'needs_review');
     assert.equal(created.patch.number, 'N2');
     assert.equal(created.patch.pendingChange, null);
-    const failed = run(sending({ pendingChange: change }), { kind: 'final', reason: 'validation_failed', message: 'x' });
+    const failed = run(sending({ pendingChange: change }), {
+      kind: 'final',
+      reason: 'validation_failed',
+      message: 'x',
+    });
     assert.equal(failed.state, 'skipped');
     const retried = run(sending({ pendingChange: change }), { kind: 'retry', message: '503', maybeSent: false });
     assert.equal(retried.state, 'skipped');
@@ -185,7 +265,11 @@ describe('order lifecycle: send results', () => {
   });
 
   it('an edit that waited for a failed send is queued as the new document', () => {
-    const s = run(sending({ pendingChange: { verdict: doc('B', '40.00'), event: shop(NOW) } }), { kind: 'final', reason: 'validation_failed', message: 'x' });
+    const s = run(sending({ pendingChange: { verdict: doc('B', '40.00'), event: shop(NOW) } }), {
+      kind: 'final',
+      reason: 'validation_failed',
+      message: 'x',
+    });
     assert.deepEqual([s.state, s.patch.docHash, s.patch.total], ['pending', 'B', '40.00']);
   });
 
@@ -194,7 +278,10 @@ describe('order lifecycle: send results', () => {
     const absent = run(verifying, { kind: 'absent' });
     assert.deepEqual([absent.state, absent.patch.reason, absent.patch.action], ['skipped', 'cancelled', 'create']);
     const found = run(verifying, { kind: 'exists', totalgestId: 'D-3', number: 'N3', total: '32.80', via: 'verify' });
-    assert.deepEqual([found.state, found.patch.reason, found.patch.number], ['needs_review', 'cancelled_after_send', 'N3']);
+    assert.deepEqual(
+      [found.state, found.patch.reason, found.patch.number],
+      ['needs_review', 'cancelled_after_send', 'N3'],
+    );
   });
 
   it('abandoned at stop → due again at once', () => {
@@ -205,7 +292,12 @@ describe('order lifecycle: send results', () => {
 
 describe('order lifecycle: commands', () => {
   it('retry queues failed and dead jobs with a document, age counted anew', () => {
-    assert.deepEqual(retryPatch(job('dead'), NOW), { state: 'pending', attempts: 0, nextAttemptAt: NOW, queuedAt: NOW });
+    assert.deepEqual(retryPatch(job('dead'), NOW), {
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: NOW,
+      queuedAt: NOW,
+    });
     // A dead withdraw check goes on checking: it never sends the withdrawn document.
     assert.equal(retryPatch(job('dead', { action: 'verify_withdraw', withdrawTo: cancelled }), NOW)?.action, undefined);
     assert.equal(retryPatch(job('failed', { docHash: null }), NOW), null);
@@ -238,7 +330,10 @@ describe('order lifecycle: event ordering and what TotalGest may hold', () => {
 
   it('a copy fetched by us loses against a shop event unless clearly newer; a shop event loses against a fetched copy only when clearly older', () => {
     assert.equal(isStale(job('skipped', { eventAt: NOW, eventFromShop: true }), fetched(NOW + 60_000)), true);
-    assert.equal(isStale(job('skipped', { eventAt: NOW, eventFromShop: true }), fetched(NOW + CLOCK_SKEW_MS + 1)), false);
+    assert.equal(
+      isStale(job('skipped', { eventAt: NOW, eventFromShop: true }), fetched(NOW + CLOCK_SKEW_MS + 1)),
+      false,
+    );
     assert.equal(isStale(job('pending', { eventAt: NOW, eventFromShop: false }), shop(NOW - 2_000)), false);
     assert.equal(isStale(job('pending', { eventAt: NOW, eventFromShop: false }), shop(NOW - CLOCK_SKEW_MS - 1)), true);
   });
@@ -254,9 +349,21 @@ describe('order lifecycle: event ordering and what TotalGest may hold', () => {
   });
 
   it('an ambiguous attempt remembers the version it carried', () => {
-    const s = settle(job('sending', { docHash: 'A' }), { kind: 'retry', message: 'timeout', maybeSent: true }, NOW, timing, () => 0.5);
+    const s = settle(
+      job('sending', { docHash: 'A' }),
+      { kind: 'retry', message: 'timeout', maybeSent: true },
+      NOW,
+      timing,
+      () => 0.5,
+    );
     assert.equal(s.patch.sentHash, 'A');
-    const definite = settle(job('sending', { docHash: 'A' }), { kind: 'retry', message: '503', maybeSent: false }, NOW, timing, () => 0.5);
+    const definite = settle(
+      job('sending', { docHash: 'A' }),
+      { kind: 'retry', message: '503', maybeSent: false },
+      NOW,
+      timing,
+      () => 0.5,
+    );
     assert.equal(definite.patch.sentHash, null);
   });
 

@@ -60,14 +60,26 @@ describe('core/order-mapping: the shared fixtures', () => {
   }
 
   it('covers every outcome the spec names', () => {
-    const outcomes = fixtures.map(([, fx]) => `${fx.expected.outcome}${fx.expected.reason ? `:${fx.expected.reason}` : ''}`);
-    assert.deepEqual([...new Set(outcomes)].sort(), ['exported', 'failed:currency_mismatch', 'failed:invalid_order', 'skipped:cancelled', 'skipped:not_paid']);
+    const outcomes = fixtures.map(
+      ([, fx]) => `${fx.expected.outcome}${fx.expected.reason ? `:${fx.expected.reason}` : ''}`,
+    );
+    assert.deepEqual([...new Set(outcomes)].sort(), [
+      'exported',
+      'failed:currency_mismatch',
+      'failed:invalid_order',
+      'skipped:cancelled',
+      'skipped:not_paid',
+    ]);
   });
 
   it('writes every amount of an exported fixture with exactly two decimals', () => {
     for (const [name, fx] of fixtures.filter(([, f]) => f.expected.outcome === 'exported')) {
       const doc = documentOf(map(fx.order));
-      const money = [...doc.lines.flatMap((l) => [l.unitPrice, l.discount]), ...(doc.shipping ? [doc.shipping.amount] : []), doc.total];
+      const money = [
+        ...doc.lines.flatMap((l) => [l.unitPrice, l.discount]),
+        ...(doc.shipping ? [doc.shipping.amount] : []),
+        doc.total,
+      ];
       assert.deepEqual(
         money.filter((m) => !/^\d+\.\d\d$/.test(m)),
         [],
@@ -178,7 +190,11 @@ describe('core/order-mapping: rules', () => {
     bad.dati_fatturazione.comune = '';
     delete bad.totale;
     const p = orderSchema.safeParse(bad);
-    assert.deepEqual(p.error?.issues.map((i) => i.path.join('.')).sort(), ['carrello.0.prezzo', 'dati_fatturazione.comune', 'totale']);
+    assert.deepEqual(p.error?.issues.map((i) => i.path.join('.')).sort(), [
+      'carrello.0.prezzo',
+      'dati_fatturazione.comune',
+      'totale',
+    ]);
   });
 });
 
@@ -210,19 +226,19 @@ describe('core/order-mapping: coupon spread by largest remainder', () => {
 
   it('breaks a tie in favour of the earliest line', () => {
     assert.deepEqual(cents(spreadCoupon(d(['10', '10', '10']), Decimal.parse('10'))), ['3.34', '3.33', '3.33']);
-    assert.deepEqual(cents(spreadCoupon(d(['3.00', '3.00', '3.00', '3.00', '3.00', '3.00', '3.00']), Decimal.parse('0.10'))), [
-      '0.02',
-      '0.02',
-      '0.02',
-      '0.01',
-      '0.01',
-      '0.01',
-      '0.01',
-    ]);
+    assert.deepEqual(
+      cents(spreadCoupon(d(['3.00', '3.00', '3.00', '3.00', '3.00', '3.00', '3.00']), Decimal.parse('0.10'))),
+      ['0.02', '0.02', '0.02', '0.01', '0.01', '0.01', '0.01'],
+    );
   });
 
   it('never gives a free line (amount 0) a share', () => {
-    assert.deepEqual(cents(spreadCoupon(d(['0.00', '5.00', '0.00', '5.00']), Decimal.parse('0.03'))), ['0.00', '0.02', '0.00', '0.01']);
+    assert.deepEqual(cents(spreadCoupon(d(['0.00', '5.00', '0.00', '5.00']), Decimal.parse('0.03'))), [
+      '0.00',
+      '0.02',
+      '0.00',
+      '0.01',
+    ]);
   });
 
   it('spreads nothing when there is no coupon', () => {
@@ -230,15 +246,20 @@ describe('core/order-mapping: coupon spread by largest remainder', () => {
   });
 
   it('refuses a coupon above the goods, a negative amount and amounts that are not whole cents', () => {
-    assert.throws(() => spreadCoupon(d(['1.00', '2.00']), Decimal.parse('3.01')), /coupon 3\.01 exceeds the goods 3\.00/);
+    assert.throws(
+      () => spreadCoupon(d(['1.00', '2.00']), Decimal.parse('3.01')),
+      /coupon 3\.01 exceeds the goods 3\.00/,
+    );
     assert.throws(() => spreadCoupon(d(['-1.00', '2.00']), Decimal.parse('0.50')), /non-negative/);
     assert.throws(() => spreadCoupon(d(['1.005']), Decimal.parse('0.50')), /1\.005 is not a whole number of cents/);
   });
 
-  const linesAndCoupon = fc.array(fc.bigInt({ min: 0n, max: 10_000_000n }), { minLength: 1, maxLength: 25 }).chain((lines) => {
-    const total = lines.reduce((s, a) => s + a, 0n);
-    return fc.record({ lines: fc.constant(lines), coupon: fc.bigInt({ min: 0n, max: total }) });
-  });
+  const linesAndCoupon = fc
+    .array(fc.bigInt({ min: 0n, max: 10_000_000n }), { minLength: 1, maxLength: 25 })
+    .chain((lines) => {
+      const total = lines.reduce((s, a) => s + a, 0n);
+      return fc.record({ lines: fc.constant(lines), coupon: fc.bigInt({ min: 0n, max: total }) });
+    });
 
   it('property: shares sum exactly to the coupon, none negative, none above its line', () => {
     fc.assert(
@@ -266,12 +287,17 @@ describe('core/order-mapping: coupon spread by largest remainder', () => {
         const floor = lines.map((a) => (coupon * a) / total);
         const fraction = lines.map((a) => (coupon * a) % total);
         const up = shares.map((s, i) => s - floor[i]!);
-        up.forEach((u, i) => assert.ok(u === 0n || u === 1n, `share ${i} is ${shares[i]}, its exact value cut down is ${floor[i]}`));
+        up.forEach((u, i) =>
+          assert.ok(u === 0n || u === 1n, `share ${i} is ${shares[i]}, its exact value cut down is ${floor[i]}`),
+        );
         // Whoever got a cent had a larger fraction than whoever did not, or an equal one and came first.
         for (let i = 0; i < lines.length; i++)
           for (let j = 0; j < lines.length; j++)
             if (up[i] === 1n && up[j] === 0n)
-              assert.ok(fraction[i]! > fraction[j]! || (fraction[i] === fraction[j] && i < j), `line ${i} got the cent before line ${j}`);
+              assert.ok(
+                fraction[i]! > fraction[j]! || (fraction[i] === fraction[j] && i < j),
+                `line ${i} got the cent before line ${j}`,
+              );
       }),
       { numRuns: 2000 },
     );
@@ -305,7 +331,14 @@ describe('core/order-mapping: coupon spread by largest remainder', () => {
         const gross = lines.map((l) => Decimal.parse(l.quantity).mul(l.price).round(2));
         const carrello = lines.map((l, i) => {
           const sconto = gross[i]!.mul(Decimal.parse(String(l.discountPercent))).divide(Decimal.parse('100'), 2);
-          return { sku: `SKU-${i}`, nome: `Line ${i}`, quantita: l.quantity, prezzo: l.price.toFixed(2), iva: '8.1', sconto: sconto.toFixed(2) };
+          return {
+            sku: `SKU-${i}`,
+            nome: `Line ${i}`,
+            quantita: l.quantity,
+            prezzo: l.price.toFixed(2),
+            iva: '8.1',
+            sconto: sconto.toFixed(2),
+          };
         });
         const goods = carrello.reduce((s, l, i) => s.add(gross[i]!).sub(Decimal.parse(l.sconto)), Decimal.ZERO);
         const coupon = goods.mul(Decimal.parse(String(couponPercent))).divide(Decimal.parse('100'), 2);
@@ -317,8 +350,14 @@ describe('core/order-mapping: coupon spread by largest remainder', () => {
         o.totale = totale.toFixed(2);
         const doc = documentOf(map(o));
         // What the TotalGest server recomputes (totalgest-api.md): Σ(quantity × unitPrice rounded − discount) + shipping, cash-rounded.
-        const lineAmounts = doc.lines.map((l) => Decimal.parse(l.quantity).mul(Decimal.parse(l.unitPrice)).round(2).sub(Decimal.parse(l.discount)));
-        const server = cashRound(lineAmounts.reduce((s, a) => s.add(a), Decimal.ZERO).add(doc.shipping ? Decimal.parse(doc.shipping.amount) : Decimal.ZERO));
+        const lineAmounts = doc.lines.map((l) =>
+          Decimal.parse(l.quantity).mul(Decimal.parse(l.unitPrice)).round(2).sub(Decimal.parse(l.discount)),
+        );
+        const server = cashRound(
+          lineAmounts
+            .reduce((s, a) => s.add(a), Decimal.ZERO)
+            .add(doc.shipping ? Decimal.parse(doc.shipping.amount) : Decimal.ZERO),
+        );
         assert.equal(server.toFixed(2), doc.total);
         assert.deepEqual(
           lineAmounts.filter((a) => a.isNegative()).map((a) => a.toFixed(2)),
@@ -349,7 +388,12 @@ describe('core/order-mapping: amounts with more than two decimals', () => {
     o.totale = 31.79999999999;
     const doc = documentOf(map(o));
     assert.deepEqual(
-      { unitPrice: doc.lines[0]!.unitPrice, discount: doc.lines[0]!.discount, shipping: doc.shipping?.amount, total: doc.total },
+      {
+        unitPrice: doc.lines[0]!.unitPrice,
+        discount: doc.lines[0]!.discount,
+        shipping: doc.shipping?.amount,
+        total: doc.total,
+      },
       // 25.80 − 0.01 − 1.00 + 7.00 = 31.79 → cash-rounded 31.80; discount 0.01 own + 1.00 coupon (one line).
       { unitPrice: '12.90', discount: '1.01', shipping: '7.00', total: '31.80' },
     );
@@ -451,7 +495,10 @@ describe('core/order-mapping: currency', () => {
   it('fails a CHF order for a EUR shop', () => {
     const chf = structuredClone(fixtures[0]![1].order);
     const f = failureOf(map(chf, { currency: 'EUR' }));
-    assert.equal(f.message, 'currency_mismatch: the order is in CHF, the TotalGest shop keeps EUR; amounts are never converted');
+    assert.equal(
+      f.message,
+      'currency_mismatch: the order is in CHF, the TotalGest shop keeps EUR; amounts are never converted',
+    );
   });
 
   it('compares currency codes regardless of case', () => {
@@ -465,7 +512,10 @@ describe('core/order-mapping: externalRef prefix and idempotency key', () => {
   const order = () => structuredClone(fixtures[0]![1].order);
 
   it('defaults to FW360-', () => {
-    assert.deepEqual([DEFAULT_REF_PREFIX, externalRefOf(10452), documentOf(map(order())).externalRef], ['FW360-', 'FW360-10452', 'FW360-10452']);
+    assert.deepEqual(
+      [DEFAULT_REF_PREFIX, externalRefOf(10452), documentOf(map(order())).externalRef],
+      ['FW360-', 'FW360-10452', 'FW360-10452'],
+    );
   });
 
   it('uses the connection prefix in the document', () => {
@@ -485,14 +535,21 @@ describe('core/order-mapping: externalRef prefix and idempotency key', () => {
   it('gives the same key for the same shop and ref, a different one for another shop', () => {
     const ref = externalRefOf(10452, 'SHOP2-');
     assert.deepEqual(
-      [idempotencyKey('s', ref) === idempotencyKey('s', ref), idempotencyKey('s', ref) === idempotencyKey('t', ref), idempotencyKey('s', ref).length],
+      [
+        idempotencyKey('s', ref) === idempotencyKey('s', ref),
+        idempotencyKey('s', ref) === idempotencyKey('t', ref),
+        idempotencyKey('s', ref).length,
+      ],
       [true, false, 64],
     );
   });
 
   it('accepts 1-20 characters of [A-Za-z0-9_-] not ending in a digit, and names the problem otherwise', () => {
     const problems = Object.fromEntries(
-      ['A', 'shop_2-', 'x'.repeat(20), '', 'x'.repeat(21), 'a b', 'SHÖP-', 'a/b', 'SHOP1', '7'].map((p) => [p, refPrefixProblem(p)]),
+      ['A', 'shop_2-', 'x'.repeat(20), '', 'x'.repeat(21), 'a b', 'SHÖP-', 'a/b', 'SHOP1', '7'].map((p) => [
+        p,
+        refPrefixProblem(p),
+      ]),
     );
     assert.deepEqual(problems, {
       A: undefined,
@@ -510,7 +567,9 @@ describe('core/order-mapping: externalRef prefix and idempotency key', () => {
 
   it('property: two different valid prefixes never give the same ref for any two order ids', () => {
     // A small alphabet and small ids, so that refs that could collide are tried often.
-    const prefix = fc.string({ unit: fc.constantFrom('a', '1', '2', '-'), minLength: 1, maxLength: 4 }).filter((p) => REF_PREFIX_PATTERN.test(p));
+    const prefix = fc
+      .string({ unit: fc.constantFrom('a', '1', '2', '-'), minLength: 1, maxLength: 4 })
+      .filter((p) => REF_PREFIX_PATTERN.test(p));
     const id = fc.integer({ min: 1, max: 300 });
     fc.assert(
       fc.property(prefix, prefix, id, id, (p1, p2, id1, id2) => {

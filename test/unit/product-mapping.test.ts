@@ -37,7 +37,11 @@ describe('core/product-mapping', () => {
   });
 
   it('keeps a null EAN and fractional stock exactly', () => {
-    const p = articleToProduct({ ...article, ean: null, stock: { onHand: '1.250', reserved: '0', available: '1.250' } });
+    const p = articleToProduct({
+      ...article,
+      ean: null,
+      stock: { onHand: '1.250', reserved: '0', available: '1.250' },
+    });
     assert.equal(p.ean, null);
     assert.equal(p.stock, '1.25');
   });
@@ -54,7 +58,10 @@ describe('core/product-mapping', () => {
 
   it('hashes the mapped product: same for the same product, different for any field or override', () => {
     const p = articleToProduct(article);
-    assert.equal(productHash(p), productHash(articleToProduct({ ...article, price: '12.90', updatedAt: '2027-01-01T00:00:00.000Z' })));
+    assert.equal(
+      productHash(p),
+      productHash(articleToProduct({ ...article, price: '12.90', updatedAt: '2027-01-01T00:00:00.000Z' })),
+    );
     for (const change of [{ price: '13.00' }, { stock: '36' }, { name: 'x' }, { ean: null }, { active: false }]) {
       assert.notEqual(productHash(p), productHash({ ...p, ...change }), JSON.stringify(change));
     }

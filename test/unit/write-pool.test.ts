@@ -11,7 +11,11 @@ function pool(opts: { maxAttempts?: number } = {}) {
     new AdaptiveLimit({ floor: 1, ceiling: 8, initial: 8, latencyFactor: 2, latencySlackMs: 10 }),
     (item) =>
       new Promise<string>((resolve, reject) =>
-        calls.push({ item, answer: (ok, err) => (ok ? resolve(item) : reject(err ?? new TransientError('timeout', { call: 'x' }, 'timeout'))) }),
+        calls.push({
+          item,
+          answer: (ok, err) =>
+            ok ? resolve(item) : reject(err ?? new TransientError('timeout', { call: 'x' }, 'timeout')),
+        }),
       ),
     {
       maxAttempts: opts.maxAttempts ?? 3,
