@@ -166,8 +166,10 @@ export = function register(RED: NodeAPI): void {
       raw: unknown,
       ctx: { dryRun: boolean; deliveryId?: string; sentAt?: number; fetchedAt?: number },
     ): Promise<SubmitResult> => commands.intake(raw, ctx);
-    // The status API's export action runs this node's intake (first push node of the connection wins).
-    connection?.setOrderExport(this, (inputs, opts) => commands.exportOrders(inputs, opts));
+    // The status API's export action runs this node's intake (the first push node of the connection that can fetch
+    // orders from Framework360 wins: one without a usable Framework360 connection never blocks one that has it).
+    if (fwConfig && !fwConfig.configError)
+      connection?.setOrderExport(this, (inputs, opts) => commands.exportOrders(inputs, opts));
 
     // One sweep of a kind at a time; a trigger during a sweep of the same kind (dry run or not, same since) gets its result.
     const sweeps = new Map<string, Promise<ReconcileSummary>>();

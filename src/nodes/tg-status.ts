@@ -151,7 +151,7 @@ export = function register(RED: NodeAPI): void {
               kind: 'unavailable',
               statusCode: 503,
               message:
-                'no tg-push-order node uses this TotalGest connection: add one (it runs the export with its rules) and deploy',
+                'no tg-push-order node with a usable Framework360 connection uses this TotalGest connection: add or fix one (it runs the export with its rules) and deploy',
             };
           const result = await run({ ids }, { ...opts, waitMs: exportWaitMs });
           // The request was valid: what stops the push node (its Framework360 connection, its override) is a setup problem.

@@ -189,4 +189,25 @@ describe('manual export regressions found by adversarial review: POST orders/exp
       0,
     );
   });
+  it('a push node without a Framework360 connection, deployed first, does not block a working second one', async () => {
+    const o = order('01');
+    env.fw.placeOrder(o, false);
+    await start({
+      push: { framework360: '' },
+      extra: [
+        {
+          id: 'p2',
+          type: 'tg-push-order',
+          connection: 'c1',
+          framework360: 'f1',
+          mode: 'queue',
+          cancelledStatuses: '5,Annullato',
+          wires: [[]],
+        },
+      ],
+    });
+    const r = await exportIds({ ids: [o.id] });
+    console.log('      ', r.status, JSON.stringify(r.body));
+    assert.equal(r.status, 200);
+  });
 });
