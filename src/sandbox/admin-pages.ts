@@ -1,3 +1,4 @@
+import type { ExportReport } from '../engine/export-report';
 /**
  * The Framework360 sandbox's own admin lists (orders, products) with the "TotalGest" column the
  * plugin adds in the real shop, filled from this package's status API — server-side, so the
@@ -43,16 +44,8 @@ export async function fetchColumn(
   }
 }
 
-/** What the status API's export action answers (the fields the list shows). */
-export interface ExportReportView {
-  total: number;
-  exported: number;
-  alreadyLinked: number;
-  queued: number;
-  skipped: number;
-  failed: number;
-  items: Array<{ orderId: string; outcome: string; reason?: string }>;
-}
+/** What the status API's export action answers. */
+export type ExportReportView = ExportReport;
 
 /**
  * "Send to TotalGest": the selected ids to the status API's export action, from the shop's

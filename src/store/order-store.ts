@@ -13,7 +13,7 @@ import {
   type SendResult,
   type Verdict,
 } from '../core/order-lifecycle';
-import { getMeta, rowsByKey, runTransaction, setMeta, type StateDatabase } from './state-db';
+import { getMeta, rowsByKey, runTransaction, setMeta, type StateDatabase, inFilter } from './state-db';
 
 export type { OrderState } from '../core/order-lifecycle';
 
@@ -330,12 +330,9 @@ export class OrderStore {
     rows: OrderRow[];
     total: number;
   } {
-    const where: string[] = [];
-    const args: Array<string | number> = [];
-    if (q.states?.length) {
-      where.push(`state IN (${q.states.map(() => '?').join(',')})`);
-      args.push(...q.states);
-    }
+    const byState = inFilter('state', q.states);
+    const where: string[] = byState.sql;
+    const args: Array<string | number> = byState.args;
     if (q.search) {
       where.push(`(order_id LIKE ? ESCAPE '\\' OR external_ref LIKE ? ESCAPE '\\' OR number LIKE ? ESCAPE '\\')`);
       const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { z } from 'zod';
-import { getMeta, rowsByKey, runTransaction, setMeta, type StateDatabase } from './state-db';
+import { getMeta, rowsByKey, runTransaction, setMeta, type StateDatabase, inFilter } from './state-db';
 
 /** linked/deactivated: the shop holds it; emitted: handed to the flow, not confirmed; failed: in the retry set. */
 export type ProductState = 'linked' | 'failed' | 'deactivated' | 'emitted';
@@ -297,12 +297,9 @@ export class ProductStore {
     rows: ProductRow[];
     total: number;
   } {
-    const where: string[] = [];
-    const args: Array<string | number> = [];
-    if (q.states?.length) {
-      where.push(`state IN (${q.states.map(() => '?').join(',')})`);
-      args.push(...q.states);
-    }
+    const byState = inFilter('state', q.states);
+    const where: string[] = byState.sql;
+    const args: Array<string | number> = byState.args;
     if (q.search) {
       // A prefix range on the primary key: uses the index.
       where.push('sku >= ? AND sku < ?');

@@ -155,6 +155,13 @@ export function rowsByKey<R>(stmt: { get(key: string): R | undefined }, keys: st
   return out;
 }
 
+/** `column IN (?, …)` with its arguments, for a list filter; nothing when the list is empty. */
+export function inFilter(column: string, values: readonly string[] | undefined): { sql: string[]; args: string[] } {
+  return values?.length
+    ? { sql: [`${column} IN (${values.map(() => '?').join(',')})`], args: [...values] }
+    : { sql: [], args: [] };
+}
+
 export function getMeta(db: StateDatabase, key: string): string | undefined {
   const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
   return row?.value;
