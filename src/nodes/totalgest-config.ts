@@ -62,7 +62,7 @@ export = function register(RED: NodeAPI): void {
       connection = new TotalGestConnection(options, stateDbFile(userDir, this.id), toOutboxOptions({ ...def }));
       this.configError = undefined;
     } catch (err) {
-      this.configError = err instanceof ConfigError ? `${err.message}` : errorMessage(err);
+      this.configError = errorMessage(err);
       this.warn(`TotalGest connection "${def.name || this.id}" is not usable: ${this.configError}`);
     }
     this.connection = () => {
