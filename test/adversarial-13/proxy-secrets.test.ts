@@ -63,12 +63,7 @@ describe('security regressions found by adversarial review: proxy credentials in
 
   async function caught(endpoint: string): Promise<{ error: { message: string } }> {
     await helper.load(
-      [
-        dist('totalgest-config.js'),
-        dist('framework360-config.js'),
-        dist('tg-pull-products.js'),
-        require('@node-red/nodes/core/common/25-catch.js') as unknown,
-      ],
+      [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-pull-products.js')],
       [
         { id: 'c1', type: 'totalgest-config', endpoint, shopId: 'demo-shop', ownerId: 'demo-owner', timeout: '2' },
         { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
