@@ -176,6 +176,16 @@ export class WritePool<T, R> {
     this.failAll({ ok: false, error: new Error('stopped'), aborted: true });
   }
 
+  private notePause(until: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, until);
+    // Reported rounded up to the second: a 429 storm costs one report a second, never an early end.
+    const reported = Math.ceil(this.pausedUntil / 1000) * 1000;
+    if (reported > this.reportedPause) {
+      this.reportedPause = reported;
+      this.opts.onPause?.(reported);
+    }
+  }
+
   private tooLongPaused(): boolean {
     return this.pausedUntil - Date.now() > this.opts.maxWaitMs;
   }
@@ -260,6 +270,9 @@ export class WritePool<T, R> {
     } catch (error) {
       const now = Date.now();
       this.release(job);
+      // A server's pause holds whatever happens next, a stop included: the next run honours it.
+      const serverPause = retryAfterOf(error);
+      if (serverPause !== undefined) this.notePause(now + serverPause);
       if (this.aborted && isRetryable(error)) {
         // Stopped: not the item's fault; the resumed run reads it again.
         this.settle(job, { ok: false, error, aborted: true });
@@ -275,15 +288,7 @@ export class WritePool<T, R> {
       } else {
         this.limit.congestion(startedAt, now);
         const retryAfter = retryAfterOf(error);
-        if (retryAfter !== undefined) {
-          this.pausedUntil = Math.max(this.pausedUntil, now + retryAfter);
-          // Reported rounded up to the second: a 429 storm costs one report a second, never an early end.
-          const reported = Math.ceil(this.pausedUntil / 1000) * 1000;
-          if (reported > this.reportedPause) {
-            this.reportedPause = reported;
-            this.opts.onPause?.(reported);
-          }
-        } else job.attempts += 1;
+        if (retryAfter === undefined) job.attempts += 1;
         if (job.attempts >= this.opts.maxAttempts || now - job.firstAt + (retryAfter ?? 0) > this.opts.maxWaitMs) {
           this.settle(job, { ok: false, error, aborted: false });
           // Not one success while this item tried: the rest fail at once (into the retry set)
