@@ -1,4 +1,5 @@
 import type { ExportReport } from '../engine/export-report';
+import { TOKEN_HEADER } from '../web/status-api';
 /**
  * The Framework360 sandbox's own admin lists (orders, products) with the "TotalGest" column the
  * plugin adds in the real shop, filled from this package's status API — server-side, so the
@@ -18,6 +19,28 @@ const esc = (s: unknown): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
+/**
+ * Where and how to call the status API. A URL with `user:password@` is for a Node-RED whose HTTP
+ * nodes sit behind httpNodeAuth: those go as Basic credentials (fetch refuses them inside a URL),
+ * and the token moves to its own header, as the status page does.
+ */
+function statusCall(
+  statusUrl: string,
+  token: string | undefined,
+  path: string,
+): { url: string; headers: Record<string, string> } {
+  const url = new URL(`${statusUrl.replace(/\/+$/, '')}/${path}`);
+  const headers: Record<string, string> = {};
+  if (url.username || url.password) {
+    const login = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.Authorization = `Basic ${Buffer.from(login).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+    if (token) headers[TOKEN_HEADER] = token;
+  } else if (token) headers.Authorization = `Bearer ${token}`;
+  return { url: url.toString(), headers };
+}
+
 export async function fetchColumn(
   statusUrl: string | undefined,
   token: string | undefined,
@@ -28,13 +51,8 @@ export async function fetchColumn(
   if (ids.length === 0) return {};
   try {
     const param = kind === 'orders' ? 'ids' : 'skus';
-    const res = await fetch(
-      `${statusUrl.replace(/\/+$/, '')}/${kind}?${param}=${ids.map(encodeURIComponent).join(',')}`,
-      {
-        headers: token ? { Authorization: `Bearer ${token}` } : {},
-        signal: AbortSignal.timeout(3000),
-      },
-    );
+    const { url, headers } = statusCall(statusUrl, token, `${kind}?${param}=${ids.map(encodeURIComponent).join(',')}`);
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(3000) });
     if (!res.ok) return `status API answered ${res.status}`;
     return (await res.json()) as Record<string, ColumnStatus>;
   } catch (err) {
@@ -58,9 +76,10 @@ export async function sendExport(
 ): Promise<ExportReportView | string> {
   if (!statusUrl) return 'status API not configured';
   try {
-    const res = await fetch(`${statusUrl.replace(/\/+$/, '')}/orders/export`, {
+    const { url, headers } = statusCall(statusUrl, token, 'orders/export');
+    const res = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      headers: { 'Content-Type': 'application/json', ...headers },
       body: JSON.stringify({ ids }),
       signal: AbortSignal.timeout(150_000),
     });
