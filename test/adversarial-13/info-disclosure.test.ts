@@ -32,22 +32,23 @@ describe('security regressions found by adversarial review: information given to
     base = await web.listen();
   }
 
-  it('I1: an unsigned webhook is answered with the TotalGest connection problem, naming the internal TotalGest host (checked before the signature)', async () => {
-    await boot(
-      {},
-      webhookFlow({
-        endpoint: 'http://erp-tg.intra.example:8450',
-        siteUrl: 'https://shop.example.ch',
-        skipBodyParsing: true,
-      }),
-      { c1: { username: 'demo', password: 'x' }, f1: { apiKey: 'k', webhookSecret: 'whsec-r13' } },
-    );
+  /** A webhook flow whose TotalGest connection has `endpoint`, and an unsigned webhook with `body` posted to it. */
+  async function postUnsigned(endpoint: string, body: string) {
+    await boot({}, webhookFlow({ endpoint, siteUrl: 'https://shop.example.ch', skipBodyParsing: true }), {
+      c1: { username: 'demo', password: 'x' },
+      f1: { apiKey: 'k', webhookSecret: 'whsec-r13' },
+    });
     const res = await fetch(`${base}/fw360/webhook`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: '{"event":"order.completed","data":{}}',
+      body,
     });
-    const text = await res.text();
+    return { status: res.status, text: await res.text() };
+  }
+
+  it('I1: an unsigned webhook is answered with the TotalGest connection problem, naming the internal TotalGest host (checked before the signature)', async () => {
+    const res = await postUnsigned('http://erp-tg.intra.example:8450', '{"event":"order.completed","data":{}}');
+    const text = res.text;
     assert.equal(
       res.status,
       401,
@@ -57,21 +58,8 @@ describe('security regressions found by adversarial review: information given to
   });
 
   it('I1b: an endpoint typed with user:password@ is refused, and the refusal (with the password) is the answer to an unsigned webhook', async () => {
-    await boot(
-      {},
-      webhookFlow({
-        endpoint: 'https://svc:Pa55-r13-url@tg.example.ch',
-        siteUrl: 'https://shop.example.ch',
-        skipBodyParsing: true,
-      }),
-      { c1: { username: 'demo', password: 'x' }, f1: { apiKey: 'k', webhookSecret: 'whsec-r13' } },
-    );
-    const res = await fetch(`${base}/fw360/webhook`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: '{}',
-    });
-    const text = await res.text();
+    const res = await postUnsigned('https://svc:Pa55-r13-url@tg.example.ch', '{}');
+    const text = res.text;
     const status = (helper.getNode('p1').status.getCalls() as Array<{ args: Array<{ text?: string }> }>).map(
       (c) => c.args[0]?.text ?? '',
     );
