@@ -4,19 +4,15 @@
  * fail; "held" tests record what was tried and resisted.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openStateDatabase } from '../../src/store/state-db';
 import { httpNodeServer } from '../helpers/http-node-server';
+import { nodeRedPerTest } from '../helpers/node-red-runtime';
 import { dist, helper } from '../helpers/red';
-import { seedStatusRows } from '../helpers/status-fixtures';
+import { seedStatusDatabase } from '../helpers/status-fixtures';
 
 const TOKEN = 'r13-status-token-5b2c';
 
 describe('security regressions found by adversarial review: status surface', function () {
   this.timeout(30_000);
-  let userDir = '';
   const web = httpNodeServer();
   let base = '';
   const modules = [
@@ -33,19 +29,7 @@ describe('security regressions found by adversarial review: status surface', fun
     ownerId: 'demo-owner',
   };
 
-  beforeEach(async () => {
-    userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-r13-status-'));
-    const db = openStateDatabase(path.join(userDir, 'totalgest', 'state-c1.sqlite'));
-    seedStatusRows(db);
-    db.close();
-    helper.settings({ userDir });
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    rmSync(userDir, { recursive: true, force: true });
-  });
+  nodeRedPerTest('tg-r13-status-', (userDir) => seedStatusDatabase(userDir));
 
   async function serve() {
     base = await web.listen({ notFoundBody: 'not found' });
