@@ -3,28 +3,19 @@
  * and real HTTP on loopback. A failing test is a proven defect.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { NodeAPI } from 'node-red';
+import { httpNodeServer } from '../helpers/http-node-server';
 import { dist, helper } from '../helpers/red';
-
-type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+import { webhookFlow, webhookModules } from '../helpers/webhook-flow';
 
 describe('security regressions found by adversarial review: information given to callers without a signature or token', function () {
   this.timeout(30_000);
   let userDir = '';
-  let server: http.Server | undefined;
+  const web = httpNodeServer();
   let base = '';
-  let httpNode: Middleware | undefined;
-  const capture = (RED: NodeAPI): void => {
-    httpNode = RED.httpNode as unknown as Middleware;
-  };
   afterEach(async () => {
-    if (server) await new Promise((r) => server!.close(r));
-    server = undefined;
     await helper.unload();
     await helper.stopServer();
     rmSync(userDir, { recursive: true, force: true });
@@ -37,56 +28,27 @@ describe('security regressions found by adversarial review: information given to
     userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-r13-info-'));
     helper.settings({ userDir, ...settings });
     await helper.startServer();
-    await helper.load(
-      [
-        dist('totalgest-config.js'),
-        dist('framework360-config.js'),
-        dist('tg-push-order.js'),
-        dist('tg-status.js'),
-        require('@node-red/nodes/core/network/21-httpin.js') as unknown,
-        capture,
-      ],
-      flow,
-      creds,
-    );
-    const app = httpNode!;
-    server = http.createServer((req, res) => app(req, res, () => res.writeHead(404).end()));
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await helper.load(webhookModules(web.capture, [dist('tg-status.js')]), flow, creds);
+    base = await web.listen();
   }
 
-  it('I1: an unsigned webhook is answered with the TotalGest connection problem, naming the internal TotalGest host (checked before the signature)', async () => {
-    await boot(
-      {},
-      [
-        {
-          id: 'c1',
-          type: 'totalgest-config',
-          endpoint: 'http://erp-tg.intra.example:8450',
-          shopId: 'demo-shop',
-          ownerId: 'demo-owner',
-        },
-        { id: 'f1', type: 'framework360-config', siteUrl: 'https://shop.example.ch' },
-        {
-          id: 'in',
-          type: 'http in',
-          url: '/fw360/webhook',
-          method: 'post',
-          upload: false,
-          skipBodyParsing: true,
-          wires: [['p1']],
-        },
-        { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', wires: [['res']] },
-        { id: 'res', type: 'http response', wires: [] },
-      ],
-      { c1: { username: 'demo', password: 'x' }, f1: { apiKey: 'k', webhookSecret: 'whsec-r13' } },
-    );
+  /** A webhook flow whose TotalGest connection has `endpoint`, and an unsigned webhook with `body` posted to it. */
+  async function postUnsigned(endpoint: string, body: string) {
+    await boot({}, webhookFlow({ endpoint, siteUrl: 'https://shop.example.ch', skipBodyParsing: true }), {
+      c1: { username: 'demo', password: 'x' },
+      f1: { apiKey: 'k', webhookSecret: 'whsec-r13' },
+    });
     const res = await fetch(`${base}/fw360/webhook`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: '{"event":"order.completed","data":{}}',
+      body,
     });
-    const text = await res.text();
+    return { status: res.status, text: await res.text() };
+  }
+
+  it('I1: an unsigned webhook is answered with the TotalGest connection problem, naming the internal TotalGest host (checked before the signature)', async () => {
+    const res = await postUnsigned('http://erp-tg.intra.example:8450', '{"event":"order.completed","data":{}}');
+    const text = res.text;
     assert.equal(
       res.status,
       401,
@@ -96,37 +58,8 @@ describe('security regressions found by adversarial review: information given to
   });
 
   it('I1b: an endpoint typed with user:password@ is refused, and the refusal (with the password) is the answer to an unsigned webhook', async () => {
-    await boot(
-      {},
-      [
-        {
-          id: 'c1',
-          type: 'totalgest-config',
-          endpoint: 'https://svc:Pa55-r13-url@tg.example.ch',
-          shopId: 'demo-shop',
-          ownerId: 'demo-owner',
-        },
-        { id: 'f1', type: 'framework360-config', siteUrl: 'https://shop.example.ch' },
-        {
-          id: 'in',
-          type: 'http in',
-          url: '/fw360/webhook',
-          method: 'post',
-          upload: false,
-          skipBodyParsing: true,
-          wires: [['p1']],
-        },
-        { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', wires: [['res']] },
-        { id: 'res', type: 'http response', wires: [] },
-      ],
-      { c1: { username: 'demo', password: 'x' }, f1: { apiKey: 'k', webhookSecret: 'whsec-r13' } },
-    );
-    const res = await fetch(`${base}/fw360/webhook`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: '{}',
-    });
-    const text = await res.text();
+    const res = await postUnsigned('https://svc:Pa55-r13-url@tg.example.ch', '{}');
+    const text = res.text;
     const status = (helper.getNode('p1').status.getCalls() as Array<{ args: Array<{ text?: string }> }>).map(
       (c) => c.args[0]?.text ?? '',
     );

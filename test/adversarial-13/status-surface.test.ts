@@ -4,33 +4,22 @@
  * fail; "held" tests record what was tried and resisted.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { NodeAPI } from 'node-red';
-import { openStateDatabase } from '../../src/store/state-db';
+import { httpNodeServer } from '../helpers/http-node-server';
+import { nodeRedPerTest } from '../helpers/node-red-runtime';
 import { dist, helper } from '../helpers/red';
-import { seedStatusRows } from '../helpers/status-fixtures';
+import { seedStatusDatabase } from '../helpers/status-fixtures';
 
-type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
 const TOKEN = 'r13-status-token-5b2c';
 
 describe('security regressions found by adversarial review: status surface', function () {
   this.timeout(30_000);
-  let userDir = '';
-  let server: http.Server | undefined;
+  const web = httpNodeServer();
   let base = '';
-  let httpNode: Middleware | undefined;
-  const capture = (RED: NodeAPI): void => {
-    httpNode = RED.httpNode as unknown as Middleware;
-  };
   const modules = [
     dist('totalgest-config.js'),
     dist('tg-status.js'),
     require('@node-red/nodes/core/network/21-httpin.js') as unknown,
-    capture,
+    web.capture,
   ];
   const conn = {
     id: 'c1',
@@ -40,27 +29,10 @@ describe('security regressions found by adversarial review: status surface', fun
     ownerId: 'demo-owner',
   };
 
-  beforeEach(async () => {
-    userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-r13-status-'));
-    const db = openStateDatabase(path.join(userDir, 'totalgest', 'state-c1.sqlite'));
-    seedStatusRows(db);
-    db.close();
-    helper.settings({ userDir });
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    if (server) await new Promise((r) => server!.close(r));
-    server = undefined;
-    await helper.unload();
-    await helper.stopServer();
-    rmSync(userDir, { recursive: true, force: true });
-  });
+  nodeRedPerTest('tg-r13-status-', (userDir) => seedStatusDatabase(userDir));
 
   async function serve() {
-    const app = httpNode!;
-    server = http.createServer((req, res) => app(req, res, () => res.writeHead(404).end('not found')));
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = await web.listen({ notFoundBody: 'not found' });
   }
   const get = async (p: string, headers: Record<string, string> = {}, method = 'GET') => {
     const res = await fetch(`${base}${p}`, { method, headers });

@@ -5,10 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { nodeRedPerTest } from '../helpers/node-red-runtime';
 import { dist, helper } from '../helpers/red';
 
 const PASSWORD = 'PW-r13-test-conn-91';
@@ -16,7 +14,6 @@ const API_KEY = 'KEY-r13-test-conn-17';
 
 describe('security regressions found by adversarial review: Test connection with stored secrets', function () {
   this.timeout(30_000);
-  let userDir = '';
   let rec: http.Server;
   let port = 0;
   const seen: string[] = [];
@@ -36,17 +33,10 @@ describe('security regressions found by adversarial review: Test connection with
   after(async () => {
     await new Promise((r) => rec.close(r));
   });
-  beforeEach(async () => {
+  beforeEach(() => {
     seen.length = 0;
-    userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-r13-tc-'));
-    helper.settings({ userDir });
-    await helper.startServer();
   });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    rmSync(userDir, { recursive: true, force: true });
-  });
+  nodeRedPerTest('tg-r13-tc-');
 
   const load = (tgEndpoint: string, fwSite: string) =>
     helper.load(

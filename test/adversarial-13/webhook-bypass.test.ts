@@ -6,65 +6,34 @@
  * test is a proven defect.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { NodeAPI } from 'node-red';
 import { signBody } from '../../src/framework360/signature';
-import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
 import { fixtures } from '../helpers/fixtures';
+import { httpNodeServer } from '../helpers/http-node-server';
+import { webhookFlow, webhookModules } from '../helpers/webhook-flow';
 
 const SECRET = 'whsec-r13-4f1e';
-type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
 
 describe('security regressions found by adversarial review: webhook: requests without a signature that still queue orders', function () {
   this.timeout(30_000);
   const env = nodeRedWithSandboxes('tg-r13-hook-');
-  let server: http.Server | undefined;
+  const web = httpNodeServer();
   let base = '';
-  let httpNode: Middleware | undefined;
-  const capture = (RED: NodeAPI): void => {
-    httpNode = RED.httpNode as unknown as Middleware;
-  };
-  afterEach(async () => {
-    if (server) await new Promise((r) => server!.close(r));
-    server = undefined;
-  });
 
   const order = (id: number) => ({
     ...(structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order) as Record<string, unknown>),
     id,
   });
 
+  const flow = (skipBodyParsing: boolean, fw?: Record<string, unknown>) =>
+    webhookFlow({ endpoint: env.tg.url, siteUrl: env.fw.url, skipBodyParsing, fw });
+
   async function start(skipBodyParsing: boolean) {
-    await helper.load(
-      [
-        dist('totalgest-config.js'),
-        dist('framework360-config.js'),
-        dist('tg-push-order.js'),
-        require('@node-red/nodes/core/network/21-httpin.js') as unknown,
-        capture,
-      ],
-      [
-        { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-        { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-        {
-          id: 'in',
-          type: 'http in',
-          url: '/fw360/webhook',
-          method: 'post',
-          upload: false,
-          skipBodyParsing,
-          wires: [['p1']],
-        },
-        { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', wires: [['res']] },
-        { id: 'res', type: 'http response', wires: [] },
-      ],
-      { c1: { username: 'demo', password: 'demo-password' }, f1: { apiKey: 'demo-key', webhookSecret: SECRET } },
-    );
-    const app = httpNode!;
-    server = http.createServer((req, res) => app(req, res, () => res.writeHead(404).end()));
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await helper.load(webhookModules(web.capture), flow(skipBodyParsing), {
+      c1: { username: 'demo', password: 'demo-password' },
+      f1: { apiKey: 'demo-key', webhookSecret: SECRET },
+    });
+    base = await web.listen();
   }
 
   const post = async (path: string, body: string, contentType = 'application/json') => {
@@ -114,23 +83,9 @@ describe('security regressions found by adversarial review: webhook: requests wi
 
   it('held: the webhook secret rotated with a "modified nodes" deploy of the Framework360 connection alone: the old secret is refused', async () => {
     await start(true);
-    const flow = [
-      { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-      // As the editor deploys a changed credential: inside the node, so the runtime sees the node as changed.
-      { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url, credentials: { webhookSecret: 'rotated-secret' } },
-      {
-        id: 'in',
-        type: 'http in',
-        url: '/fw360/webhook',
-        method: 'post',
-        upload: false,
-        skipBodyParsing: true,
-        wires: [['p1']],
-      },
-      { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', mode: 'queue', wires: [['res']] },
-      { id: 'res', type: 'http response', wires: [] },
-    ];
-    await helper.setFlows(flow, 'nodes');
+    // As the editor deploys a changed credential: inside the node, so the runtime sees the node as changed.
+    const rotated = flow(true, { credentials: { webhookSecret: 'rotated-secret' } });
+    await helper.setFlows(rotated, 'nodes');
     const body = JSON.stringify({
       event: 'order.completed',
       site: 'demo',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { helper, waitFor } from '../helpers/red';
 import { control } from '../helpers/sandboxes';
-import { exportHarness, TOKEN } from './harness';
+import { exportHarness, pushOrderNode, TOKEN } from '../helpers/status-export';
 
 describe('manual export regressions found by adversarial review: POST orders/export', function () {
   this.timeout(40_000);
@@ -194,17 +194,7 @@ describe('manual export regressions found by adversarial review: POST orders/exp
     env.fw.placeOrder(o, false);
     await start({
       push: { framework360: '' },
-      extra: [
-        {
-          id: 'p2',
-          type: 'tg-push-order',
-          connection: 'c1',
-          framework360: 'f1',
-          mode: 'queue',
-          cancelledStatuses: '5,Annullato',
-          wires: [[]],
-        },
-      ],
+      extra: [pushOrderNode({ id: 'p2' })],
     });
     const r = await exportIds({ ids: [o.id] });
     console.log('      ', r.status, JSON.stringify(r.body));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { helper, waitFor } from '../helpers/red';
 import { control } from '../helpers/sandboxes';
-import { exportHarness, TOKEN } from './harness';
+import { exportHarness, TOKEN } from '../helpers/status-export';
 
 describe('manual export regressions found by adversarial review: export during a redeploy', function () {
   this.timeout(60_000);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { exportHarness, TOKEN } from './harness';
+import { exportHarness, TOKEN } from '../helpers/status-export';
 
 describe("adversarial 14: the Framework360 sandbox's /admin/orders Send to TotalGest", function () {
   this.timeout(40_000);

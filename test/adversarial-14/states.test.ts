@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { waitFor } from '../helpers/red';
 import { control } from '../helpers/sandboxes';
-import { exportHarness } from './harness';
+import { exportHarness } from '../helpers/status-export';
 
 describe('manual export regressions found by adversarial review: the report for orders in each state', function () {
   this.timeout(60_000);

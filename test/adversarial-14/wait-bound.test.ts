@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { control } from '../helpers/sandboxes';
-import { exportHarness } from './harness';
+import { exportHarness } from '../helpers/status-export';
 
 describe('manual export regressions found by adversarial review: the export wait bound and a slow or hanging Framework360', function () {
   this.timeout(120_000);

@@ -3,83 +3,16 @@
  * against the sandboxes, a real state database, OrderExporter driven directly.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { OrderExporter, type Transition } from '../../src/engine/order-exporter';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
-import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
-import { OrderStore } from '../../src/store/order-store';
-import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
-import { TotalGestClient } from '../../src/totalgest/client';
-import { fixtures } from '../helpers/fixtures';
-import { demoCredentials, startFramework360, startTotalGest } from '../helpers/sandboxes';
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, what: string, tries = 1_500): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (cond()) return;
-    await delay(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const order = (id: number, over: Record<string, unknown> = {}): Record<string, any> => ({
-  ...structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order),
-  id,
-  ...over,
-});
-const CANCELLED = { stato: { id: 5, nome: 'Annullato' } };
+import { CANCELLED, orderExporterHarness, paidOrder as order, until } from '../helpers/order-exporter';
 
 describe('adversarial: sequences that held (issue 11)', function () {
   this.timeout(60_000);
-  let tg: TotalGestSandbox;
-  let fw: Framework360Sandbox;
-  let dir: string;
-  const open: Array<{ stop(): Promise<void> }> = [];
-  const dbs: StateDatabase[] = [];
-  const clients: TotalGestClient[] = [];
-
-  before(async () => {
-    tg = await startTotalGest();
-    fw = await startFramework360();
-  });
-  after(async () => {
-    await tg.stop();
-    await fw.stop();
-  });
-  beforeEach(() => {
-    tg.reset();
-    fw.reset();
-    dir = mkdtempSync(path.join(os.tmpdir(), 'tg-adv-'));
-  });
-  afterEach(async () => {
-    for (const e of open.splice(0)) await e.stop();
-    for (const c of clients.splice(0)) c.close();
-    for (const db of dbs.splice(0)) db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const posts = () => tg.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/orders'));
-  const inTotalGest = (ref: string) => tg.orders.filter((o) => o.externalRef === ref);
-  function exporter(opts: ConstructorParameters<typeof OrderExporter>[3] = {}, file = path.join(dir, 'state.sqlite')) {
-    const db = openStateDatabase(file);
-    dbs.push(db);
-    const client = new TotalGestClient({
-      endpoint: tg.url,
-      ...demoCredentials,
-      retry: { baseDelayMs: 10, maxDelayMs: 50 },
-    });
-    clients.push(client);
-    const ex = new OrderExporter(client, new OrderStore(db), () => undefined, { dbKey: file, ...opts });
-    const transitions: Transition[] = [];
-    ex.on('transition', (t: Transition) => transitions.push(t));
-    open.push(ex);
-    return { ex, db, client, transitions };
-  }
+  const h = orderExporterHarness({ tmpPrefix: 'tg-adv-' });
+  const { exporter, posts, inTotalGest } = h;
 
   it('H1: cancellation during an in-flight send that TotalGest accepts → needs_review naming it; one document', async () => {
-    tg.faults.configure({ latencyMs: 400 });
+    h.tg.faults.configure({ latencyMs: 400 });
     const { ex } = exporter();
     ex.start();
     ex.submit(order(91001), { sentAt: 1 });
@@ -92,7 +25,7 @@ describe('adversarial: sequences that held (issue 11)', function () {
 
   it('H2: an edit queued over a maybe-sent version inside the key window → needs_review, no second document', async () => {
     const { ex, client } = exporter({ sendPolicy: { maxAttempts: 1 }, timing: { baseDelayMs: 200, maxDelayMs: 200 } });
-    tg.faults.configure({ status: 502, count: 1, path: '/orders' });
+    h.tg.faults.configure({ status: 502, count: 1, path: '/orders' });
     ex.start();
     ex.submit(order(92001), { sentAt: 1 });
     await until(() => ex.store.get('92001')?.maybe_sent === 1 && ex.worker.sending === 0, 'a maybe-sent attempt');
@@ -105,7 +38,7 @@ describe('adversarial: sequences that held (issue 11)', function () {
   });
 
   it('H3: 409 idempotency_request_in_progress is retried, never linked without a document', async () => {
-    tg.faults.configure({ status: 409, code: 'idempotency_request_in_progress', count: 2, path: '/orders' });
+    h.tg.faults.configure({ status: 409, code: 'idempotency_request_in_progress', count: 2, path: '/orders' });
     const { ex } = exporter({ sendPolicy: { maxAttempts: 1 }, timing: { baseDelayMs: 20, maxDelayMs: 40 } });
     ex.start();
     ex.submit(order(93001));
@@ -114,8 +47,8 @@ describe('adversarial: sequences that held (issue 11)', function () {
   });
 
   it('H4: stop while a send outlives the grace time, restart on the same database: exactly one document', async () => {
-    const file = path.join(dir, 'state.sqlite');
-    tg.faults.configure({ latencyMs: 800 });
+    const file = path.join(h.dir, 'state.sqlite');
+    h.tg.faults.configure({ latencyMs: 800 });
     const a = exporter({ stopGraceMs: 50 }, file);
     a.ex.start();
     a.ex.submit(order(94001));

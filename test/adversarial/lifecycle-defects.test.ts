@@ -4,89 +4,24 @@
  * against the sandboxes, a real state database, OrderExporter driven directly.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sinon from 'sinon';
 import { idempotencyKey } from '../../src/core/order-mapping';
-import { OrderExporter, type Transition } from '../../src/engine/order-exporter';
 import { prepareOrder } from '../../src/engine/order-prepare';
 import { Reconciler } from '../../src/engine/reconciler';
 import { Framework360Client } from '../../src/framework360/client';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
-import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
-import { OrderStore } from '../../src/store/order-store';
-import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
-import { TotalGestClient } from '../../src/totalgest/client';
-import { fixtures } from '../helpers/fixtures';
-import { demoCredentials, startFramework360, startTotalGest } from '../helpers/sandboxes';
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, what: string, tries = 1_500): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (cond()) return;
-    await delay(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const order = (id: number, over: Record<string, unknown> = {}): Record<string, any> => ({
-  ...structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order),
-  id,
-  ...over,
-});
-const CANCELLED = { stato: { id: 5, nome: 'Annullato' } };
+import { openStateDatabase } from '../../src/store/state-db';
+import { CANCELLED, orderExporterHarness, paidOrder as order, realDelay, until } from '../helpers/order-exporter';
 
 describe('order lifecycle regressions found by adversarial review (each once a failing reproduction)', function () {
   this.timeout(60_000);
-  let tg: TotalGestSandbox;
-  let fw: Framework360Sandbox;
-  let dir: string;
-  const open: Array<{ stop(): Promise<void> }> = [];
-  const dbs: StateDatabase[] = [];
-  const clients: TotalGestClient[] = [];
-
-  before(async () => {
-    tg = await startTotalGest();
-    fw = await startFramework360();
-  });
-  after(async () => {
-    await tg.stop();
-    await fw.stop();
-  });
-  beforeEach(() => {
-    tg.reset();
-    fw.reset();
-    dir = mkdtempSync(path.join(os.tmpdir(), 'tg-adv-'));
-  });
-  afterEach(async () => {
-    for (const e of open.splice(0)) await e.stop();
-    for (const c of clients.splice(0)) c.close();
-    for (const db of dbs.splice(0)) db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const posts = () => tg.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/orders'));
-  const inTotalGest = (ref: string) => tg.orders.filter((o) => o.externalRef === ref);
-  function exporter(opts: ConstructorParameters<typeof OrderExporter>[3] = {}, file = path.join(dir, 'state.sqlite')) {
-    const db = openStateDatabase(file);
-    dbs.push(db);
-    const client = new TotalGestClient({
-      endpoint: tg.url,
-      ...demoCredentials,
-      retry: { baseDelayMs: 10, maxDelayMs: 50 },
-    });
-    clients.push(client);
-    const ex = new OrderExporter(client, new OrderStore(db), () => undefined, { dbKey: file, ...opts });
-    const transitions: Transition[] = [];
-    ex.on('transition', (t: Transition) => transitions.push(t));
-    open.push(ex);
-    return { ex, db, client, transitions };
-  }
+  const h = orderExporterHarness({ tmpPrefix: 'tg-adv-', framework360: true });
+  const { exporter, posts, inTotalGest } = h;
 
   it('D1: a cancelled order whose withdraw-check died during an outage is exported by `retry`', async () => {
     // Every /orders call fails with a 500 (the request may have reached TotalGest: maybeSent).
-    tg.faults.configure({ status: 500, forSeconds: 3_600, path: '/orders' });
+    h.tg.faults.configure({ status: 500, forSeconds: 3_600, path: '/orders' });
     const { ex } = exporter({
       sendPolicy: { maxAttempts: 1 },
       timing: { baseDelayMs: 20, maxDelayMs: 40, maxAgeMs: 400 },
@@ -100,7 +35,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     assert.equal(ex.store.get('81001')!.action, 'verify_withdraw');
     await until(() => ex.store.get('81001')?.state === 'dead', 'the withdraw check to give up');
     // The outage ends; the operator retries everything that died in it.
-    tg.faults.reset();
+    h.tg.faults.reset();
     ex.retry('all');
     await until(
       () => ['done', 'skipped', 'needs_review'].includes(ex.store.get('81001')!.state),
@@ -117,10 +52,10 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     const { ex } = exporter();
     ex.start();
     // An order placed without data_modifica (the spec: "when present"), paid; its webhook was lost.
-    fw.placeOrder({ id: 82001, data_modifica: undefined }, false);
-    const f360 = new Framework360Client({ siteUrl: fw.url, apiKey: 'demo-key' });
-    const db = openStateDatabase(path.join(dir, 'sweep.sqlite'));
-    dbs.push(db);
+    h.fw.placeOrder({ id: 82001, data_modifica: undefined }, false);
+    const f360 = new Framework360Client({ siteUrl: h.fw.url, apiKey: 'demo-key' });
+    const db = openStateDatabase(path.join(h.dir, 'sweep.sqlite'));
+    h.closeAfter(db);
     const reconciler = new Reconciler(f360, ex.store, db, { statuses: [] });
     let cancelled = false;
     const summary = await reconciler.sweep({
@@ -129,7 +64,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
           // Between the sweep's orders/list and its intake of that page, the customer cancels;
           // the shop's order.updated webhook (with data_modifica) is taken in at once.
           cancelled = true;
-          const { order: now } = fw.updateOrder(82001, CANCELLED, false);
+          const { order: now } = h.fw.updateOrder(82001, CANCELLED, false);
           const hook = ex.submit(now, { sentAt: Date.parse(String(now.data_modifica)) });
           assert.equal(hook.outcome, 'skipped');
         }
@@ -154,7 +89,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     // The shop's clock is 2 s behind Node-RED's (any skew will do).
     const skew = 2_000;
     const { ex } = exporter({ timing: { baseDelayMs: 60_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000 } });
-    tg.faults.configure({ status: 503, forSeconds: 3_600, path: '/orders' }); // outage: the job waits
+    h.tg.faults.configure({ status: 503, forSeconds: 3_600, path: '/orders' }); // outage: the job waits
     ex.start();
     // Fetched by {orderIds} (no sentAt; the order has no data_modifica): eventAt = Node-RED now.
     assert.equal(ex.submit(order(82002)).outcome, 'queued');
@@ -163,13 +98,13 @@ describe('order lifecycle regressions found by adversarial review (each once a f
       'the first attempt',
     );
     // One second later (true time) the customer cancels; the webhook's sentAt is the shop clock.
-    await delay(1_000);
+    await realDelay(1_000);
     const r = ex.submit(order(82002, CANCELLED), { sentAt: Date.now() - skew });
     assert.notEqual(r.outcome, 'stale', 'a real cancellation, newer than the paid copy, was ignored as stale');
   });
 
   it('D3: a send that ends with 201 during stop() grace is not recorded: job goes back to pending and is sent again', async () => {
-    tg.faults.configure({ latencyMs: 300 });
+    h.tg.faults.configure({ latencyMs: 300 });
     const a = exporter({ stopGraceMs: 5_000 });
     a.ex.start();
     assert.equal(a.ex.submit(order(83001)).outcome, 'queued');
@@ -181,7 +116,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
   });
 
   it('D4: a job taken over from a crashed process (expired lease) loses "maybe sent": a later cancellation is dropped next to a document in TotalGest', async () => {
-    const file = path.join(dir, 'state.sqlite');
+    const file = path.join(h.dir, 'state.sqlite');
     const b = exporter(
       { sendPolicy: { maxAttempts: 1 }, timing: { baseDelayMs: 60_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000 } },
       file,
@@ -203,7 +138,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     );
     // The real document and key, as A sent them.
     const paid = order(84001);
-    const { ex: mapper } = exporter({}, path.join(dir, 'mapper.sqlite'));
+    const { ex: mapper } = exporter({}, path.join(h.dir, 'mapper.sqlite'));
     const doc = mapper.submit(paid, { dryRun: true }).document!;
     const key = idempotencyKey(b.client.shopId, 'FW360-84001');
     await b.client.createOrder(doc, key); // A's request, processed by TotalGest
@@ -217,7 +152,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
       )
       .run(v.document, v.docHash, v.total, key, at, `${os.hostname()}|4194000|deadbeef`, at - 1, at);
     // B takes the expired lease over; TotalGest answers its attempt with a 503 (never processed).
-    tg.faults.configure({ status: 503, count: 1, path: '/orders' });
+    h.tg.faults.configure({ status: 503, count: 1, path: '/orders' });
     b.ex.kick();
     await until(
       () => store.get('84001')?.state === 'pending' && store.get('84001')?.lease_owner === null,
@@ -236,7 +171,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
 
   it('D5: two changes within one data_modifica second: an out-of-order older paid event overrides the cancellation', async () => {
     const { ex } = exporter();
-    tg.faults.configure({ status: 503, forSeconds: 3_600, path: '/orders' }); // nothing leaves; only the decision matters
+    h.tg.faults.configure({ status: 503, forSeconds: 3_600, path: '/orders' }); // nothing leaves; only the decision matters
     ex.start();
     const t = Date.parse('2026-11-29T12:00:00Z');
     // The cancellation (sent second) overtakes the paid event (sent first); both carry the same data_modifica second.
@@ -249,7 +184,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
   });
 
   it('D6: the externalRef prefix changed while a maybe-sent job waits: a redelivery queues a second document', async () => {
-    const file = path.join(dir, 'state.sqlite');
+    const file = path.join(h.dir, 'state.sqlite');
     const { ex, client } = exporter(
       { sendPolicy: { maxAttempts: 1 }, timing: { baseDelayMs: 300, maxDelayMs: 300, maxAgeMs: 3_600_000 } },
       file,
@@ -257,7 +192,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     // The first request reached TotalGest but its answer was lost: TotalGest holds FW360-86001 (same key, same body).
     const first = ex.submit(order(86001), { sentAt: 1 });
     assert.equal(first.outcome, 'queued');
-    tg.faults.configure({ status: 502, count: 1, path: '/orders' });
+    h.tg.faults.configure({ status: 502, count: 1, path: '/orders' });
     ex.start();
     await until(() => ex.store.get('86001')?.maybe_sent === 1, 'an attempt without a definite answer');
     const row = ex.store.get('86001')!;
@@ -272,7 +207,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
       },
     });
     await until(() => ex.store.get('86001')!.state !== 'pending' && ex.worker.sending === 0, 'the job to settle');
-    const docs = tg.orders.filter((o) => o.externalRef.endsWith('86001')).map((o) => o.externalRef);
+    const docs = h.tg.orders.filter((o) => o.externalRef.endsWith('86001')).map((o) => o.externalRef);
     assert.deepEqual(
       docs,
       ['FW360-86001'],
@@ -286,7 +221,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
         sendPolicy: { maxAttempts: 1 },
         timing: { baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
       });
-      tg.faults.configure({ status: 502, count: 1, path: '/orders' });
+      h.tg.faults.configure({ status: 502, count: 1, path: '/orders' });
       ex.start();
       assert.equal(ex.submit(order(87001), { sentAt: 1 }).outcome, 'queued');
       await until(
@@ -338,13 +273,13 @@ describe('order lifecycle regressions found by adversarial review (each once a f
   });
   it('D9: a send whose record hit a locked database is recorded once it is free, not left "sending" under a renewed lease', async function () {
     this.timeout(60_000);
-    const file = path.join(dir, 'state.sqlite');
+    const file = path.join(h.dir, 'state.sqlite');
     const leaseMs = 9_000; // renewed every 3 s
     const { ex } = exporter({ leaseMs, sendPolicy: { maxAttempts: 1 } }, file);
     const errors: unknown[] = [];
     ex.on('worker_error', (e: unknown) => errors.push(e));
     // Order Y's POST hangs (a slow TotalGest answer): there is always a send in flight.
-    tg.faults.configure({ latencyMs: 1_000, rules: [{ hang: true, count: 1, path: '/orders' }] });
+    h.tg.faults.configure({ latencyMs: 1_000, rules: [{ hang: true, count: 1, path: '/orders' }] });
     ex.start();
     assert.equal(ex.submit(order(89001)).outcome, 'queued');
     await until(() => posts().length === 1, "Y's POST");
@@ -355,7 +290,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     await until(() => posts().length === 2, "X's POST");
     // Another process on the same database holds its write lock while X's 201 comes back (SQLITE_BUSY after busy_timeout).
     const other = openStateDatabase(file);
-    dbs.push(other);
+    h.closeAfter(other);
     other.exec('BEGIN IMMEDIATE');
     await until(() => errors.length > 0, 'the worker to hit the locked database');
     other.exec('COMMIT');

@@ -1,7 +1,8 @@
+import path from 'node:path';
 import type { Verdict } from '../../src/core/order-lifecycle';
 import { OrderStore } from '../../src/store/order-store';
 import { ProductStore } from '../../src/store/product-store';
-import type { StateDatabase } from '../../src/store/state-db';
+import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
 
 /** Rows in every state, written through the stores as the exporter and the sync write them. */
 export function seedStatusRows(db: StateDatabase, products = 0): { orders: OrderStore; products: ProductStore } {
@@ -56,4 +57,11 @@ export function seedStatusRows(db: StateDatabase, products = 0): { orders: Order
     now,
   );
   return { orders, products: store };
+}
+
+/** The state database of connection c1 in a Node-RED user directory, seeded with seedStatusRows. */
+export function seedStatusDatabase(userDir: string, products = 0): void {
+  const db = openStateDatabase(path.join(userDir, 'totalgest', 'state-c1.sqlite'));
+  seedStatusRows(db, products);
+  db.close();
 }

@@ -1,82 +1,23 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sinon from 'sinon';
-import { OrderExporter, type Transition } from '../../src/engine/order-exporter';
-import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
-import { OrderStore } from '../../src/store/order-store';
-import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
-import { TotalGestClient } from '../../src/totalgest/client';
-import { fixtures } from '../helpers/fixtures';
-import { demoCredentials, startTotalGest } from '../helpers/sandboxes';
-
-const realSetTimeout = globalThis.setTimeout;
-const realDelay = (ms: number) => new Promise((r) => realSetTimeout(r, ms));
-
-/** Polls on the real clock (the fake one may be installed) until `cond` holds. */
-async function until(cond: () => boolean, what: string, tries = 2_000): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (cond()) return;
-    await realDelay(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const order = (id: number, over: Record<string, unknown> = {}) => ({
-  ...structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order),
-  id,
-  ...over,
-});
+import { orderExporterHarness, paidOrder as order, realDelay, until } from '../helpers/order-exporter';
 
 /** The order exporter driven directly (no Node-RED), with real HTTP to the TotalGest sandbox and a real state database. */
 describe('order lifecycle against the TotalGest sandbox', function () {
   this.timeout(60_000);
-  let tg: TotalGestSandbox;
-  let dir: string;
-  const open: Array<{ stop(): Promise<void> }> = [];
-  const dbs: StateDatabase[] = [];
-  const clients: TotalGestClient[] = [];
-
-  before(async () => {
-    tg = await startTotalGest();
-  });
-  after(async () => tg.stop());
-  beforeEach(() => {
-    tg.reset();
-    dir = mkdtempSync(path.join(os.tmpdir(), 'tg-life-'));
-  });
-  afterEach(async () => {
-    sinon.restore();
-    for (const e of open.splice(0)) await e.stop();
-    for (const c of clients.splice(0)) c.close();
-    for (const db of dbs.splice(0)) db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const posts = () => tg.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/orders'));
-  function exporter(opts: ConstructorParameters<typeof OrderExporter>[3] = {}, file = path.join(dir, 'state.sqlite')) {
-    const db = openStateDatabase(file);
-    dbs.push(db);
-    const client = new TotalGestClient({
-      endpoint: tg.url,
-      ...demoCredentials,
-      retry: { baseDelayMs: 10, maxDelayMs: 50 },
-    });
-    clients.push(client);
-    const ex = new OrderExporter(client, new OrderStore(db), () => undefined, { dbKey: file, ...opts });
-    const transitions: Transition[] = [];
-    ex.on('transition', (t: Transition) => transitions.push(t));
-    open.push(ex);
-    return { ex, transitions };
-  }
+  // Registered before the harness's hooks: the fake clock goes before the exporters are stopped.
+  afterEach(() => sinon.restore());
+  const h = orderExporterHarness({ tmpPrefix: 'tg-life-' });
+  const { exporter, posts } = h;
 
   it('a 60 s outage with Retry-After 1 ends in one export, not in dead (fake clock)', async () => {
     const clock = sinon.useFakeTimers({
       now: Date.now(),
       toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
     });
-    tg.faults.configure({ status: 503, retryAfter: 1, forSeconds: 60, path: '/orders' });
+    h.tg.faults.configure({ status: 503, retryAfter: 1, forSeconds: 60, path: '/orders' });
     const { ex, transitions } = exporter({ sendPolicy: { maxAttempts: 1 } });
     ex.start();
     assert.equal(ex.submit(order(70001)).outcome, 'queued');
@@ -89,7 +30,7 @@ describe('order lifecycle against the TotalGest sandbox', function () {
     }
     const row = ex.store.get('70001')!;
     assert.equal(row.state, 'done');
-    assert.equal(tg.orders.length, 1);
+    assert.equal(h.tg.orders.length, 1);
     assert.ok(Date.now() - t0 >= 60_000, 'exported only after the outage');
     assert.ok(row.attempts >= 5, `${row.attempts} attempts`);
     assert.deepEqual(
@@ -103,7 +44,7 @@ describe('order lifecycle against the TotalGest sandbox', function () {
   });
 
   it('past the age limit the job is dead; a redelivery queues it again and it is exported once', async () => {
-    tg.faults.configure({ status: 503, retryAfter: 0, count: 1_000_000, path: '/orders' });
+    h.tg.faults.configure({ status: 503, retryAfter: 0, count: 1_000_000, path: '/orders' });
     const { ex, transitions } = exporter({
       timing: { baseDelayMs: 10, maxDelayMs: 20, maxAgeMs: 300 },
       sendPolicy: { maxAttempts: 1 },
@@ -113,54 +54,54 @@ describe('order lifecycle against the TotalGest sandbox', function () {
     await until(() => ex.store.get('70002')?.state === 'dead', 'dead');
     assert.equal(transitions.filter((t) => t.to === 'dead').length, 1);
     assert.match(ex.store.get('70002')!.error!, /^gave up after \d+ attempts/);
-    tg.faults.reset();
+    h.tg.faults.reset();
     assert.equal(ex.submit(order(70002)).outcome, 'queued');
     await until(() => ex.store.get('70002')?.state === 'done', 'done');
-    assert.equal(tg.orders.length, 1);
+    assert.equal(h.tg.orders.length, 1);
   });
 
   it('409 idempotency_request_in_progress never links: retried until TotalGest answers with a document', async () => {
-    tg.faults.configure({ status: 409, code: 'idempotency_request_in_progress', count: 2, path: '/orders' });
+    h.tg.faults.configure({ status: 409, code: 'idempotency_request_in_progress', count: 2, path: '/orders' });
     const { ex } = exporter({ timing: { baseDelayMs: 10, maxDelayMs: 20 } });
     ex.start();
     ex.submit(order(70003));
     await until(() => ex.store.get('70003')?.state === 'done', 'done');
     const row = ex.store.get('70003')!;
-    assert.equal(row.totalgest_id, tg.orders[0]!.id);
+    assert.equal(row.totalgest_id, h.tg.orders[0]!.id);
     assert.match(row.number!, /^\d{4}-\d{6}$/);
     assert.equal(posts().length, 3);
   });
 
   it('any other 409 is transient, not a link', async () => {
-    tg.faults.configure({ status: 409, code: 'conflict_something_else', count: 1, path: '/orders' });
+    h.tg.faults.configure({ status: 409, code: 'conflict_something_else', count: 1, path: '/orders' });
     const { ex } = exporter({ timing: { baseDelayMs: 10, maxDelayMs: 20 } });
     ex.start();
     ex.submit(order(70004));
     await until(() => ex.store.get('70004')?.state === 'done', 'done');
-    assert.equal(ex.store.get('70004')!.totalgest_id, tg.orders[0]!.id);
+    assert.equal(ex.store.get('70004')!.totalgest_id, h.tg.orders[0]!.id);
   });
 
   it('a lease shorter than a Retry-After pause is renewed: a second process never sends the job meanwhile', async () => {
     // Two workers on one database as two processes would be (separate registries): A's send sleeps through a
     // Retry-After of 2 s inside its attempt, with a lease of 300 ms.
-    tg.faults.configure({ status: 503, retryAfter: 2, count: 1, path: '/orders' });
+    h.tg.faults.configure({ status: 503, retryAfter: 2, count: 1, path: '/orders' });
     const a = exporter(
       { leaseMs: 300, sendPolicy: { maxAttempts: 2, maxTotalMs: 10_000 } },
-      path.join(dir, 'shared.sqlite'),
+      path.join(h.dir, 'shared.sqlite'),
     );
     a.ex.start();
     a.ex.submit(order(70005));
     await until(() => posts().length === 1, 'the first request');
-    const b = exporter({ leaseMs: 300, dbKey: 'another-process' }, path.join(dir, 'shared.sqlite'));
+    const b = exporter({ leaseMs: 300, dbKey: 'another-process' }, path.join(h.dir, 'shared.sqlite'));
     b.ex.start();
     await until(() => a.ex.store.get('70005')?.state === 'done', 'done');
     assert.equal(posts().length, 2, 'A sent twice (the 503, then after Retry-After); B never');
-    assert.equal(tg.orders.length, 1);
+    assert.equal(h.tg.orders.length, 1);
     assert.equal(b.transitions.length, 0);
   });
 
   it('a job leased by a live process is left alone at start; one leased by a dead process is sent at once', async () => {
-    const file = path.join(dir, 'leases.sqlite');
+    const file = path.join(h.dir, 'leases.sqlite');
     const seed = exporter({}, file);
     seed.ex.submit(order(70006));
     seed.ex.submit(order(70007));
@@ -173,14 +114,14 @@ describe('order lifecycle against the TotalGest sandbox', function () {
     assert.equal(ex.store.get('70006')!.state, 'sending');
     assert.equal(ex.store.get('70006')!.lease_owner, `${os.hostname()}|${process.ppid}|alive`);
     assert.deepEqual(
-      tg.orders.map((o) => o.externalRef),
+      h.tg.orders.map((o) => o.externalRef),
       ['FW360-70007'],
     );
   });
 
   it('stop hands a hanging send back to the queue within its grace time', async () => {
-    tg.faults.configure({ hang: true, count: 1, path: '/orders' });
-    const file = path.join(dir, 'stop.sqlite');
+    h.tg.faults.configure({ hang: true, count: 1, path: '/orders' });
+    const file = path.join(h.dir, 'stop.sqlite');
     const { ex } = exporter({ stopGraceMs: 100 }, file);
     ex.start();
     ex.submit(order(70008));
@@ -188,11 +129,11 @@ describe('order lifecycle against the TotalGest sandbox', function () {
     await ex.stop();
     const row = ex.store.get('70008')!;
     assert.deepEqual([row.state, row.lease_owner, row.maybe_sent], ['pending', null, 1]);
-    tg.faults.reset();
+    h.tg.faults.reset();
   });
 
   it('a change that arrives during the send is applied when it ends: cancelled after creation → needs review', async () => {
-    tg.faults.configure({ latencyMs: 300 });
+    h.tg.faults.configure({ latencyMs: 300 });
     const { ex, transitions } = exporter();
     ex.start();
     const paid = order(70009);
@@ -207,7 +148,7 @@ describe('order lifecycle against the TotalGest sandbox', function () {
       transitions.map((t) => t.to),
       ['pending', 'needs_review'],
     );
-    assert.equal(tg.orders.length, 1);
+    assert.equal(h.tg.orders.length, 1);
   });
 
   it('prunes webhook delivery ids after their window', async () => {

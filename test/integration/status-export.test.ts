@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { NodeAPI } from 'node-red';
 import { control } from '../helpers/sandboxes';
-import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
-import { fixtures } from '../helpers/fixtures';
-
-const TOKEN = 'tok-export-5b1e';
-type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+import { helper, waitFor } from '../helpers/red';
+import { exportHarness } from '../helpers/status-export';
 
 /**
  * The status API's export action (issue 14) as Node-RED serves it: tg-status runs the intake
@@ -15,80 +9,7 @@ type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: ()
  */
 describe('status API: POST orders/export (real HTTP on loopback)', function () {
   this.timeout(30_000);
-  const env = nodeRedWithSandboxes('tg-status-export-');
-  let server: http.Server | undefined;
-  let base = '';
-  let httpNode: Middleware | undefined;
-  const capture = (RED: NodeAPI): void => {
-    httpNode = RED.httpNode as unknown as Middleware;
-  };
-  afterEach(async () => {
-    if (server) await new Promise((r) => server!.close(r));
-    server = undefined;
-  });
-
-  const order = (name: string) =>
-    structuredClone(fixtures.find(([f]) => f.startsWith(name))![1].order) as Record<string, unknown> & { id: number };
-
-  async function start(opts: { push?: boolean | Record<string, unknown>; status?: Record<string, unknown> } = {}) {
-    const nodes = [
-      dist('totalgest-config.js'),
-      dist('framework360-config.js'),
-      dist('tg-push-order.js'),
-      dist('tg-status.js'),
-      capture,
-    ];
-    const flow: Array<Record<string, unknown>> = [
-      { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-      { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-      {
-        id: 's1',
-        type: 'tg-status',
-        connection: 'c1',
-        path: '/totalgest/status',
-        lang: 'en',
-        exportWait: '10',
-        wires: [['out']],
-        ...opts.status,
-      },
-      { id: 'out', type: 'helper' },
-    ];
-    if (opts.push !== false)
-      flow.push({
-        id: 'p1',
-        type: 'tg-push-order',
-        connection: 'c1',
-        framework360: 'f1',
-        mode: 'queue',
-        cancelledStatuses: '5,Annullato',
-        wires: [[]],
-        ...(typeof opts.push === 'object' ? opts.push : {}),
-      });
-    await helper.load(nodes, flow, {
-      c1: { username: 'demo', password: 'demo-password' },
-      f1: { apiKey: 'demo-key', webhookSecret: 'whsec-x' },
-      s1: { token: TOKEN },
-    });
-    const app = httpNode!;
-    if (server) await new Promise((r) => server!.close(r));
-    server = http.createServer((req, res) => {
-      Object.assign(req, { baseUrl: '', originalUrl: req.url });
-      app(req, res, () => res.writeHead(404).end());
-    });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/totalgest/status`;
-  }
-
-  const auth = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
-  const exportIds = async (body: unknown, headers: Record<string, string> = auth) => {
-    const res = await fetch(`${base}/orders/export`, {
-      method: 'POST',
-      headers,
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
-  const counts = () => helper.getNode('c1').connection().orders.counts();
+  const { h, env, start, order, exportIds, counts, auth } = exportHarness('tg-status-export-');
   const tgOrderCalls = () => env.tg.requests.filter((r) => r.path.includes('/orders'));
   const nothingStored = () =>
     assert.deepEqual(counts(), {
@@ -203,13 +124,13 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
     const eligible = order('01');
     env.fw.placeOrder(eligible, false);
     await start({ status: { corsOrigin: 'https://shop.example.ch' } });
-    const preflight = await fetch(`${base}/orders/export`, {
+    const preflight = await fetch(`${h.base}/orders/export`, {
       method: 'OPTIONS',
       headers: { Origin: 'https://shop.example.ch' },
     });
     assert.equal(preflight.status, 204);
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Content-Type/);
-    const res = await fetch(`${base}/orders/export`, {
+    const res = await fetch(`${h.base}/orders/export`, {
       method: 'POST',
       headers: { ...auth, Origin: 'https://shop.example.ch' },
       body: JSON.stringify({ ids: [eligible.id] }),

@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openStateDatabase } from '../../src/store/state-db';
+import { nodeRedPerTest } from '../helpers/node-red-runtime';
 import { dist, helper, waitFor } from '../helpers/red';
-import { seedStatusRows } from '../helpers/status-fixtures';
+import { seedStatusDatabase } from '../helpers/status-fixtures';
 
 const nodes = [dist('totalgest-config.js'), dist('tg-status.js')];
 
 describe('tg-status in Node-RED', () => {
-  let userDir: string;
-
-  beforeEach(async () => {
-    userDir = mkdtempSync(path.join(os.tmpdir(), 'tg-status-'));
-    // The connection's state database, as the sync and the export leave it.
-    const db = openStateDatabase(path.join(userDir, 'totalgest', 'state-c1.sqlite'));
-    seedStatusRows(db);
-    db.close();
-    helper.settings({ userDir });
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    rmSync(userDir, { recursive: true, force: true });
-  });
+  // The connection's state database, as the sync and the export leave it.
+  nodeRedPerTest('tg-status-', (userDir) => seedStatusDatabase(userDir));
 
   const load = (over: Record<string, unknown> = {}) =>
     helper.load(

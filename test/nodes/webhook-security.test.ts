@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { NodeAPI } from 'node-red';
 import { signBody } from '../../src/framework360/signature';
-import { dist, helper, nodeRedWithSandboxes } from '../helpers/red';
+import { helper, nodeRedWithSandboxes } from '../helpers/red';
 import { fixtures } from '../helpers/fixtures';
+import { httpNodeServer } from '../helpers/http-node-server';
+import { WEBHOOK_PATH, webhookFlow, webhookModules } from '../helpers/webhook-flow';
 
 const SECRET = 'whsec-fail-closed-71c3';
-type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
 
 /**
  * The webhook as Framework360 reaches it: a real `http in` node (skip body parsing) → tg-push-order
@@ -18,16 +16,8 @@ type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: ()
 describe('webhook fails closed (through the real http in node)', function () {
   this.timeout(30_000);
   const env = nodeRedWithSandboxes('tg-webhook-sec-');
-  let server: http.Server | undefined;
+  const web = httpNodeServer();
   let url = '';
-  let httpNode: Middleware | undefined;
-  const capture = (RED: NodeAPI): void => {
-    httpNode = RED.httpNode as unknown as Middleware;
-  };
-  afterEach(async () => {
-    if (server) await new Promise((r) => server!.close(r));
-    server = undefined;
-  });
 
   const order = () => structuredClone(fixtures.find(([f]) => f.startsWith('01'))![1].order) as { id: number };
 
@@ -36,47 +26,13 @@ describe('webhook fails closed (through the real http in node)', function () {
     fw?: Record<string, unknown> | null;
     fwCreds?: Record<string, string>;
   }) {
-    const flow: Array<Record<string, unknown>> = [
-      { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-      {
-        id: 'in',
-        type: 'http in',
-        url: '/fw360/webhook',
-        method: 'post',
-        upload: false,
-        skipBodyParsing: true,
-        wires: [['p1']],
-      },
-      {
-        id: 'p1',
-        type: 'tg-push-order',
-        connection: 'c1',
-        framework360: 'f1',
-        mode: 'queue',
-        wires: [['res']],
-        ...opts.push,
-      },
-      { id: 'res', type: 'http response', wires: [] },
-    ];
-    if (opts.fw !== null) flow.push({ id: 'f1', type: 'framework360-config', siteUrl: env.fw.url, ...opts.fw });
-    await helper.load(
-      [
-        dist('totalgest-config.js'),
-        dist('framework360-config.js'),
-        dist('tg-push-order.js'),
-        require('@node-red/nodes/core/network/21-httpin.js') as unknown,
-        capture,
-      ],
-      flow,
-      {
-        c1: { username: 'demo', password: 'demo-password' },
-        f1: opts.fwCreds ?? { apiKey: 'demo-key', webhookSecret: SECRET },
-      },
-    );
-    const app = httpNode!;
-    server = http.createServer((req, res) => app(req, res, () => res.writeHead(404).end()));
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fw360/webhook`;
+    const { push, fw } = opts;
+    const flow = webhookFlow({ endpoint: env.tg.url, siteUrl: env.fw.url, skipBodyParsing: true, push, fw });
+    await helper.load(webhookModules(web.capture), flow, {
+      c1: { username: 'demo', password: 'demo-password' },
+      f1: opts.fwCreds ?? { apiKey: 'demo-key', webhookSecret: SECRET },
+    });
+    url = `${await web.listen()}${WEBHOOK_PATH}`;
   }
 
   async function deliver(o: { id: number }, sign: 'good' | 'forged' | 'none', secret = SECRET) {

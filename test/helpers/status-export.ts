@@ -1,24 +1,30 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { NodeAPI } from 'node-red';
-import { dist, helper, nodeRedWithSandboxes } from '../helpers/red';
-import { fixtures } from '../helpers/fixtures';
+import { fixtures } from './fixtures';
+import { httpNodeServer } from './http-node-server';
+import { dist, helper, nodeRedWithSandboxes } from './red';
 
-export const TOKEN = 'tok-adv14-9c2f';
-type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+export const TOKEN = 'tok-export-5b1e';
 
-/** The harness of test/integration/status-export.test.ts: Node-RED with tg-status + tg-push-order against both sandboxes. */
+/** A tg-push-order node on c1/f1 in queue mode (the export's intake), with any fields replaced. */
+export const pushOrderNode = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  id: 'p1',
+  type: 'tg-push-order',
+  connection: 'c1',
+  framework360: 'f1',
+  mode: 'queue',
+  cancelledStatuses: '5,Annullato',
+  wires: [[]],
+  ...over,
+});
+
+/**
+ * The status API's export action as Node-RED serves it: tg-status (token TOKEN, at /totalgest/status)
+ * with a tg-push-order node on the same connection, both sandboxes behind, real HTTP on loopback.
+ * `h.base` is the status API's URL once `start` ran.
+ */
 export function exportHarness(prefix: string) {
   const env = nodeRedWithSandboxes(prefix);
-  const h = { env, base: '', server: undefined as http.Server | undefined };
-  let httpNode: Middleware | undefined;
-  const capture = (RED: NodeAPI): void => {
-    httpNode = RED.httpNode as unknown as Middleware;
-  };
-  afterEach(async () => {
-    if (h.server) await new Promise((r) => h.server!.close(r));
-    h.server = undefined;
-  });
+  const web = httpNodeServer();
+  const h = { base: '' };
   const order = (name: string) =>
     structuredClone(fixtures.find(([f]) => f.startsWith(name))![1].order) as Record<string, unknown> & { id: number };
   async function start(
@@ -26,7 +32,6 @@ export function exportHarness(prefix: string) {
       push?: boolean | Record<string, unknown>;
       status?: Record<string, unknown>;
       extra?: Array<Record<string, unknown>>;
-      gate?: Middleware;
     } = {},
   ) {
     const nodes = [
@@ -34,7 +39,7 @@ export function exportHarness(prefix: string) {
       dist('framework360-config.js'),
       dist('tg-push-order.js'),
       dist('tg-status.js'),
-      capture,
+      web.capture,
     ];
     const flow: Array<Record<string, unknown>> = [
       { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
@@ -51,33 +56,14 @@ export function exportHarness(prefix: string) {
       },
       { id: 'out', type: 'helper' },
     ];
-    if (opts.push !== false)
-      flow.push({
-        id: 'p1',
-        type: 'tg-push-order',
-        connection: 'c1',
-        framework360: 'f1',
-        mode: 'queue',
-        cancelledStatuses: '5,Annullato',
-        wires: [[]],
-        ...(typeof opts.push === 'object' ? opts.push : {}),
-      });
+    if (opts.push !== false) flow.push(pushOrderNode(typeof opts.push === 'object' ? opts.push : {}));
     flow.push(...(opts.extra ?? []));
     await helper.load(nodes, flow, {
       c1: { username: 'demo', password: 'demo-password' },
       f1: { apiKey: 'demo-key', webhookSecret: 'whsec-x' },
       s1: { token: TOKEN },
     });
-    const app = httpNode!;
-    if (h.server) await new Promise((r) => h.server!.close(r));
-    h.server = http.createServer((req, res) => {
-      Object.assign(req, { baseUrl: '', originalUrl: req.url });
-      const next = () => app(req, res, () => res.writeHead(404).end());
-      if (opts.gate) opts.gate(req, res, next);
-      else next();
-    });
-    await new Promise<void>((r) => h.server!.listen(0, '127.0.0.1', () => r()));
-    h.base = `http://127.0.0.1:${(h.server.address() as AddressInfo).port}/totalgest/status`;
+    h.base = `${await web.listen()}/totalgest/status`;
   }
   const auth = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
   const exportIds = async (body: unknown, headers: Record<string, string> = auth) => {
@@ -86,7 +72,6 @@ export function exportHarness(prefix: string) {
       headers,
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   const counts = () => helper.getNode('c1').connection().orders.counts() as Record<string, number>;
