@@ -12,6 +12,7 @@ import { idempotencyKey } from '../../src/core/order-mapping';
 import { OrderExporter, type Transition } from '../../src/engine/order-exporter';
 import { prepareOrder } from '../../src/engine/order-prepare';
 import { Reconciler } from '../../src/engine/reconciler';
+import { ReconcileStore } from '../../src/store/reconcile-store';
 import { Framework360Client } from '../../src/framework360/client';
 import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
 import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
@@ -121,7 +122,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     const f360 = new Framework360Client({ siteUrl: fw.url, apiKey: 'demo-key' });
     const db = openStateDatabase(path.join(dir, 'sweep.sqlite'));
     dbs.push(db);
-    const reconciler = new Reconciler(f360, ex.store, db, { statuses: [] });
+    const reconciler = new Reconciler(f360, ex.store, new ReconcileStore(db), { statuses: [] });
     let cancelled = false;
     const summary = await reconciler.sweep({
       intake: async (raw) => {
