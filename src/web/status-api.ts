@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
 import { describeProblems, zodProblems } from '../core/schema-primitives';
@@ -6,7 +8,7 @@ import { LINK_STATES, pickLang, type Lang, type LinkState } from '../core/status
 import type { StatusReader } from '../engine/status';
 import type { ExportReport } from '../engine/export-report';
 import { CommandError } from '../engine/errors';
-import { renderStatusPage } from './status-page';
+import { renderStatusPage, STATUS_SCRIPT } from './status-page';
 
 /** Node-RED's `httpNodeCors` setting (the options of the `cors` middleware the core http nodes use). */
 export interface CorsSetting {
@@ -204,6 +206,7 @@ function listQuery(q: URLSearchParams): { state?: LinkState; search?: string; of
 
 const RESOURCES = new Set([
   '/',
+  `/${STATUS_SCRIPT}`,
   '/summary',
   '/orders',
   '/products',
@@ -211,6 +214,13 @@ const RESOURCES = new Set([
   '/list/products',
   '/orders/export',
 ]);
+
+/** The page's script as built (dist/web/browser), read once: it does not change while the runtime runs. */
+let pageScript: Buffer | undefined;
+function statusScript(): Buffer {
+  pageScript ??= readFileSync(path.join(__dirname, 'browser', STATUS_SCRIPT));
+  return pageScript;
+}
 
 /** Whether a sub-path (what follows the node's path) is one of ours; anything else is left to other routes. */
 export function isStatusRoute(sub: string): boolean {
@@ -256,11 +266,22 @@ export function statusApiHandler(opts: StatusApiOptions) {
         res.writeHead(200, {
           'Content-Type': 'text/html; charset=utf-8',
           'Cache-Control': 'no-store',
+          // The script is a file beside the page: no inline script runs (the config is JSON, not code).
           'Content-Security-Policy':
-            "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'self'",
+            "default-src 'self'; style-src 'unsafe-inline'; script-src 'self'; frame-ancestors 'self'",
           'X-Frame-Options': 'SAMEORIGIN',
         });
         res.end(renderStatusPage({ lang, tokenRequired: !opts.publicRead }));
+        return;
+      }
+      // Like the page, its script holds no data: served without a token.
+      if (path === `/${STATUS_SCRIPT}` && req.method === 'GET') {
+        res.writeHead(200, {
+          'Content-Type': 'text/javascript; charset=utf-8',
+          'Cache-Control': 'no-cache',
+          'X-Content-Type-Options': 'nosniff',
+        });
+        res.end(statusScript());
         return;
       }
       const action = req.method !== 'GET' && req.method !== 'HEAD';

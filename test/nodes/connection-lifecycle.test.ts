@@ -134,11 +134,7 @@ describe('TotalGestConnection: start() and stop()', function () {
       const via = id % 2 ? a : b;
       assert.equal(via.exporter.submit(order(id)).outcome, 'queued');
     }
-    await waitFor(
-      () => ids.every((id) => a.orders.get(String(id))?.state === 'done'),
-      20_000,
-      'every order linked',
-    );
+    await waitFor(() => ids.every((id) => a.orders.get(String(id))?.state === 'done'), 20_000, 'every order linked');
     const refs = env.tg.orders.map((o) => o.externalRef).filter((r) => r.startsWith('FW360-920'));
     assert.equal(refs.length, ids.length);
     assert.equal(new Set(refs).size, ids.length, 'an order reached TotalGest twice');
@@ -166,7 +162,10 @@ describe('TotalGestConnection: start() and stop()', function () {
       c.start();
       assert.equal(errors.length, 1);
       assert.ok(c.startFailure instanceof Error);
-      assert.throws(() => c.exporter, (err: unknown) => err === c.startFailure);
+      assert.throws(
+        () => c.exporter,
+        (err: unknown) => err === c.startFailure,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
