@@ -164,8 +164,13 @@ export class TotalGestConnection extends EventEmitter {
     return this.productStoreInstance;
   }
 
+  /** Aborted when the connection stops: long runs (product sync, sweeps) stop at their next safe point. */
+  get closingSignal(): AbortSignal {
+    return this.closing.signal;
+  }
+
   /** Work that uses the database: stop() waits for it before closing the database. */
-  private track<T>(work: Promise<T>): Promise<T> {
+  track<T>(work: Promise<T>): Promise<T> {
     this.tracked.add(work);
     const untrack = (): void => {
       this.tracked.delete(work);

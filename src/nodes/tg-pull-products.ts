@@ -99,37 +99,35 @@ export = function register(RED: NodeAPI): void {
       this.status({ fill: 'blue', shape: 'dot', text: flags.full ? 'full sync …' : 'syncing …' });
       const runId = RED.util.generateId();
       let shownAt = 0;
-      const summary = await connection.run(
-        (signal) =>
-          sync.run({
-            ...flags,
-            signal,
-            onProgress: (p) => {
-              // Throttled: a status per written product would flood the editor.
-              const now = Date.now();
-              if (now - shownAt < STATUS_EVERY_MS && p.written < p.toWrite) return;
-              shownAt = now;
-              this.status({ fill: 'blue', shape: 'dot', text: progressText(p) });
-            },
-            // `len` > 1 tells a core Join to concatenate the batches; `count` (on the last) completes it.
-            onBatch: (products, part) =>
-              this.send([
-                {
-                  topic: 'products',
-                  payload: products,
-                  versions: part.versions,
-                  parts: {
-                    id: runId,
-                    index: part.index,
-                    type: 'array',
-                    len: Math.max(2, batchSize),
-                    ...(part.count === undefined ? {} : { count: part.count }),
-                  },
-                } as NodeMessage,
-                null,
-              ]),
-          }),
-        abort.signal,
+      const summary = await connection.track(
+        sync.run({
+          ...flags,
+          signal: AbortSignal.any([abort.signal, connection.closingSignal]),
+          onProgress: (p) => {
+            // Throttled: a status per written product would flood the editor.
+            const now = Date.now();
+            if (now - shownAt < STATUS_EVERY_MS && p.written < p.toWrite) return;
+            shownAt = now;
+            this.status({ fill: 'blue', shape: 'dot', text: progressText(p) });
+          },
+          // `len` > 1 tells a core Join to concatenate the batches; `count` (on the last) completes it.
+          onBatch: (products, part) =>
+            this.send([
+              {
+                topic: 'products',
+                payload: products,
+                versions: part.versions,
+                parts: {
+                  id: runId,
+                  index: part.index,
+                  type: 'array',
+                  len: Math.max(2, batchSize),
+                  ...(part.count === undefined ? {} : { count: part.count }),
+                },
+              } as NodeMessage,
+              null,
+            ]),
+        }),
       );
       connection.notifyChanged('products');
       return summary;
