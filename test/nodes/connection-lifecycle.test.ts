@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sinon from 'sinon';
 import { TotalGestConnection } from '../../src/engine/connection';
 import { OrderExporter } from '../../src/engine/order-exporter';
 import { OrderStore } from '../../src/store/order-store';
@@ -167,6 +168,29 @@ describe('TotalGestConnection: start() and stop()', function () {
         (err: unknown) => err === c.startFailure,
       );
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('tries the start again until the state database opens, then sends what is queued', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tg-life-retry-'));
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'], shouldClearNativeTimers: false });
+    try {
+      const file = path.join(dir, 'state.sqlite');
+      mkdirSync(file);
+      const c = new TotalGestConnection({ endpoint: env.tg.url, ...demoCredentials }, file);
+      connections.push(c);
+      c.start();
+      assert.ok(c.startFailure instanceof Error);
+      // The fault goes away (the directory in the way is removed); the next try opens the database.
+      rmSync(file, { recursive: true });
+      clock.tick(30_000);
+      clock.restore();
+      assert.equal(c.startFailure, undefined);
+      assert.equal(c.exporter.submit(order(93001)).outcome, 'queued');
+      await waitFor(() => c.orders.get('93001')?.state === 'done', 10_000, 'the order linked');
+    } finally {
+      clock.restore();
       rmSync(dir, { recursive: true, force: true });
     }
   });
