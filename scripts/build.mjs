@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
-  stdio: 'inherit',
-});
+// The runtime, then the status page's browser script (its own compiler settings: DOM, no modules).
+for (const project of ['tsconfig.json', 'tsconfig.browser.json'])
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, project)], {
+    stdio: 'inherit',
+  });
 const out = join(dist, 'nodes');
 mkdirSync(out, { recursive: true });
 for (const f of readdirSync(join(root, 'nodes'))) if (f.endsWith('.html')) cpSync(join(root, 'nodes', f), join(out, f));

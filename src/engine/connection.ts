@@ -1,16 +1,21 @@
 import { EventEmitter } from 'node:events';
 import { TotalGestClient, type TotalGestClientOptions } from '../totalgest/client';
-import { getMeta, openStateDatabase, type StateDatabase } from '../store/state-db';
+import { openStateDatabase, type StateDatabase } from '../store/state-db';
 import { StatusReader } from './status';
-import { LAST_RECONCILIATION } from './reconciler';
+import { ReconcileCommand, type ReconcileRequest, type ReconcileResult } from './reconciler';
 import { OrderStore } from '../store/order-store';
 import { ProductStore } from '../store/product-store';
+import { ReconcileStore } from '../store/reconcile-store';
 import { OrderExporter, type ExporterOptions } from './order-exporter';
 import type { OrderExportCommand } from './order-export';
 
+/** How long a connection whose state database could not be opened waits before it tries again. */
+const START_RETRY_MS = 30_000;
+
 /**
- * One TotalGest connection: the shared API client (one token, one rate limit) and the
- * state database. Opened lazily, so a config node that nothing uses costs nothing.
+ * One TotalGest connection: the shared API client (one token, one rate limit), the state
+ * database, and the one owner of the work done on them: the outbox worker (from start() to
+ * stop()), the reconcile sweeps and the product sync runs (tracked, aborted on stop).
  * Emits `changed` whenever recorded state moves, so status displays refresh on change.
  */
 export class TotalGestConnection extends EventEmitter {
@@ -19,10 +24,17 @@ export class TotalGestConnection extends EventEmitter {
   private exporterInstance: OrderExporter | undefined;
   private productStoreInstance: ProductStore | undefined;
   private orderStoreInstance: OrderStore | undefined;
+  private reconcileStoreInstance: ReconcileStore | undefined;
   private statusInstance: StatusReader | undefined;
+  private started = false;
+  /** Why the worker could not start (the state database would not open); tried again on a timer. */
+  private startError: unknown;
+  private startRetry: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly closing = new AbortController();
   private readonly tracked = new Set<Promise<unknown>>();
+  /** One reconcile command per requester (push node): its sweeps are single-flight per kind. */
+  private readonly reconciles = new WeakMap<object, ReconcileCommand>();
 
   constructor(
     readonly options: TotalGestClientOptions,
@@ -31,6 +43,49 @@ export class TotalGestConnection extends EventEmitter {
   ) {
     super();
     this.setMaxListeners(100);
+  }
+
+  /**
+   * Starts the outbox worker: queued orders are sent whether or not a push node is deployed
+   * (a flow with only tg-status, or an order left pending by the last run). Idempotent. When
+   * the state database cannot be opened, the error is kept (the exporter getter throws it) and
+   * the start is tried again until it works or the connection stops.
+   */
+  start(): void {
+    if (this.closed) throw new Error('connection is closed');
+    if (this.started) return;
+    this.started = true;
+    this.tryStart();
+  }
+
+  private tryStart(): void {
+    this.startRetry = undefined;
+    if (this.closed || this.exporterInstance) return;
+    try {
+      const exporter = new OrderExporter(this.client, this.orders, () => this.notifyChanged('orders'), {
+        concurrency: this.options.concurrency ?? 4,
+        // The per-database registry of orders in flight: a second connection on the same file (a
+        // redeployed config node whose old worker still finishes a send) never claims them twice.
+        dbKey: this.dbFile,
+        ...this.exporterOptions,
+      });
+      exporter.on('worker_error', (err: unknown) => this.emit('worker_error', err));
+      exporter.on('transition', (t: unknown) => this.emit('order_transition', t));
+      exporter.start();
+      this.exporterInstance = exporter;
+      this.startError = undefined;
+      this.notifyChanged('orders');
+    } catch (err) {
+      this.startError = err;
+      this.emit('start_error', err);
+      this.startRetry = setTimeout(() => this.tryStart(), START_RETRY_MS);
+      this.startRetry.unref?.();
+    }
+  }
+
+  /** Why start() has not got the worker going yet; undefined once it runs. */
+  get startFailure(): unknown {
+    return this.startError;
   }
 
   get client(): TotalGestClient {
@@ -45,20 +100,12 @@ export class TotalGestConnection extends EventEmitter {
     return this.dbInstance;
   }
 
-  /** The one outbox worker of this connection, started on first use. */
+  /** The one outbox worker of this connection, running from start() to stop(); never started here. */
   get exporter(): OrderExporter {
-    if (!this.exporterInstance) {
-      const exporter = new OrderExporter(this.client, this.orders, () => this.notifyChanged('orders'), {
-        concurrency: this.options.concurrency ?? 4,
-        dbKey: this.dbFile,
-        ...this.exporterOptions,
-      });
-      exporter.on('worker_error', (err: unknown) => this.emit('worker_error', err));
-      exporter.on('transition', (t: unknown) => this.emit('order_transition', t));
-      exporter.start();
-      this.exporterInstance = exporter;
-    }
-    return this.exporterInstance;
+    if (this.closed) throw new Error('connection is closed');
+    if (this.exporterInstance) return this.exporterInstance;
+    if (this.startError !== undefined) throw this.startError;
+    throw new Error('the connection is not started');
   }
 
   get orders(): OrderStore {
@@ -68,11 +115,48 @@ export class TotalGestConnection extends EventEmitter {
 
   /** What tg-status and the status API read. */
   get status(): StatusReader {
-    this.statusInstance ??= new StatusReader(this.orders, this.products, () => {
-      const text = getMeta(this.db, LAST_RECONCILIATION);
-      return text ? (JSON.parse(text) as unknown) : null;
-    });
+    this.statusInstance ??= new StatusReader(this.orders, this.products, this.reconcileRuns);
     return this.statusInstance;
+  }
+
+  /** What the reconciler records between sweeps. */
+  get reconcileRuns(): ReconcileStore {
+    this.reconcileStoreInstance ??= new ReconcileStore(this.db);
+    return this.reconcileStoreInstance;
+  }
+
+  /**
+   * A reconcile sweep for `requester` (a push node: its Framework360 connection, intake and
+   * settings): single-flight per requester and kind, tracked, stopped with the connection.
+   */
+  reconcile(requester: object, req: ReconcileRequest): Promise<ReconcileResult> {
+    let command = this.reconciles.get(requester);
+    if (!command) {
+      command = new ReconcileCommand({
+        orders: () => this.orders,
+        runs: () => this.reconcileRuns,
+        run: (work) => this.run(work),
+        changed: () => this.notifyChanged('reconcile'),
+      });
+      this.reconciles.set(requester, command);
+    }
+    return command.reconcile(req);
+  }
+
+  /**
+   * Runs a long job on this connection (a product sync, a sweep): its signal aborts when the
+   * connection stops (or when `signal` does), and stop() waits for it before closing the database.
+   */
+  run<T>(work: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('connection is closed'));
+    const combined = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+    let running: Promise<T>;
+    try {
+      running = work(combined);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.track(running);
   }
 
   get products(): ProductStore {
@@ -80,12 +164,12 @@ export class TotalGestConnection extends EventEmitter {
     return this.productStoreInstance;
   }
 
-  /** Aborted when the connection closes: long runs stop at their next safe point. */
+  /** Aborted when the connection stops: long runs (product sync, sweeps) stop at their next safe point. */
   get closingSignal(): AbortSignal {
     return this.closing.signal;
   }
 
-  /** Work that uses the database: close() waits for it before closing the database. */
+  /** Work that uses the database: stop() waits for it before closing the database. */
   track<T>(work: Promise<T>): Promise<T> {
     this.tracked.add(work);
     const untrack = (): void => {
@@ -144,14 +228,19 @@ export class TotalGestConnection extends EventEmitter {
     this.emit('changed', what);
   }
 
-  /** Stops the worker (waiting for sends in flight), then releases the client and the database. */
-  async close(): Promise<void> {
+  /**
+   * Stops the worker (waiting for sends in flight) and aborts the runs, waits for them, then
+   * releases the client and the database. Final: a redeployed config node makes a new connection.
+   */
+  async stop(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.startRetry);
     this.closing.abort();
     await Promise.allSettled([this.exporterInstance?.stop(), ...this.tracked]);
     this.exporterInstance = undefined;
     this.productStoreInstance = undefined;
     this.orderStoreInstance = undefined;
+    this.reconcileStoreInstance = undefined;
     this.statusInstance = undefined;
     this.clientInstance?.close();
     this.dbInstance?.close();

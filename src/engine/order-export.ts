@@ -2,16 +2,7 @@ import type { OrderDocument } from '../totalgest/schemas';
 import type { OrderExporter, OrderRow, SubmitContext, SubmitResult } from './order-exporter';
 import { buildReport, reportItem, type ExportReport } from './export-report';
 import type { IntakeRules } from './order-prepare';
-
-/** A refusal of a whole command, with the HTTP status a flow or the status API answers. */
-export class CommandError extends Error {
-  constructor(
-    message: string,
-    readonly statusCode: number,
-  ) {
-    super(message);
-  }
-}
+import { CommandError } from './errors';
 
 /** An order id as Framework360 gives it: digits only. */
 export const ORDER_ID_PATTERN = /^\d{1,15}$/;

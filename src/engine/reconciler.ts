@@ -1,8 +1,9 @@
 import type { Framework360Client } from '../framework360/client';
 import { errorSummary } from '../http/errors';
 import type { OrderStore } from '../store/order-store';
-import { setMeta, type StateDatabase } from '../store/state-db';
+import type { ReconcileStore } from '../store/reconcile-store';
 import type { SubmitResult } from './order-exporter';
+import { CommandError } from './errors';
 
 export interface ReconcileOptions {
   /** Every sweep looks this far back by order date: a late payment of an older order is still found. */
@@ -44,8 +45,6 @@ export interface ReconcileSummary {
   finishedAt: string;
 }
 
-export const LAST_RECONCILIATION = 'orders.lastReconciliation';
-
 /** The node's intake: override, rules and dry run applied exactly as for a webhook; `fetchedAt`: when the copy was asked for. */
 export type Intake = (raw: unknown, fetchedAt: number) => Promise<SubmitResult>;
 
@@ -61,7 +60,7 @@ export class Reconciler {
   constructor(
     private readonly fw: Framework360Client,
     private readonly store: OrderStore,
-    private readonly db: StateDatabase,
+    private readonly runs: ReconcileStore,
     opts: Partial<ReconcileOptions> = {},
   ) {
     this.opts = { ...defaultReconcileOptions, ...opts };
@@ -176,8 +175,83 @@ export class Reconciler {
     }
     s.durationMs = Date.now() - t0;
     s.finishedAt = new Date().toISOString();
-    if (!s.dryRun) setMeta(this.db, LAST_RECONCILIATION, JSON.stringify(s));
+    if (!s.dryRun) this.runs.record(s);
     return s;
+  }
+}
+
+/** What a reconcile command answers: the sweep's summary, or why it did not run (the HTTP status a flow answers with). */
+export type ReconcileResult =
+  { kind: 'summary'; summary: ReconcileSummary } | { kind: 'refused'; statusCode: number; message: string };
+
+export interface ReconcileRequest {
+  /** The push node's Framework360 client; undefined when it has none. */
+  fw: (() => Framework360Client) | undefined;
+  options: Partial<ReconcileOptions>;
+  /** The push node's intake (override, rules); a CommandError from it fails that order, not the sweep. */
+  intake: (raw: unknown, ctx: { dryRun: boolean; fetchedAt: number }) => Promise<SubmitResult>;
+  /** From the message: an ISO date/time, or undefined for the lookback window. */
+  since: unknown;
+  dryRun: boolean;
+}
+
+/**
+ * The reconcile command of one requester (a push node): one sweep of a kind at a time; a trigger
+ * during a sweep of the same kind (dry run or not, same since) gets that sweep's result.
+ */
+export class ReconcileCommand {
+  private readonly sweeps = new Map<string, Promise<ReconcileSummary>>();
+
+  constructor(
+    private readonly deps: {
+      orders: () => OrderStore;
+      runs: () => ReconcileStore;
+      /** Runs the sweep as the connection's tracked work, aborted when the connection stops. */
+      run: <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+      /** A sweep started or ended: status displays refresh. */
+      changed: () => void;
+    },
+  ) {}
+
+  async reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
+    const { since, dryRun } = req;
+    if (since !== undefined && typeof since !== 'string')
+      return { kind: 'refused', statusCode: 400, message: 'msg.payload.since must be an ISO date/time string' };
+    if (!req.fw)
+      return {
+        kind: 'refused',
+        statusCode: 400,
+        message: 'reconcile needs a Framework360 connection: select one in the node',
+      };
+    const kind = `${dryRun}|${since ?? ''}`;
+    let sweeping = this.sweeps.get(kind);
+    if (!sweeping) {
+      const reconciler = new Reconciler(req.fw(), this.deps.orders(), this.deps.runs(), req.options);
+      const intake = async (raw: unknown, fetchedAt: number): Promise<SubmitResult> => {
+        try {
+          return await req.intake(raw, { dryRun, fetchedAt });
+        } catch (err) {
+          if (!(err instanceof CommandError)) throw err;
+          // An override that fails on one order fails that order, not the sweep.
+          const id = (raw as { id?: unknown } | null)?.id;
+          return {
+            orderId: id === undefined ? undefined : String(id),
+            externalRef: undefined,
+            outcome: 'invalid',
+            message: err.message,
+          };
+        }
+      };
+      sweeping = this.deps
+        .run((signal) => reconciler.sweep({ since, intake, dryRun, signal }))
+        .finally(() => {
+          this.sweeps.delete(kind);
+          this.deps.changed();
+        });
+      this.sweeps.set(kind, sweeping);
+      this.deps.changed();
+    }
+    return { kind: 'summary', summary: await sweeping };
   }
 }
 

@@ -1,6 +1,7 @@
 import { STATE_LABELS, type Lang, type LinkState } from '../core/status-labels';
 import type { OrderRow, OrderState, OrderStore } from '../store/order-store';
 import type { ProductRow, ProductState, ProductStore } from '../store/product-store';
+import type { ReconcileStore } from '../store/reconcile-store';
 
 export interface ItemStatus {
   state: LinkState;
@@ -99,7 +100,7 @@ export class StatusReader {
   constructor(
     private readonly orders: OrderStore,
     private readonly products: ProductStore,
-    private readonly reconciliation: () => unknown = () => null,
+    private readonly reconciliation?: Pick<ReconcileStore, 'last'>,
   ) {}
 
   orderStatuses(ids: string[], lang: Lang): Record<string, ItemStatus> {
@@ -140,7 +141,7 @@ export class StatusReader {
       queueDepth: o.pending + o.sending,
       oldestPendingAgeMs: oldest === undefined ? null : now - oldest,
       lastProductSync: this.products.lastSuccessAt() ?? null,
-      lastReconciliation: this.reconciliation(),
+      lastReconciliation: this.reconciliation?.last() ?? null,
       lastError: last ? { item: last.item, error: last.error, at: new Date(last.at).toISOString() } : null,
     };
   }

@@ -12,7 +12,6 @@ export type ErrorKind =
   | 'rate_limited'
   | 'transient'
   | 'bad_response'
-  | 'config'
   | 'remote';
 
 /** Why a request never got an answer; shown by Test connection. */
@@ -55,13 +54,14 @@ export class ForbiddenError extends ApiError {
 export class NotFoundError extends ApiError {
   override readonly kind = 'not_found';
 }
-export class ConfigError extends ApiError {
-  override readonly kind = 'config';
+/** A setting that cannot work, found before any request: names the field (for the editor's check) and why. */
+export class ConfigError extends Error {
   constructor(
     message: string,
     readonly field: string,
   ) {
-    super(message, { call: 'configuration', code: 'invalid_config' });
+    super(message);
+    this.name = new.target.name;
   }
 }
 

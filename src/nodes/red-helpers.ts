@@ -21,7 +21,7 @@ export function errorStatus(err: unknown): { fill: 'red'; shape: 'ring'; text: s
  * cuts long strings, so the cause comes first and the call after it; the original is `cause`.
  */
 export function forCatch(err: unknown): Error {
-  const where = err instanceof ApiError && err.call !== 'configuration' ? ` (${err.call})` : '';
+  const where = err instanceof ApiError ? ` (${err.call})` : '';
   const e = new Error(`${causeText(err)}${where}`, { cause: err });
   return e;
 }

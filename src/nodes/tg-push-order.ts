@@ -2,10 +2,11 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { DEFAULT_REF_PREFIX, type EligibilityRule } from '../core/order-mapping';
 import type { IntakeRules } from '../engine/order-prepare';
 import { ALERT_STATES, type OrderExporter, type SubmitResult, type Transition } from '../engine/order-exporter';
-import { CommandError, OrderExportCommands, type ExportResult } from '../engine/order-export';
+import { OrderExportCommands, type ExportResult } from '../engine/order-export';
+import { CommandError } from '../engine/errors';
 import { reportItem } from '../engine/export-report';
 import { httpStatusFor, readWebhook, type Headers, type WebhookAuth } from '../engine/webhook';
-import { Reconciler, type ReconcileSummary } from '../engine/reconciler';
+import type { ReconcileSummary } from '../engine/reconciler';
 import { errorMessage, errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
 
@@ -30,9 +31,6 @@ type Msg = NodeMessageInFlow & {
   force?: unknown;
   orderIds?: unknown;
 };
-
-/** An error for Catch nodes that also carries the HTTP status the flow answers with. */
-const InputError = CommandError;
 
 export = function register(RED: NodeAPI): void {
   function TgPushOrder(this: Node, def: Def): void {
@@ -66,11 +64,11 @@ export = function register(RED: NodeAPI): void {
 
     let exporter: OrderExporter | undefined;
     const getExporter = (): OrderExporter => {
-      if (!connection) throw new InputError(setupError ?? 'not configured', 500);
+      if (!connection) throw new CommandError(setupError ?? 'not configured', 500);
       try {
         exporter ??= connection.exporter;
       } catch (err) {
-        throw new InputError(`state database unavailable: ${errorMessage(err)}`, 503);
+        throw new CommandError(`state database unavailable: ${errorMessage(err)}`, 503);
       }
       return exporter;
     };
@@ -153,7 +151,7 @@ export = function register(RED: NodeAPI): void {
       try {
         return { rule, refPrefix: fwConfig ? fwConfig.refPrefix() : DEFAULT_REF_PREFIX, currency: ex.shopCurrency };
       } catch (err) {
-        throw new InputError(`Framework360 connection: ${errorMessage(err)}`, 500);
+        throw new CommandError(`Framework360 connection: ${errorMessage(err)}`, 500);
       }
     };
     const commands = new OrderExportCommands({
@@ -170,46 +168,6 @@ export = function register(RED: NodeAPI): void {
     // orders from Framework360 wins: one without a usable Framework360 connection never blocks one that has it).
     if (fwConfig && !fwConfig.configError)
       connection?.setOrderExport(this, (inputs, opts) => commands.exportOrders(inputs, opts));
-
-    // One sweep of a kind at a time; a trigger during a sweep of the same kind (dry run or not, same since) gets its result.
-    const sweeps = new Map<string, Promise<ReconcileSummary>>();
-    const reconcile = (ex: OrderExporter, since: string | undefined, dryRun: boolean): Promise<ReconcileSummary> => {
-      if (!fwConfig) throw new InputError('reconcile needs a Framework360 connection: select one in the node', 400);
-      const kind = `${dryRun}|${since ?? ''}`;
-      let sweeping = sweeps.get(kind);
-      if (!sweeping) {
-        const reconciler = new Reconciler(fwConfig.client(), ex.store, connection!.db, {
-          statuses: (def.reconcileStatuses ?? '3')
-            .split(',')
-            .map((x) => x.trim())
-            .filter(Boolean),
-          lookbackDays: Math.max(1, Number(def.reconcileDays ?? 7) || 7),
-        });
-        const sweepIntake = async (raw: unknown, fetchedAt: number): Promise<SubmitResult> => {
-          try {
-            return await intake(raw, { dryRun, fetchedAt });
-          } catch (err) {
-            if (!(err instanceof InputError)) throw err;
-            // An override that fails on one order fails that order, not the sweep.
-            const id = (raw as { id?: unknown } | null)?.id;
-            return {
-              orderId: id === undefined ? undefined : String(id),
-              externalRef: undefined,
-              outcome: 'invalid',
-              message: err.message,
-            };
-          }
-        };
-        sweeping = connection!
-          .track(reconciler.sweep({ since, intake: sweepIntake, dryRun, signal: connection!.closingSignal }))
-          .finally(() => {
-            sweeps.delete(kind);
-          });
-        sweeps.set(kind, sweeping);
-        connection!.notifyChanged('reconcile');
-      }
-      return sweeping;
-    };
 
     async function handle(msg: Msg, send: (m: NodeMessage) => void): Promise<Error | undefined> {
       const payload = msg.payload as unknown;
@@ -228,23 +186,33 @@ export = function register(RED: NodeAPI): void {
                 : hook.message,
           };
           send(msg);
-          return new InputError(hook.message, hook.status);
+          return new CommandError(hook.message, hook.status);
         }
         const result = await intake(hook.order, { dryRun, deliveryId: hook.deliveryId, sentAt: hook.sentAt });
         return answerOne(msg, result, send, getExporter());
       }
       const ex = getExporter();
       if (msg.topic === 'reconcile') {
-        const since = (payload as { since?: unknown } | undefined)?.since;
-        if (since !== undefined && typeof since !== 'string')
-          throw new InputError('msg.payload.since must be an ISO date/time string', 400);
-        const summary = await reconcile(ex, since, dryRun);
+        const result = await connection!.reconcile(commands, {
+          fw: fwConfig ? () => fwConfig.client() : undefined,
+          options: {
+            statuses: (def.reconcileStatuses ?? '3')
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean),
+            lookbackDays: Math.max(1, Number(def.reconcileDays ?? 7) || 7),
+          },
+          intake,
+          since: (payload as { since?: unknown } | undefined)?.since,
+          dryRun,
+        });
+        if (result.kind === 'refused') throw new CommandError(result.message, result.statusCode);
+        const summary = result.summary;
         lastReconcile = summary;
-        connection!.notifyChanged('reconcile');
         msg.payload = summary;
         send(msg);
         return summary.failed
-          ? new InputError(
+          ? new CommandError(
               `reconciliation: ${summary.failed} failed, e.g. ${summary.failures[0]?.orderId}: ${summary.failures[0]?.reason}`,
               422,
             )
@@ -253,10 +221,10 @@ export = function register(RED: NodeAPI): void {
       if (msg.topic === 'retry' || msg.topic === 'acknowledge') {
         const ids = (payload as { orderIds?: unknown } | undefined)?.orderIds;
         if (ids !== undefined && !Array.isArray(ids))
-          throw new InputError('msg.payload.orderIds must be an array of order ids', 400);
+          throw new CommandError('msg.payload.orderIds must be an array of order ids', 400);
         if (msg.topic === 'acknowledge') {
           if (!ids)
-            throw new InputError('acknowledge needs msg.payload.orderIds: the orders a person has reviewed', 400);
+            throw new CommandError('acknowledge needs msg.payload.orderIds: the orders a person has reviewed', 400);
           const acknowledged = ex.acknowledge(ids.map(String));
           msg.payload = {
             acknowledged,
@@ -285,7 +253,7 @@ export = function register(RED: NodeAPI): void {
         if (def.mode !== 'wait') return answerOne(msg, single, send, ex);
         result = await commands.report(ex, [single], opts);
       } else
-        throw new InputError(
+        throw new CommandError(
           'msg.payload must be a Framework360 order, an array of orders, {"orderIds": [...]} or a webhook request',
           400,
         );
@@ -309,7 +277,7 @@ export = function register(RED: NodeAPI): void {
         ...(result.document ? { document: result.document } : {}),
       };
       send(msg);
-      return msg.statusCode >= 400 ? new InputError(result.message ?? result.outcome, msg.statusCode) : undefined;
+      return msg.statusCode >= 400 ? new CommandError(result.message ?? result.outcome, msg.statusCode) : undefined;
     }
 
     function finishReport(
@@ -318,11 +286,11 @@ export = function register(RED: NodeAPI): void {
       send: (m: NodeMessage) => void,
       dryRun: boolean,
     ): Error | undefined {
-      if (result.kind === 'refused') throw new InputError(result.message, result.statusCode);
+      if (result.kind === 'refused') throw new CommandError(result.message, result.statusCode);
       const { report, documents } = result;
       msg.payload = dryRun ? { ...report, documents } : report;
       send(msg);
-      return report.failed ? new InputError(report.summary, 422) : undefined;
+      return report.failed ? new CommandError(report.summary, 422) : undefined;
     }
 
     this.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
@@ -330,7 +298,7 @@ export = function register(RED: NodeAPI): void {
         (err) => (err ? done(forCatch(err)) : done()),
         (err: unknown) => {
           const e = err instanceof Error ? err : new Error(String(err));
-          const statusCode = e instanceof InputError ? e.statusCode : 503;
+          const statusCode = e instanceof CommandError ? e.statusCode : 503;
           // Nothing was stored: answer so Framework360 redelivers, and tell Catch nodes.
           const out = msg as Msg;
           out.statusCode = statusCode;

@@ -65,6 +65,15 @@ export = function register(RED: NodeAPI): void {
       this.configError = errorMessage(err);
       this.warn(`TotalGest connection "${def.name || this.id}" is not usable: ${this.configError}`);
     }
+    // The outbox worker runs while the connection is deployed, whichever nodes use it.
+    let startProblem = '';
+    connection?.on('start_error', (err: unknown) => {
+      // Tried again every half minute: said once per cause, not on every try.
+      if (errorMessage(err) === startProblem) return;
+      startProblem = errorMessage(err);
+      this.warn(`TotalGest connection "${def.name || this.id}": state database unavailable: ${startProblem}`);
+    });
+    connection?.start();
     this.connection = () => {
       if (!connection) throw new ConfigError(this.configError ?? 'not configured', 'config');
       return connection;
@@ -72,7 +81,7 @@ export = function register(RED: NodeAPI): void {
     this.on('close', (_removed: boolean, done: () => void) => {
       deployedEndpoints.delete(this.id);
       if (!connection) return done();
-      connection.close().then(done, (err: unknown) => {
+      connection.stop().then(done, (err: unknown) => {
         this.error(`closing the TotalGest connection: ${errorMessage(err)}`);
         done();
       });

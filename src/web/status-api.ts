@@ -1,11 +1,14 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
 import { describeProblems, zodProblems } from '../core/schema-primitives';
 import { LINK_STATES, pickLang, type Lang, type LinkState } from '../core/status-labels';
 import type { StatusReader } from '../engine/status';
 import type { ExportReport } from '../engine/export-report';
-import { renderStatusPage } from './status-page';
+import { CommandError } from '../engine/errors';
+import { renderStatusPage, STATUS_SCRIPT } from './status-page';
 
 /** Node-RED's `httpNodeCors` setting (the options of the `cors` middleware the core http nodes use). */
 export interface CorsSetting {
@@ -45,15 +48,6 @@ export const TOKEN_HEADER = 'x-totalgest-token';
 export const MAX_IDS = 500;
 const ORDER_ID = /^\d{1,15}$/;
 const SKU = /^[^\s,\u0000-\u001f]{1,64}$/;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
@@ -164,7 +158,7 @@ function readJson(req: StatusRequest & { body?: unknown }): Promise<unknown> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > 64 * 1024) {
-        reject(new HttpError(413, 'body: larger than 64 kB'));
+        reject(new CommandError('body: larger than 64 kB', 413));
         req.destroy();
       } else chunks.push(c);
     });
@@ -173,7 +167,7 @@ function readJson(req: StatusRequest & { body?: unknown }): Promise<unknown> {
       try {
         resolve(text.trim() === '' ? {} : JSON.parse(text));
       } catch {
-        reject(new HttpError(400, 'body: not valid JSON'));
+        reject(new CommandError('body: not valid JSON', 400));
       }
     });
     req.on('error', reject);
@@ -182,36 +176,37 @@ function readJson(req: StatusRequest & { body?: unknown }): Promise<unknown> {
 
 function idList(value: string | null, name: string, pattern: RegExp, what: string): string[] {
   if (value === null || value.trim() === '')
-    throw new HttpError(
-      400,
+    throw new CommandError(
       `${name}: give a comma-separated list, e.g. ?${name}=${what === 'order id' ? '10452,10453' : 'CAF-250,TEA-100'}`,
+      400,
     );
   const ids = value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (ids.length > MAX_IDS) throw new HttpError(400, `${name}: at most ${MAX_IDS} per request, got ${ids.length}`);
+  if (ids.length > MAX_IDS) throw new CommandError(`${name}: at most ${MAX_IDS} per request, got ${ids.length}`, 400);
   const bad = ids.find((id) => !pattern.test(id));
   if (bad !== undefined)
-    throw new HttpError(400, `${name}: ${JSON.stringify(bad.slice(0, 80))} is not a valid ${what}`);
+    throw new CommandError(`${name}: ${JSON.stringify(bad.slice(0, 80))} is not a valid ${what}`, 400);
   return [...new Set(ids)];
 }
 
 function listQuery(q: URLSearchParams): { state?: LinkState; search?: string; offset: number; limit: number } {
   const state = q.get('state') || undefined;
   if (state !== undefined && !(LINK_STATES as readonly string[]).includes(state))
-    throw new HttpError(400, `state: must be one of ${LINK_STATES.join(', ')}`);
+    throw new CommandError(`state: must be one of ${LINK_STATES.join(', ')}`, 400);
   const offset = Number(q.get('offset') ?? '0');
   const limit = Number(q.get('limit') ?? '50');
-  if (!Number.isInteger(offset) || offset < 0) throw new HttpError(400, 'offset: must be a whole number ≥ 0');
+  if (!Number.isInteger(offset) || offset < 0) throw new CommandError('offset: must be a whole number ≥ 0', 400);
   if (!Number.isInteger(limit) || limit < 1 || limit > 200)
-    throw new HttpError(400, 'limit: must be a whole number from 1 to 200');
+    throw new CommandError('limit: must be a whole number from 1 to 200', 400);
   const search = (q.get('q') ?? '').trim().slice(0, 64) || undefined;
   return { state: state as LinkState | undefined, search, offset, limit };
 }
 
 const RESOURCES = new Set([
   '/',
+  `/${STATUS_SCRIPT}`,
   '/summary',
   '/orders',
   '/products',
@@ -219,6 +214,13 @@ const RESOURCES = new Set([
   '/list/products',
   '/orders/export',
 ]);
+
+/** The page's script as built (dist/web/browser), read once: it does not change while the runtime runs. */
+let pageScript: Buffer | undefined;
+function statusScript(): Buffer {
+  pageScript ??= readFileSync(path.join(__dirname, 'browser', STATUS_SCRIPT));
+  return pageScript;
+}
 
 /** Whether a sub-path (what follows the node's path) is one of ours; anything else is left to other routes. */
 export function isStatusRoute(sub: string): boolean {
@@ -236,10 +238,10 @@ export function statusApiHandler(opts: StatusApiOptions) {
   /** POST orders/export: the body validated whole (nothing runs on a bad one), then the push node's export. */
   async function exportAction(req: StatusRequest): Promise<{ status: number; body: unknown }> {
     const parsed = exportBodySchema.safeParse(await readJson(req));
-    if (!parsed.success) throw new HttpError(400, describeProblems(zodProblems(parsed.error)));
+    if (!parsed.success) throw new CommandError(describeProblems(zodProblems(parsed.error)), 400);
     const { ids, dryRun = false, force = false } = parsed.data;
     const answer = await opts.exportOrders([...new Set(ids)], { dryRun, force });
-    if (answer.kind !== 'report') throw new HttpError(answer.statusCode, answer.message);
+    if (answer.kind !== 'report') throw new CommandError(answer.message, answer.statusCode);
     return { status: 200, body: answer.report };
   }
 
@@ -264,11 +266,22 @@ export function statusApiHandler(opts: StatusApiOptions) {
         res.writeHead(200, {
           'Content-Type': 'text/html; charset=utf-8',
           'Cache-Control': 'no-store',
+          // The script is a file beside the page: no inline script runs (the config is JSON, not code).
           'Content-Security-Policy':
-            "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'self'",
+            "default-src 'self'; style-src 'unsafe-inline'; script-src 'self'; frame-ancestors 'self'",
           'X-Frame-Options': 'SAMEORIGIN',
         });
         res.end(renderStatusPage({ lang, tokenRequired: !opts.publicRead }));
+        return;
+      }
+      // Like the page, its script holds no data: served without a token.
+      if (path === `/${STATUS_SCRIPT}` && req.method === 'GET') {
+        res.writeHead(200, {
+          'Content-Type': 'text/javascript; charset=utf-8',
+          'Cache-Control': 'no-cache',
+          'X-Content-Type-Options': 'nosniff',
+        });
+        res.end(statusScript());
         return;
       }
       const action = req.method !== 'GET' && req.method !== 'HEAD';
@@ -280,7 +293,7 @@ export function statusApiHandler(opts: StatusApiOptions) {
         !sameOrigin(origin, req.headers.host) &&
         !cors['Access-Control-Allow-Origin']
       )
-        throw new HttpError(403, `cross-origin request from ${origin.slice(0, 80)} refused`);
+        throw new CommandError(`cross-origin request from ${origin.slice(0, 80)} refused`, 403);
       if (action || !opts.publicRead) {
         if (!opts.token)
           return send(
@@ -305,7 +318,7 @@ export function statusApiHandler(opts: StatusApiOptions) {
         exportAction(req).then(
           (r) => send(res, r.status, r.body, cors),
           (err: unknown) => {
-            if (err instanceof HttpError) return send(res, err.status, { error: err.message }, cors);
+            if (err instanceof CommandError) return send(res, err.statusCode, { error: err.message }, cors);
             send(res, 503, { error: `export unavailable: ${err instanceof Error ? err.message : String(err)}` }, cors);
           },
         );
@@ -317,10 +330,10 @@ export function statusApiHandler(opts: StatusApiOptions) {
         const [id] = idList(decodeURIComponent(retry[1]!), 'order id', ORDER_ID, 'order id');
         const retried = opts.retryOrders([id!]);
         if (retried.length === 0)
-          throw new HttpError(409, `order ${id}: nothing to retry (only failed orders can be retried)`);
+          throw new CommandError(`order ${id}: nothing to retry (only failed orders can be retried)`, 409);
         return send(res, 202, { retried }, cors);
       }
-      if (req.method !== 'GET') throw new HttpError(405, `${req.method ?? ''} is not allowed here`);
+      if (req.method !== 'GET') throw new CommandError(`${req.method ?? ''} is not allowed here`, 405);
       switch (path) {
         case '/summary':
           return send(res, 200, status.summary(), cors);
@@ -343,10 +356,10 @@ export function statusApiHandler(opts: StatusApiOptions) {
         case '/list/products':
           return send(res, 200, status.listProducts(listQuery(url.searchParams), lang), cors);
         default:
-          throw new HttpError(404, `no such status resource: ${path}`);
+          throw new CommandError(`no such status resource: ${path}`, 404);
       }
     } catch (err) {
-      if (err instanceof HttpError) return send(res, err.status, { error: err.message }, cors);
+      if (err instanceof CommandError) return send(res, err.statusCode, { error: err.message }, cors);
       send(res, 503, { error: `status unavailable: ${err instanceof Error ? err.message : String(err)}` }, cors);
     }
   };

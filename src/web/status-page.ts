@@ -137,6 +137,10 @@ const TEXT: Record<Lang, Record<string, string>> = {
  * The live status page: one HTML document, no external assets, that reads the status API
  * next to it (relative URLs) and refreshes itself every few seconds without a reload.
  */
+/** The page's script (src/web/browser/status-page.ts), served beside the page: a path relative to it. */
+export const STATUS_SCRIPT = 'status-page.js';
+
+/** The page; its script reads the texts and settings from the JSON in #status-config. */
 export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): string {
   const t = TEXT[opts.lang];
   const labels = STATE_LABELS[opts.lang];
@@ -207,150 +211,8 @@ export function renderStatusPage(opts: { lang: Lang; tokenRequired: boolean }): 
   <section id="report" hidden aria-live="polite"></section>
   <table><thead><tr><th class="pick"></th><th id="col-id">${t.id}</th><th>${t.state}</th><th>${t.number}</th><th>${t.when}</th><th>${t.detail}</th><th></th></tr></thead><tbody id="rows"></tbody></table>
 </main>
-<script>
-(function () {
-  var C = ${config};
-  var T = C.t;
-  var view = { kind: 'orders', state: '', q: '', offset: 0, limit: 50, total: 0 };
-  var $ = function (id) { return document.getElementById(id); };
-  // One token per page path (two tg-status nodes may have different tokens); gone when the tab closes.
-  var KEY = 'totalgest-status-token:' + location.pathname;
-  function token() { return sessionStorage.getItem(KEY) || ''; }
-  function api(path, method, body) {
-    var headers = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    // Not Authorization: that header may carry httpNodeAuth's Basic credentials, which the browser adds itself.
-    if (token()) headers['X-TotalGest-Token'] = token();
-    return fetch(path + (path.indexOf('?') < 0 ? '?' : '&') + 'lang=' + C.lang, { method: method || 'GET', headers: headers, body: body === undefined ? undefined : JSON.stringify(body) }).then(function (r) {
-      if (r.status === 401) { $('token-row').style.display = 'block'; throw new Error('token'); }
-      return r.json().then(function (b) { if (!r.ok) throw new Error(b.error || r.status); return b; });
-    });
-  }
-  function esc(s) { return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; }); }
-  function when(iso) { return iso ? new Date(iso).toLocaleString() : T.never; }
-  function age(ms) { if (ms == null) return T.none; var s = Math.round(ms / 1000); return s < 120 ? s + ' s' : Math.round(s / 60) + ' min'; }
-  function card(title, value, id) { return '<div class="card"' + (id ? ' id="' + id + '"' : '') + '><b>' + esc(title) + '</b><span>' + value + '</span></div>'; }
-  function counts(c, withPending) {
-    var out = '<span class="badge linked">' + c.linked + '</span> ';
-    if (withPending) out += '<span class="badge pending">' + c.pending + '</span> ';
-    out += '<span class="badge failed">' + c.failed + '</span>';
-    if (withPending && c.needs_review) out += ' <span class="badge needs_review">' + c.needs_review + '</span>';
-    if (withPending) out += ' <span class="badge not_linked">' + c.not_linked + '</span>';
-    return out;
-  }
-  function loadSummary() {
-    return api('summary').then(function (s) {
-      var rec = s.lastReconciliation;
-      $('summary').innerHTML =
-        card(T.orders, counts(s.orders, true), 'sum-orders') +
-        card(T.products, counts(s.products, false), 'sum-products') +
-        card(T.queue, String(s.queueDepth), 'sum-queue') +
-        card(T.oldest, age(s.oldestPendingAgeMs)) +
-        card(T.lastSync, esc(when(s.lastProductSync))) +
-        card(T.lastRecon, rec ? esc(when(rec.finishedAt)) + ' · ' + esc(rec.enqueued) + ' ↑' : esc(T.never)) +
-        card(T.lastError, s.lastError ? '<span class="error">' + esc(s.lastError.item + ': ' + s.lastError.error) + '</span>' : esc(T.none), 'sum-error');
-    });
-  }
-  function loadRows() {
-    var q = 'list/' + view.kind + '?offset=' + view.offset + '&limit=' + view.limit + (view.state ? '&state=' + view.state : '') + (view.q ? '&q=' + encodeURIComponent(view.q) : '');
-    return api(q).then(function (r) {
-      view.total = r.total;
-      $('col-id').textContent = view.kind === 'orders' ? T.id : T.sku;
-      $('rows').innerHTML = r.items.length ? r.items.map(function (it) {
-        var detail = it.error ? '<span class="error">' + esc(it.error) + '</span>' : it.reason ? '<span class="muted">' + esc(it.reason) + '</span>' : '';
-        var action = view.kind === 'orders' && it.state === 'failed' ? '<button class="retry" data-id="' + esc(it.id) + '">' + esc(T.retry) + '</button>' : '';
-        var pick = view.kind === 'orders' ? '<input type="checkbox" class="pick" aria-label="' + esc(T.select + ' ' + it.id) + '" data-id="' + esc(it.id) + '"' + (selected.has(String(it.id)) ? ' checked' : '') + '>' : '';
-        return '<tr data-id="' + esc(it.id) + '"><td class="pick">' + pick + '</td><td>' + esc(it.id) + '</td><td><span class="badge ' + it.state + '" data-state="' + it.state + '">' + esc(it.label) + '</span></td><td>' + esc(it.number || '') + '</td><td class="muted">' + esc(it.lastSync ? when(it.lastSync) : '') + '</td><td>' + detail + '</td><td>' + action + '</td></tr>';
-      }).join('') : '<tr><td colspan="7" class="muted">' + esc(T.empty) + '</td></tr>';
-      var end = Math.min(view.offset + view.limit, view.total);
-      $('range').textContent = (view.total ? view.offset + 1 : 0) + '–' + end + ' ' + T.of + ' ' + view.total.toLocaleString();
-      $('prev').disabled = view.offset === 0;
-      $('next').disabled = end >= view.total;
-      $('updated').textContent = T.updated + ' ' + new Date().toLocaleTimeString();
-      pageIds = view.kind === 'orders' ? r.items.map(function (it) { return String(it.id); }) : [];
-      showSelection();
-    });
-  }
-  // The selection survives the refreshes (rows are redrawn every few seconds) and page changes.
-  var selected = new Set();
-  var pageIds = [];
-  var exporting = false;
-  function showSelection() {
-    $('export-bar').style.display = view.kind === 'orders' ? 'flex' : 'none';
-    $('select-all').checked = pageIds.length > 0 && pageIds.every(function (id) { return selected.has(id); });
-    $('selected-count').textContent = selected.size ? selected.size + ' ' + T.selected : '';
-    $('export-now').disabled = exporting || selected.size === 0;
-    $('export-now').textContent = exporting ? T.exporting : T.exportNow;
-  }
-  function showReport(r, dryRun) {
-    var counts = [['exported', r.exported], ['alreadyLinked', r.alreadyLinked], ['queued', r.queued], ['skipped', r.skipped], ['failed', r.failed]];
-    var would = r.items.filter(function (i) { return i.outcome === 'would_export'; }).length;
-    if (would) counts.unshift(['wouldExport', would]);
-    var failures = r.items.filter(function (i) { return i.outcome === 'failed'; });
-    var el = $('report');
-    el.className = failures.length ? 'has-failures' : '';
-    el.innerHTML = '<button id="report-close" aria-label="' + esc(T.close) + '">×</button><h2>' + esc(dryRun ? T.reportDry : T.report) + ' · ' + r.total + '</h2>' +
-      counts.map(function (c) { return '<span class="count" data-count="' + c[0] + '">' + esc(T[c[0]]) + ' <b>' + c[1] + '</b></span>'; }).join('') +
-      (failures.length ? '<ul>' + failures.map(function (i) { return '<li class="error" data-id="' + esc(i.orderId) + '">' + esc(i.orderId) + ': ' + esc(i.reason || T.failed) + '</li>'; }).join('') + '</ul>' : '');
-    el.hidden = false;
-  }
-  function showError(message) {
-    var el = $('report');
-    el.className = 'has-failures';
-    el.innerHTML = '<button id="report-close" aria-label="' + esc(T.close) + '">×</button><h2>' + esc(T.report) + '</h2><span class="error">' + esc(message) + '</span>';
-    el.hidden = false;
-  }
-  function refresh() { return Promise.all([loadSummary(), loadRows()]).catch(function () {}); }
-  document.querySelectorAll('.tabs button').forEach(function (b) {
-    b.addEventListener('click', function () {
-      document.querySelectorAll('.tabs button').forEach(function (x) { x.setAttribute('aria-selected', String(x === b)); });
-      view.kind = b.getAttribute('data-kind'); view.offset = 0; refresh();
-    });
-  });
-  var typing;
-  $('search').addEventListener('input', function () { clearTimeout(typing); typing = setTimeout(function () { view.q = $('search').value.trim(); view.offset = 0; refresh(); }, 250); });
-  $('state').addEventListener('change', function () { view.state = $('state').value; view.offset = 0; refresh(); });
-  $('prev').addEventListener('click', function () { view.offset = Math.max(0, view.offset - view.limit); refresh(); });
-  $('next').addEventListener('click', function () { view.offset += view.limit; refresh(); });
-  $('rows').addEventListener('change', function (e) {
-    var box = e.target.closest('input.pick');
-    if (!box) return;
-    if (box.checked) selected.add(box.getAttribute('data-id')); else selected.delete(box.getAttribute('data-id'));
-    showSelection();
-  });
-  $('select-all').addEventListener('change', function () {
-    var on = $('select-all').checked;
-    pageIds.forEach(function (id) { if (on) selected.add(id); else selected.delete(id); });
-    document.querySelectorAll('#rows input.pick').forEach(function (b) { b.checked = on; });
-    showSelection();
-  });
-  $('export-now').addEventListener('click', function () {
-    var ids = Array.from(selected);
-    var dryRun = $('dry-run').checked;
-    exporting = true;
-    showSelection();
-    api('orders/export', 'POST', { ids: ids, dryRun: dryRun }).then(function (r) {
-      showReport(r, dryRun);
-      if (!dryRun) selected.clear();
-    }, function (err) {
-      if (err.message !== 'token') showError(err.message);
-    }).then(function () { exporting = false; showSelection(); return refresh(); });
-  });
-  $('report').addEventListener('click', function (e) {
-    if (e.target.closest('#report-close')) $('report').hidden = true;
-  });
-  $('rows').addEventListener('click', function (e) {
-    var b = e.target.closest('button.retry');
-    if (!b) return;
-    b.disabled = true;
-    api('orders/' + encodeURIComponent(b.getAttribute('data-id')) + '/retry', 'POST').then(refresh, refresh);
-  });
-  $('token-save').addEventListener('click', function () { sessionStorage.setItem(KEY, $('token').value.trim()); $('token-row').style.display = 'none'; refresh(); });
-  if (C.tokenRequired && !token()) $('token-row').style.display = 'block';
-  refresh();
-  setInterval(refresh, 3000);
-})();
-</script>
+<script type="application/json" id="status-config">${config}</script>
+<script src="${STATUS_SCRIPT}"></script>
 </body>
 </html>`;
 }

@@ -10,6 +10,7 @@ import sinon from 'sinon';
 import { idempotencyKey } from '../../src/core/order-mapping';
 import { prepareOrder } from '../../src/engine/order-prepare';
 import { Reconciler } from '../../src/engine/reconciler';
+import { ReconcileStore } from '../../src/store/reconcile-store';
 import { Framework360Client } from '../../src/framework360/client';
 import { openStateDatabase } from '../../src/store/state-db';
 import { CANCELLED, orderExporterHarness, paidOrder as order, realDelay, until } from '../helpers/order-exporter';
@@ -56,7 +57,7 @@ describe('order lifecycle regressions found by adversarial review (each once a f
     const f360 = new Framework360Client({ siteUrl: h.fw.url, apiKey: 'demo-key' });
     const db = openStateDatabase(path.join(h.dir, 'sweep.sqlite'));
     h.closeAfter(db);
-    const reconciler = new Reconciler(f360, ex.store, db, { statuses: [] });
+    const reconciler = new Reconciler(f360, ex.store, new ReconcileStore(db), { statuses: [] });
     let cancelled = false;
     const summary = await reconciler.sweep({
       intake: async (raw) => {

@@ -9,7 +9,9 @@ export function seedStatusRows(db: StateDatabase, products = 0): { orders: Order
   const orders = new OrderStore(db);
   const store = new ProductStore(db);
   const now = Date.now();
-  const timing = { baseDelayMs: 1_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000 };
+  // The pending order's next attempt is an hour away: the connection's worker (running whenever the config node
+  // is deployed) leaves it as seeded while a test reads it.
+  const timing = { baseDelayMs: 3_600_000, maxDelayMs: 3_600_000, maxAgeMs: 86_400_000 };
   const intake = (orderId: string, verdict: Verdict) =>
     orders.applyIntake(
       {

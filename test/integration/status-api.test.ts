@@ -345,6 +345,24 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     assert.equal((await get('/summary')).status, 200);
   });
 
+  it('serves the page script as a file beside the page, without a token, and runs no inline script', async () => {
+    await start();
+    const page = await get('/', {});
+    assert.match(String(page.body), /<script src="status-page\.js"><\/script>/);
+    // The only other script element is the page's settings as JSON, which a browser never runs.
+    const inline = [...String(page.body).matchAll(/<script(?![^>]*\bsrc=)([^>]*)>/g)].map((m) => m[1]!.trim());
+    assert.deepEqual(inline, ['type="application/json" id="status-config"']);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'/);
+    assert.ok(!/script-src[^;]*unsafe-inline/.test(csp), csp);
+    const script = await get('/status-page.js', {});
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.match(String(script.body), /getElementById\('status-config'\)/);
+    // Compiled: no TypeScript syntax reaches the browser.
+    assert.ok(!/\binterface\s+\w+\s*\{/.test(String(script.body)), 'compiled, not the TypeScript source');
+  });
+
   it('serves the path again after a redeploy, from the new node only', async () => {
     await start();
     assert.equal((await get('/summary')).status, 200);

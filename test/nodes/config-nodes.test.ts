@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
 import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
 import { demoCredentials, startFramework360, startTotalGest } from '../helpers/sandboxes';
-import { dist, helper } from '../helpers/red';
+import { dist, helper, waitFor } from '../helpers/red';
 
 const tgConfig = dist('totalgest-config.js');
 const fwConfig = dist('framework360-config.js');
@@ -80,7 +80,9 @@ describe('config nodes in Node-RED', () => {
   });
 
   describe('Test connection admin route', () => {
+    let loadedAt = 0;
     beforeEach(async () => {
+      loadedAt = Date.now();
       await helper.load([tgConfig, fwConfig], [tgNode(), { id: 'f1', type: 'framework360-config', siteUrl: fw.url }], {
         c1: { username: 'demo', password: 'demo-password' },
         f1: { apiKey: 'demo-key', webhookSecret: 'demo-webhook-secret' },
@@ -111,9 +113,15 @@ describe('config nodes in Node-RED', () => {
     });
 
     it('reports a timeout', async () => {
+      // The deployed connection reads the shop's currency when it starts: that request must not take the hang.
+      await waitFor(
+        () => tg.requests.some((q) => q.at >= loadedAt && q.path.endsWith('/shops/demo-shop') && q.doneAt),
+        5000,
+        "the deployed connection's start-up shop request",
+      );
       await fetch(`${tg.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ hang: true, count: 1 }) });
       const r = await post('/totalgest/connection/test', { ...typed(), timeout: 1 });
-      assert.equal(r.json.cause, 'timeout');
+      assert.equal(r.json.cause, 'timeout', JSON.stringify(r.json));
       tg.reset();
     });
 

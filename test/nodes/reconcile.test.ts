@@ -150,6 +150,30 @@ describe('reconciliation: orders whose webhook never arrived', function () {
     assert.equal(c.pending + c.sending + c.done, 5000);
   });
 
+  it('answers a trigger that comes during a sweep with that sweep (single-flight, in the engine)', async () => {
+    place();
+    place();
+    await load();
+    const answers: any[] = [];
+    helper.getNode('out').on('input', (m: any) => answers.push(m.payload));
+    env.fw.faults.configure({ latencyMs: 2000 }); // the listing is slow: the sweep is surely still running
+    const p1 = helper.getNode('p1');
+    p1.receive({ topic: 'reconcile', payload: {} });
+    const listing = () => env.fw.requests.filter((q) => q.path.endsWith('/orders/list'));
+    await waitFor(() => listing().length === 1, 5000, 'the first sweep listing');
+    assert.equal(listing()[0]!.doneAt, undefined, 'the listing is still running');
+    p1.receive({ topic: 'reconcile', payload: {} });
+    // A dry run is another kind of sweep: it runs on its own.
+    p1.receive({ topic: 'reconcile', payload: {}, dryRun: true });
+    await waitFor(() => answers.length === 3, 20_000, 'the three answers');
+    const real = answers.filter((a) => !a.dryRun);
+    assert.equal(real.length, 2);
+    assert.equal(real[0].finishedAt, real[1].finishedAt, 'both triggers got the one sweep');
+    assert.equal(real[0].enqueued, 2);
+    assert.equal(listing().length, 2, 'one listing per kind of sweep');
+    env.fw.faults.reset();
+  });
+
   it('takes an explicit since for one sweep', async () => {
     await load();
     const r = await reconcile({ since: '2026-01-01T00:00:00Z' });

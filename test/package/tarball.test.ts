@@ -120,6 +120,7 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
       'dist/nodes/tg-push-order.js',
       'dist/nodes/tg-push-order.html',
       'dist/sandbox/cli.js',
+      'dist/web/browser/status-page.js',
     ])
       assert.ok(files.includes(f), `${f} is in the package`);
     assert.ok(
