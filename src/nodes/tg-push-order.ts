@@ -6,21 +6,15 @@ import { CommandError, OrderExportCommands, type ExportResult } from '../engine/
 import { reportItem } from '../engine/export-report';
 import { httpStatusFor, readWebhook, type Headers, type WebhookAuth } from '../engine/webhook';
 import { Reconciler, type ReconcileSummary } from '../engine/reconciler';
-import { errorMessage, errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
+import { errorMessage, nodeSetup } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
+import { handleInput, type Send } from './node-io';
+import { NodeStatus, tone, type Status } from './node-status';
+import { parseSettings, pushOrderSettings, settingsProblemText } from './node-settings';
 
 interface Def extends NodeDef {
   connection: string;
   framework360: string;
-  mode: 'queue' | 'wait';
-  waitTimeout: string;
-  dryRun: boolean;
-  override: string;
-  cancelledStatuses: string;
-  cashOnDelivery: boolean;
-  reconcileStatuses: string;
-  reconcileDays: string;
-  acceptUnsigned: boolean;
 }
 
 type Msg = NodeMessageInFlow & {
@@ -38,16 +32,18 @@ export = function register(RED: NodeAPI): void {
   function TgPushOrder(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
     const fwConfig = def.framework360 ? (RED.nodes.getNode(def.framework360) as Framework360ConfigNode | null) : null;
+    const parsed = parseSettings(pushOrderSettings, def);
+    // A refused setting: every input is refused with it (after a webhook's signature check), never a default.
+    const settings = parsed.ok ? parsed.settings : pushOrderSettings.parse({});
     const rule: EligibilityRule = {
-      cancelledStatuses: (def.cancelledStatuses ?? '5,Annullato')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-      cashOnDelivery: def.cashOnDelivery !== false,
+      cancelledStatuses: settings.cancelledStatuses,
+      cashOnDelivery: settings.cashOnDelivery,
     };
-    const waitMs = Math.max(1, Number(def.waitTimeout) || 60) * 1000;
-    const { connection, override, error: setupError } = nodeSetup(RED, this, def.connection, def.override);
-    const acceptUnsigned = def.acceptUnsigned === true;
+    const waitMs = settings.waitTimeout * 1000;
+    const setup = nodeSetup(RED, this, def.connection, parsed.ok ? settings.override : undefined);
+    const { connection, override } = setup;
+    const setupError = parsed.ok ? setup.error : settingsProblemText(parsed.problem);
+    const acceptUnsigned = settings.acceptUnsigned;
     if (acceptUnsigned)
       this.warn('accepting unsigned webhooks (testing only): anyone who can reach the webhook URL can queue orders');
     // Read per request: the secret comes from the Framework360 connection's credentials.
@@ -66,7 +62,7 @@ export = function register(RED: NodeAPI): void {
 
     let exporter: OrderExporter | undefined;
     const getExporter = (): OrderExporter => {
-      if (!connection) throw new InputError(setupError ?? 'not configured', 500);
+      if (!connection || !parsed.ok) throw new InputError(setupError ?? 'not configured', 500);
       try {
         exporter ??= connection.exporter;
       } catch (err) {
@@ -75,47 +71,33 @@ export = function register(RED: NodeAPI): void {
       return exporter;
     };
 
-    let statusTimer: NodeJS.Timeout | undefined;
     let lastReconcile: ReconcileSummary | undefined;
-    const showStatus = (): void => {
-      statusTimer = undefined;
-      if (setupError) return this.status({ fill: 'red', shape: 'ring', text: shortText(setupError) });
-      try {
-        const ex = getExporter();
-        const c = ex.store.counts();
-        const queued = c.pending + c.sending;
-        const last = ex.lastResult;
-        // Dead and changed-after-export orders stay red until a person acts: they need one.
-        const failed = c.failed + c.invalid;
-        const alarms = [
-          failed ? `${failed} failed` : '',
-          c.dead ? `${c.dead} dead` : '',
-          c.needs_review ? `${c.needs_review} to review` : '',
-        ]
-          .filter(Boolean)
-          .join(' · ');
-        const tail = last
-          ? ` · ${last.ok ? '✓' : '✗'} ${last.text}`
-          : lastReconcile
-            ? ` · reconciled ${lastReconcile.enqueued} new · ${lastReconcile.finishedAt.slice(11, 16)}`
-            : '';
-        const red = alarms !== '' || (last !== undefined && !last.ok);
-        this.status({
-          fill: red ? 'red' : acceptUnsigned ? 'yellow' : queued ? 'blue' : 'green',
-          shape: red ? 'ring' : 'dot',
-          text: shortText(
-            `${acceptUnsigned ? 'unsigned webhooks accepted · ' : ''}${queued} queued${alarms ? ` · ${alarms}` : ''}${tail}`,
-          ),
-        });
-      } catch (err) {
-        this.status(errorStatus(err));
-      }
+    const render = (): Status => {
+      const ex = getExporter();
+      const c = ex.store.counts();
+      const queued = c.pending + c.sending;
+      const last = ex.lastResult;
+      // Dead and changed-after-export orders stay red until a person acts: they need one.
+      const failed = c.failed + c.invalid;
+      const alarms = [
+        failed ? `${failed} failed` : '',
+        c.dead ? `${c.dead} dead` : '',
+        c.needs_review ? `${c.needs_review} to review` : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
+      const tail = last
+        ? ` · ${last.ok ? '✓' : '✗'} ${last.text}`
+        : lastReconcile
+          ? ` · reconciled ${lastReconcile.enqueued} new · ${lastReconcile.finishedAt.slice(11, 16)}`
+          : '';
+      const text = `${acceptUnsigned ? 'unsigned webhooks accepted · ' : ''}${queued} queued${alarms ? ` · ${alarms}` : ''}${tail}`;
+      if (alarms !== '' || (last !== undefined && !last.ok)) return tone.red(text);
+      return acceptUnsigned ? tone.yellow(text) : queued ? tone.blue(text) : tone.green(text);
     };
-    // Refresh on change, at most four times a second.
-    const onChanged = (): void => {
-      statusTimer ??= setTimeout(showStatus, 250);
-    };
-    connection?.on('changed', onChanged);
+    // Refreshed on change, at most four times a second.
+    const status = new NodeStatus(this, render, connection, 250);
+    if (setupError) status.problem(setupError);
 
     // Background failures reach Catch nodes once per transition (from one node per connection);
     // orders a message is waiting for are reported by that message's report instead.
@@ -141,12 +123,12 @@ export = function register(RED: NodeAPI): void {
         state: 'worker_error',
         reason,
       } as NodeMessage);
-      this.status(errorStatus(new Error(reason)));
+      status.fail(new Error(reason));
     };
     connection?.addReporter(this);
     connection?.on('order_transition', onTransition);
     connection?.on('worker_error', onWorkerError);
-    showStatus();
+    status.show();
 
     // The prefix is read per order: an invalid one is a configuration error on every input, never a silent default.
     const rulesOf = (ex: OrderExporter): IntakeRules => {
@@ -168,7 +150,7 @@ export = function register(RED: NodeAPI): void {
     ): Promise<SubmitResult> => commands.intake(raw, ctx);
     // The status API's export action runs this node's intake (the first push node of the connection that can fetch
     // orders from Framework360 wins: one without a usable Framework360 connection never blocks one that has it).
-    if (fwConfig && !fwConfig.configError)
+    if (fwConfig && !fwConfig.configError && parsed.ok)
       connection?.setOrderExport(this, (inputs, opts) => commands.exportOrders(inputs, opts));
 
     // One sweep of a kind at a time; a trigger during a sweep of the same kind (dry run or not, same since) gets its result.
@@ -179,11 +161,8 @@ export = function register(RED: NodeAPI): void {
       let sweeping = sweeps.get(kind);
       if (!sweeping) {
         const reconciler = new Reconciler(fwConfig.client(), ex.store, connection!.db, {
-          statuses: (def.reconcileStatuses ?? '3')
-            .split(',')
-            .map((x) => x.trim())
-            .filter(Boolean),
-          lookbackDays: Math.max(1, Number(def.reconcileDays ?? 7) || 7),
+          statuses: settings.reconcileStatuses,
+          lookbackDays: settings.reconcileDays,
         });
         const sweepIntake = async (raw: unknown, fetchedAt: number): Promise<SubmitResult> => {
           try {
@@ -211,9 +190,9 @@ export = function register(RED: NodeAPI): void {
       return sweeping;
     };
 
-    async function handle(msg: Msg, send: (m: NodeMessage) => void): Promise<Error | undefined> {
+    async function handle(msg: Msg, send: Send): Promise<Error | undefined> {
       const payload = msg.payload as unknown;
-      const dryRun = def.dryRun || msg.dryRun === true;
+      const dryRun = settings.dryRun || msg.dryRun === true;
       // A webhook request (anything from `http in`, whatever its body): the signature first, before
       // any configuration is looked at, so an unsigned caller learns nothing and changes nothing.
       if (msg.req && typeof msg.req === 'object') {
@@ -273,7 +252,7 @@ export = function register(RED: NodeAPI): void {
         return undefined;
       }
 
-      const waitMsNow = def.mode === 'wait' ? waitMs : 0;
+      const waitMsNow = settings.mode === 'wait' ? waitMs : 0;
       const ids = (payload as { orderIds?: unknown } | undefined)?.orderIds;
       let result: ExportResult;
       // The node runs every order through intake (force), as it always did; the status API's action need not.
@@ -282,7 +261,7 @@ export = function register(RED: NodeAPI): void {
       else if (Array.isArray(payload)) result = await commands.exportOrders({ orders: payload }, opts);
       else if (typeof payload === 'object' && payload !== null) {
         const single = await intake(payload, { dryRun });
-        if (def.mode !== 'wait') return answerOne(msg, single, send, ex);
+        if (settings.mode !== 'wait') return answerOne(msg, single, send, ex);
         result = await commands.report(ex, [single], opts);
       } else
         throw new InputError(
@@ -292,12 +271,7 @@ export = function register(RED: NodeAPI): void {
       return finishReport(msg, result, send, dryRun);
     }
 
-    function answerOne(
-      msg: Msg,
-      result: SubmitResult,
-      send: (m: NodeMessage) => void,
-      ex: OrderExporter,
-    ): Error | undefined {
+    function answerOne(msg: Msg, result: SubmitResult, send: Send, ex: OrderExporter): Error | undefined {
       msg.statusCode = httpStatusFor(result);
       const row = result.orderId ? ex.store.get(result.orderId) : undefined;
       msg.payload = {
@@ -312,12 +286,7 @@ export = function register(RED: NodeAPI): void {
       return msg.statusCode >= 400 ? new InputError(result.message ?? result.outcome, msg.statusCode) : undefined;
     }
 
-    function finishReport(
-      msg: Msg,
-      result: ExportResult,
-      send: (m: NodeMessage) => void,
-      dryRun: boolean,
-    ): Error | undefined {
+    function finishReport(msg: Msg, result: ExportResult, send: Send, dryRun: boolean): Error | undefined {
       if (result.kind === 'refused') throw new InputError(result.message, result.statusCode);
       const { report, documents } = result;
       msg.payload = dryRun ? { ...report, documents } : report;
@@ -325,30 +294,22 @@ export = function register(RED: NodeAPI): void {
       return report.failed ? new InputError(report.summary, 422) : undefined;
     }
 
-    this.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
-      handle(msg as Msg, send).then(
-        (err) => (err ? done(forCatch(err)) : done()),
-        (err: unknown) => {
-          const e = err instanceof Error ? err : new Error(String(err));
-          const statusCode = e instanceof InputError ? e.statusCode : 503;
-          // Nothing was stored: answer so Framework360 redelivers, and tell Catch nodes.
-          const out = msg as Msg;
-          out.statusCode = statusCode;
-          out.payload = { error: e.message };
-          send(out);
-          this.status(errorStatus(e));
-          done(forCatch(e));
-        },
-      );
+    handleInput<Msg>(this, handle, {
+      status,
+      onError: (e, out, send) => {
+        // Nothing was stored: answer so Framework360 redelivers, and tell Catch nodes.
+        out.statusCode = e instanceof InputError ? e.statusCode : 503;
+        out.payload = { error: e.message };
+        send(out);
+      },
     });
 
     this.on('close', (_removed: boolean, done: () => void) => {
-      connection?.off('changed', onChanged);
+      status.close();
       connection?.off('order_transition', onTransition);
       connection?.off('worker_error', onWorkerError);
       connection?.removeReporter(this);
       connection?.removeOrderExport(this);
-      clearTimeout(statusTimer);
       done();
     });
   }
