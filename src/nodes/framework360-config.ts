@@ -6,6 +6,7 @@ import { ConfigError } from '../engine/errors';
 import { DEFAULT_REF_PREFIX, refPrefixProblem } from '../core/order-mapping';
 import { errorMessage, jsonBody, sendJson, testConnectionInput, type DeployedTarget } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
+import { commonTexts, nodeTexts } from './i18n';
 
 interface Credentials {
   apiKey?: string;
@@ -37,6 +38,8 @@ async function checkConnection(input: Record<string, unknown>): Promise<CheckRes
 export = function register(RED: NodeAPI): void {
   /** What each deployed connection was started with: the only site its stored API key may go to. */
   const deployedSites = new Map<string, DeployedTarget>();
+  const t = nodeTexts(RED, 'framework360-config');
+  const common = commonTexts(RED);
 
   function Framework360Config(this: Framework360ConfigNode, def: Def): void {
     RED.nodes.createNode(this, def);
@@ -49,10 +52,10 @@ export = function register(RED: NodeAPI): void {
       this.configError = undefined;
     } catch (err) {
       this.configError = errorMessage(err);
-      this.warn(`Framework360 connection "${def.name || this.id}" is not usable: ${this.configError}`);
+      this.warn(t('notUsable', { name: def.name || this.id, error: this.configError }));
     }
     this.client = () => {
-      if (!settings) throw new ConfigError(this.configError ?? 'not configured', 'config');
+      if (!settings) throw new ConfigError(this.configError ?? common('notConfigured'), 'config');
       client ??= new Framework360Client(settings.client);
       return client;
     };
@@ -64,7 +67,7 @@ export = function register(RED: NodeAPI): void {
     const prefixProblem = refPrefixProblem(refPrefix);
     if (prefixProblem) {
       this.configError ??= `externalRef prefix ${prefixProblem}`;
-      this.warn(`Framework360 connection "${def.name || this.id}" is not usable: externalRef prefix ${prefixProblem}`);
+      this.warn(t('notUsable', { name: def.name || this.id, error: `externalRef prefix ${prefixProblem}` }));
     }
     this.refPrefix = () => {
       if (prefixProblem) throw new ConfigError(`externalRef prefix ${prefixProblem}`, 'refPrefix');

@@ -3,6 +3,7 @@ import { defaultEligibility } from '../core/order-mapping';
 import { formatPath, rangedNumber, type NumberRange } from '../core/schema-primitives';
 import { defaultSyncOptions } from '../engine/product-sync';
 import { defaultReconcileOptions } from '../engine/reconciler';
+import type { NodeTexts } from './i18n';
 
 /**
  * One schema per processing node's settings, parsed once when the node starts. Blank → the
@@ -99,10 +100,13 @@ export type StatusSettings = z.infer<typeof statusSettings>;
 /** Why a setting was refused: which one, the reason, the value as typed. */
 export interface SettingProblem {
   setting: string;
+  /** The reason in English (the runtime catalogues word it from `range` or `choices`). */
   reason: string;
   got: unknown;
-  /** Set when the reason is a numeric range (the runtime catalogues word it from these). */
+  /** Set when the reason is a numeric range. */
   range: NumberRange | undefined;
+  /** Set when the setting must be one of these values. */
+  choices: string[] | undefined;
 }
 
 export type ParsedSettings<T> = { ok: true; settings: T } | { ok: false; problem: SettingProblem };
@@ -112,6 +116,7 @@ export function parseSettings<T>(schema: z.ZodType<T>, def: object): ParsedSetti
   if (parsed.success) return { ok: true, settings: parsed.data };
   const issue = parsed.error.issues[0]!;
   const params = (issue as { params?: { range?: NumberRange; got?: unknown } }).params;
+  const values = (issue as { values?: unknown[] }).values;
   const setting = formatPath(issue.path);
   return {
     ok: false,
@@ -120,11 +125,20 @@ export function parseSettings<T>(schema: z.ZodType<T>, def: object): ParsedSetti
       reason: issue.message,
       got: params && 'got' in params ? params.got : (def as Record<string, unknown>)[setting],
       range: params?.range,
+      choices: issue.code === 'invalid_value' && values ? values.map(String) : undefined,
     },
   };
 }
 
-/** `pageSize: must be a whole number from 1 to 500 (got "900")`. */
-export function settingsProblemText(p: SettingProblem): string {
-  return `${p.setting}: ${p.reason} (got ${JSON.stringify(String(p.got))})`;
+/**
+ * `pageSize: must be a whole number from 1 to 500 (got "900")`, worded by the runtime's catalogue
+ * (the setting keeps its flow name: it is what the flow JSON and the help call it).
+ */
+export function settingsProblemText(p: SettingProblem, t: NodeTexts): string {
+  const reason = p.range
+    ? t(p.range.whole ? 'wholeRange' : 'numberRange', { min: String(p.range.min), max: String(p.range.max) })
+    : p.choices
+      ? t('choice', { values: p.choices.join(` ${t('or')} `) })
+      : p.reason;
+  return t('settingRefused', { setting: p.setting, reason, got: JSON.stringify(String(p.got)) });
 }

@@ -3,6 +3,7 @@ import type { TotalGestConnection } from '../engine/connection';
 import type { TotalGestConfigNode } from './config-types';
 import type { Request, Response } from 'express';
 import { ApiError, causeText } from '../engine/errors';
+import { commonTexts, type NodeTexts } from './i18n';
 
 /** Small pieces of Node-RED glue shared by the node files. */
 
@@ -111,21 +112,27 @@ export interface NodeSetup {
 }
 
 /** What every TotalGest node needs at start: its connection and its optional JSONata override. */
-export function nodeSetup(RED: NodeAPI, node: Node, connectionId: string, overrideText: string | undefined): NodeSetup {
+export function nodeSetup(
+  RED: NodeAPI,
+  node: Node,
+  connectionId: string,
+  overrideText: string | undefined,
+  t: NodeTexts = commonTexts(RED),
+): NodeSetup {
   try {
     const config = RED.nodes.getNode(connectionId) as TotalGestConfigNode | null;
-    if (!config) throw new Error('no TotalGest connection selected');
+    if (!config) throw new Error(t('noConnection'));
     const connection = config.connection();
     if (!overrideText?.trim()) return { connection, override: undefined, error: undefined };
     const expr = RED.util.prepareJSONataExpression(overrideText, node);
     const override = (input: unknown) =>
       new Promise<unknown>((resolve, reject) =>
         RED.util.evaluateJSONataExpression(expr, input as NodeMessage, (err, value: unknown) =>
-          err ? reject(new Error(`override: ${err.message}`)) : resolve(value),
+          err ? reject(new Error(t('override', { error: err.message }))) : resolve(value),
         ),
       );
     return { connection, override, error: undefined };
   } catch (err) {
-    return { connection: undefined, override: undefined, error: `config: ${errorMessage(err)}` };
+    return { connection: undefined, override: undefined, error: t('config', { error: errorMessage(err) }) };
   }
 }

@@ -7,6 +7,7 @@ import { errorMessage, nodeSetup } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
 import { handleInput, type Send } from './node-io';
 import { NodeStatus, tone } from './node-status';
+import { commonTexts, nodeTexts, type NodeTexts } from './i18n';
 import { parseSettings, pullProductsSettings, settingsProblemText, type PullProductsSettings } from './node-settings';
 
 interface Def extends NodeDef {
@@ -41,27 +42,39 @@ const confirmSchema = z
 
 const STATUS_EVERY_MS = 500;
 
-function progressText(p: SyncProgress): string {
-  const n = (v: number) => v.toLocaleString('en-US');
-  if (p.toWrite === 0) return `syncing ${n(p.fetched)} …`;
-  return `writing ${n(p.written)}/${n(p.toWrite)} · ${p.inFlight} in flight · ${n(p.ratePerSecond)}/s`;
+function progressText(t: NodeTexts, p: SyncProgress): string {
+  if (p.toWrite === 0) return t('syncingCount', { fetched: p.fetched });
+  return t('writing', { written: p.written, toWrite: p.toWrite, inFlight: p.inFlight, rate: p.ratePerSecond });
 }
 
-function summaryText(s: SyncSummary): string {
+/** The status after a run: counts of what happened (the summary object holds every detail). */
+function summaryText(t: NodeTexts, s: SyncSummary): string {
   const time = new Date().toTimeString().slice(0, 5);
   const changed = s.created + s.updated + s.deactivated;
   // Emit mode has written nothing: it handed the products to the flow.
   const what = s.dryRun
-    ? `dry run: ${changed} to write`
+    ? [t('dryRun', { n: changed })]
     : s.mode === 'emit'
-      ? `${s.emitted} emitted`
-      : `${s.created ? `${s.created} created · ` : ''}${s.updated} updated${s.deactivated ? ` · ${s.deactivated} deactivated` : ''}`;
-  // Products failing since earlier runs stay visible even when this run added none.
-  const waiting = s.stillFailed > s.failed ? ` · ${s.stillFailed} to retry` : '';
-  return `${s.failed || s.stillFailed ? '⚠' : '✓'} ${what}${s.failed ? ` · ${s.failed} failed` : ''}${waiting} · ${time}`;
+      ? [t('emitted', { n: s.emitted })]
+      : [
+          s.created ? t('created', { n: s.created }) : '',
+          t('updated', { n: s.updated }),
+          s.deactivated ? t('deactivated', { n: s.deactivated }) : '',
+        ];
+  const parts = [
+    ...what,
+    s.failed ? t('failed', { n: s.failed }) : '',
+    // Products failing since earlier runs stay visible even when this run added none.
+    s.stillFailed > s.failed ? t('toRetry', { n: s.stillFailed }) : '',
+    time,
+  ].filter(Boolean);
+  return `${s.failed || s.stillFailed ? '⚠' : '✓'} ${parts.join(' · ')}`;
 }
 
 export = function register(RED: NodeAPI): void {
+  const t = nodeTexts(RED, 'tg-pull-products');
+  const common = commonTexts(RED);
+
   function TgPullProducts(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
     const parsed = parseSettings(pullProductsSettings, def);
@@ -73,16 +86,16 @@ export = function register(RED: NodeAPI): void {
     try {
       fwConfig?.client();
     } catch (err) {
-      fwError = `config: ${errorMessage(err)}`;
+      fwError = common('config', { error: errorMessage(err) });
     }
     // A refused setting first: the node must not run on a value other than the one the user typed.
-    const problem = parsed.ok ? (setup.error ?? fwError) : settingsProblemText(parsed.problem);
+    const problem = parsed.ok ? (setup.error ?? fwError) : settingsProblemText(parsed.problem, common);
     const status = new NodeStatus(this, undefined);
     if (problem) status.problem(problem);
     const abort = new AbortController();
 
     const runner = new Coalescer<Flags, SyncSummary>(async (flags) => {
-      if (!connection || !settings || fwError) throw new Error(problem ?? 'not configured');
+      if (!connection || !settings || fwError) throw new Error(problem ?? common('notConfigured'));
       const sync = new ProductSync(connection.client, connection.products, fwConfig?.client(), {
         overlapMs: settings.overlap * 1000,
         pageSize: settings.pageSize,
@@ -91,7 +104,7 @@ export = function register(RED: NodeAPI): void {
         override: reshape,
         overrideText: settings.override,
       });
-      status.set(tone.blue(flags.full ? 'full sync …' : 'syncing …'));
+      status.set(tone.blue(t(flags.full ? 'fullSync' : 'syncing')));
       const runId = RED.util.generateId();
       let shownAt = 0;
       const summary = await connection.track(
@@ -103,7 +116,7 @@ export = function register(RED: NodeAPI): void {
             const now = Date.now();
             if (now - shownAt < STATUS_EVERY_MS && p.written < p.toWrite) return;
             shownAt = now;
-            status.set(tone.blue(progressText(p)));
+            status.set(tone.blue(progressText(t, p)));
           },
           // `len` > 1 tells a core Join to concatenate the batches; `count` (on the last) completes it.
           onBatch: (products, part) =>
@@ -148,13 +161,17 @@ export = function register(RED: NodeAPI): void {
         return new Error(result.stoppedBy);
       }
       status.set(
-        result.failed || result.stillFailed ? tone.yellow(summaryText(result)) : tone.green(summaryText(result)),
+        result.failed || result.stillFailed ? tone.yellow(summaryText(t, result)) : tone.green(summaryText(t, result)),
       );
       send([null, { ...msg, payload: result }]);
       // Some products failed: the run finished, but Catch nodes hear about it.
       return result.failed
         ? new Error(
-            `product sync: ${result.failed} failed, e.g. ${result.failures[0]?.sku ?? '?'}: ${result.failures[0]?.reason ?? ''}`,
+            t('runFailed', {
+              n: result.failed,
+              sku: result.failures[0]?.sku ?? '?',
+              reason: result.failures[0]?.reason ?? '',
+            }),
           )
         : undefined;
     };
@@ -168,12 +185,18 @@ export = function register(RED: NodeAPI): void {
 
     /** The flow wrote emitted products: they become linked (or failed, with the flow's error). */
     const confirm = async (msg: NodeMessageInFlow, send: Send): Promise<undefined> => {
-      if (!connection) throw new Error(problem ?? 'not configured');
+      if (!connection) throw new Error(problem ?? common('notConfigured'));
       const parsed = confirmSchema.safeParse(msg.payload);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         const path = issue.path.length ? formatPath(issue.path) : '';
-        throw new Error(`confirm: msg.payload${path && !path.startsWith('[') ? '.' : ''}${path} ${issue.message}`);
+        // The field's own words stay as the schema has them (English); the frame is the catalogue's.
+        throw new Error(
+          t('confirmInvalid', {
+            field: `msg.payload${path && !path.startsWith('[') ? '.' : ''}${path}`,
+            problem: issue.message,
+          }),
+        );
       }
       const items = parsed.data.map((i) => ({
         sku: i.sku,

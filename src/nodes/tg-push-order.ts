@@ -11,6 +11,8 @@ import type { Framework360ConfigNode } from './config-types';
 import { handleInput, type Send } from './node-io';
 import { NodeStatus, tone, type Status } from './node-status';
 import { parseSettings, pushOrderSettings, settingsProblemText } from './node-settings';
+import { commonTexts, nodeTexts } from './i18n';
+import { localisedReport } from './report-text';
 
 interface Def extends NodeDef {
   connection: string;
@@ -29,6 +31,9 @@ type Msg = NodeMessageInFlow & {
 const InputError = CommandError;
 
 export = function register(RED: NodeAPI): void {
+  const t = nodeTexts(RED, 'tg-push-order');
+  const common = commonTexts(RED);
+
   function TgPushOrder(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
     const fwConfig = def.framework360 ? (RED.nodes.getNode(def.framework360) as Framework360ConfigNode | null) : null;
@@ -42,31 +47,30 @@ export = function register(RED: NodeAPI): void {
     const waitMs = settings.waitTimeout * 1000;
     const setup = nodeSetup(RED, this, def.connection, parsed.ok ? settings.override : undefined);
     const { connection, override } = setup;
-    const setupError = parsed.ok ? setup.error : settingsProblemText(parsed.problem);
+    const setupError = parsed.ok ? setup.error : settingsProblemText(parsed.problem, common);
     const acceptUnsigned = settings.acceptUnsigned;
-    if (acceptUnsigned)
-      this.warn('accepting unsigned webhooks (testing only): anyone who can reach the webhook URL can queue orders');
+    if (acceptUnsigned) this.warn(t('acceptUnsignedWarning'));
     // Read per request: the secret comes from the Framework360 connection's credentials.
     const webhookAuth = (): WebhookAuth => {
       if (fwConfig)
         return {
           secret: fwConfig.webhookSecret(),
           acceptUnsigned,
-          problem: `the Framework360 connection "${fwConfig.name || fwConfig.id}" has no webhook secret (not set, or its credentials could not be read)`,
+          problem: t('webhook.noSecret', { name: fwConfig.name || fwConfig.id }),
         };
       const problem = def.framework360
-        ? `the selected Framework360 connection (${def.framework360}) does not exist`
-        : 'no Framework360 connection selected on the node';
+        ? t('webhook.missingConnection', { id: def.framework360 })
+        : t('webhook.noConnection');
       return { secret: '', acceptUnsigned, problem };
     };
 
     let exporter: OrderExporter | undefined;
     const getExporter = (): OrderExporter => {
-      if (!connection || !parsed.ok) throw new InputError(setupError ?? 'not configured', 500);
+      if (!connection || !parsed.ok) throw new InputError(setupError ?? common('notConfigured'), 500);
       try {
         exporter ??= connection.exporter;
       } catch (err) {
-        throw new InputError(`state database unavailable: ${errorMessage(err)}`, 503);
+        throw new InputError(t('databaseUnavailable', { error: errorMessage(err) }), 503);
       }
       return exporter;
     };
@@ -80,19 +84,20 @@ export = function register(RED: NodeAPI): void {
       // Dead and changed-after-export orders stay red until a person acts: they need one.
       const failed = c.failed + c.invalid;
       const alarms = [
-        failed ? `${failed} failed` : '',
-        c.dead ? `${c.dead} dead` : '',
-        c.needs_review ? `${c.needs_review} to review` : '',
-      ]
+        failed ? t('status.failed', { n: failed }) : '',
+        c.dead ? t('status.dead', { n: c.dead }) : '',
+        c.needs_review ? t('status.toReview', { n: c.needs_review }) : '',
+      ].filter(Boolean);
+      // The last send as the worker words it (references and numbers, or the API's own error).
+      const tail = last
+        ? `${last.ok ? '✓' : '✗'} ${last.text}`
+        : lastReconcile
+          ? t('status.reconciled', { n: lastReconcile.enqueued, time: lastReconcile.finishedAt.slice(11, 16) })
+          : '';
+      const text = [acceptUnsigned ? t('status.unsigned') : '', t('status.queued', { n: queued }), ...alarms, tail]
         .filter(Boolean)
         .join(' · ');
-      const tail = last
-        ? ` · ${last.ok ? '✓' : '✗'} ${last.text}`
-        : lastReconcile
-          ? ` · reconciled ${lastReconcile.enqueued} new · ${lastReconcile.finishedAt.slice(11, 16)}`
-          : '';
-      const text = `${acceptUnsigned ? 'unsigned webhooks accepted · ' : ''}${queued} queued${alarms ? ` · ${alarms}` : ''}${tail}`;
-      if (alarms !== '' || (last !== undefined && !last.ok)) return tone.red(text);
+      if (alarms.length || (last !== undefined && !last.ok)) return tone.red(text);
       return acceptUnsigned ? tone.yellow(text) : queued ? tone.blue(text) : tone.green(text);
     };
     // Refreshed on change, at most four times a second.
@@ -101,11 +106,11 @@ export = function register(RED: NodeAPI): void {
 
     // Background failures reach Catch nodes once per transition (from one node per connection);
     // orders a message is waiting for are reported by that message's report instead.
-    const onTransition = (t: Transition): void => {
-      if (!connection?.isReporter(this) || !ALERT_STATES.has(t.to) || commands.isAwaited(t.orderId)) return;
-      const { orderId, to: state, row } = t;
+    const onTransition = (tr: Transition): void => {
+      if (!connection?.isReporter(this) || !ALERT_STATES.has(tr.to) || commands.isAwaited(tr.orderId)) return;
+      const { orderId, to: state, row } = tr;
       const reason = row.reason ?? state;
-      const text = `order ${orderId} ${state === 'needs_review' ? 'needs review' : state}: ${row.error ?? reason}`;
+      const text = t(`transition.${state}`, { id: orderId, error: row.error ?? reason });
       this.error(new Error(text), {
         topic: `order-${state}`,
         payload: { orderId, state, reason, error: row.error, number: row.number },
@@ -116,14 +121,15 @@ export = function register(RED: NodeAPI): void {
     };
     const onWorkerError = (err: unknown): void => {
       if (!connection?.isReporter(this)) return;
+      // `reason` is data for the flow (as the transitions' reason): it stays as it is.
       const reason = `state database: ${errorMessage(err)}`;
-      this.error(new Error(`order export stalled: ${reason}`), {
+      this.error(new Error(t('workerStalled', { error: errorMessage(err) })), {
         topic: 'worker-error',
         payload: { state: 'worker_error', reason },
         state: 'worker_error',
         reason,
       } as NodeMessage);
-      status.fail(new Error(reason));
+      status.fail(new Error(t('databaseError', { error: errorMessage(err) })));
     };
     connection?.addReporter(this);
     connection?.on('order_transition', onTransition);
@@ -135,7 +141,7 @@ export = function register(RED: NodeAPI): void {
       try {
         return { rule, refPrefix: fwConfig ? fwConfig.refPrefix() : DEFAULT_REF_PREFIX, currency: ex.shopCurrency };
       } catch (err) {
-        throw new InputError(`Framework360 connection: ${errorMessage(err)}`, 500);
+        throw new InputError(t('framework360Problem', { error: errorMessage(err) }), 500);
       }
     };
     const commands = new OrderExportCommands({
@@ -156,7 +162,7 @@ export = function register(RED: NodeAPI): void {
     // One sweep of a kind at a time; a trigger during a sweep of the same kind (dry run or not, same since) gets its result.
     const sweeps = new Map<string, Promise<ReconcileSummary>>();
     const reconcile = (ex: OrderExporter, since: string | undefined, dryRun: boolean): Promise<ReconcileSummary> => {
-      if (!fwConfig) throw new InputError('reconcile needs a Framework360 connection: select one in the node', 400);
+      if (!fwConfig) throw new InputError(t('input.reconcileNeedsFramework360'), 400);
       const kind = `${dryRun}|${since ?? ''}`;
       let sweeping = sweeps.get(kind);
       if (!sweeping) {
@@ -215,8 +221,7 @@ export = function register(RED: NodeAPI): void {
       const ex = getExporter();
       if (msg.topic === 'reconcile') {
         const since = (payload as { since?: unknown } | undefined)?.since;
-        if (since !== undefined && typeof since !== 'string')
-          throw new InputError('msg.payload.since must be an ISO date/time string', 400);
+        if (since !== undefined && typeof since !== 'string') throw new InputError(t('input.since'), 400);
         const summary = await reconcile(ex, since, dryRun);
         lastReconcile = summary;
         connection!.notifyChanged('reconcile');
@@ -224,29 +229,30 @@ export = function register(RED: NodeAPI): void {
         send(msg);
         return summary.failed
           ? new InputError(
-              `reconciliation: ${summary.failed} failed, e.g. ${summary.failures[0]?.orderId}: ${summary.failures[0]?.reason}`,
+              t('reconcileFailed', {
+                n: summary.failed,
+                id: summary.failures[0]?.orderId,
+                reason: summary.failures[0]?.reason,
+              }),
               422,
             )
           : undefined;
       }
       if (msg.topic === 'retry' || msg.topic === 'acknowledge') {
         const ids = (payload as { orderIds?: unknown } | undefined)?.orderIds;
-        if (ids !== undefined && !Array.isArray(ids))
-          throw new InputError('msg.payload.orderIds must be an array of order ids', 400);
+        if (ids !== undefined && !Array.isArray(ids)) throw new InputError(t('input.orderIds'), 400);
         if (msg.topic === 'acknowledge') {
-          if (!ids)
-            throw new InputError('acknowledge needs msg.payload.orderIds: the orders a person has reviewed', 400);
+          if (!ids) throw new InputError(t('input.acknowledgeIds'), 400);
           const acknowledged = ex.acknowledge(ids.map(String));
           msg.payload = {
             acknowledged,
-            summary: `${acknowledged.length} order${acknowledged.length === 1 ? '' : 's'} reviewed`,
+            summary: t(acknowledged.length === 1 ? 'reviewed.one' : 'reviewed.other', { n: acknowledged.length }),
           };
         } else {
           const retried = ex.retry(ids ? ids.map(String) : 'all', dryRun);
-          const n = `${retried.length} order${retried.length === 1 ? '' : 's'}`;
-          msg.payload = dryRun
-            ? { retried, dryRun: true, summary: `${n} would be queued again (dry run)` }
-            : { retried, summary: `${n} queued again` };
+          const key = `${dryRun ? 'retryDryRun' : 'retried'}.${retried.length === 1 ? 'one' : 'other'}`;
+          const summary = t(key, { n: retried.length });
+          msg.payload = dryRun ? { retried, dryRun: true, summary } : { retried, summary };
         }
         send(msg);
         return undefined;
@@ -263,11 +269,7 @@ export = function register(RED: NodeAPI): void {
         const single = await intake(payload, { dryRun });
         if (settings.mode !== 'wait') return answerOne(msg, single, send, ex);
         result = await commands.report(ex, [single], opts);
-      } else
-        throw new InputError(
-          'msg.payload must be a Framework360 order, an array of orders, {"orderIds": [...]} or a webhook request',
-          400,
-        );
+      } else throw new InputError(t('input.payload'), 400);
       return finishReport(msg, result, send, dryRun);
     }
 
@@ -288,7 +290,8 @@ export = function register(RED: NodeAPI): void {
 
     function finishReport(msg: Msg, result: ExportResult, send: Send, dryRun: boolean): Error | undefined {
       if (result.kind === 'refused') throw new InputError(result.message, result.statusCode);
-      const { report, documents } = result;
+      const { documents } = result;
+      const report = localisedReport(common, result.report);
       msg.payload = dryRun ? { ...report, documents } : report;
       send(msg);
       return report.failed ? new InputError(report.summary, 422) : undefined;

@@ -13,6 +13,8 @@ import { nodeSetup } from './red-helpers';
 import { handleInput } from './node-io';
 import { NodeStatus, tone, type Status } from './node-status';
 import { parseSettings, settingsProblemText, statusSettings } from './node-settings';
+import { commonTexts, nodeTexts } from './i18n';
+import { localisedReport } from './report-text';
 
 interface Def extends NodeDef {
   connection: string;
@@ -43,6 +45,9 @@ function nodeMiddleware(setting: unknown): Handler[] {
 }
 
 export = function register(RED: NodeAPI): void {
+  const t = nodeTexts(RED, 'tg-status');
+  const common = commonTexts(RED);
+
   function TgStatus(this: Node<{ token?: string }>, def: Def): void {
     RED.nodes.createNode(this, def);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- serve() also runs later, when a freed path is taken over
@@ -53,20 +58,16 @@ export = function register(RED: NodeAPI): void {
     const setup = nodeSetup(RED, this, def.connection, undefined);
     const connection = setup.connection;
     // A refused setting: no API, every input refused (never a clamped wait the user did not type).
-    const baseProblem = parsed.ok ? setup.error : settingsProblemText(parsed.problem);
+    const baseProblem = parsed.ok ? setup.error : settingsProblemText(parsed.problem, common);
     const token = this.credentials?.token ?? '';
     const exportWaitMs = Math.round(settings.exportWait * 1000);
     const apiNote =
-      !token && !settings.publicRead
-        ? 'no token: API closed'
-        : settings.publicRead
-          ? 'API public read-only'
-          : undefined;
+      !token && !settings.publicRead ? t('status.noToken') : settings.publicRead ? t('status.publicRead') : undefined;
 
     const render = (): Status => {
       const s = connection!.status.summary();
       const failed = s.orders.failed + s.products.failed;
-      const text = `${failed ? '⚠' : '✓'} ${(s.orders.linked + s.products.linked).toLocaleString('en-US')} linked · ${failed} failed · ${s.queueDepth} queued`;
+      const text = `${failed ? '⚠' : '✓'} ${t('status.counts', { linked: s.orders.linked + s.products.linked, failed, queued: s.queueDepth })}`;
       // The HTTP API's own state matters more than the counts: say when it is closed or open to all.
       if (apiNote) return tone.yellow(`${apiNote} · ${text}`, 'ring');
       return failed ? tone.red(text, 'dot') : s.queueDepth ? tone.blue(text) : tone.green(text);
@@ -90,11 +91,11 @@ export = function register(RED: NodeAPI): void {
     if (!parsed.ok) {
       // Refused setting: shown in red above; nothing is served.
     } else if (connection && httpSettings.httpNodeRoot === false) {
-      this.warn('httpNodeRoot is false: the status API and page are off (the node still answers messages)');
+      this.warn(t('warn.httpNodeRootOff'));
     } else if (connection && !/^\/[A-Za-z0-9/_-]*$/.test(path)) {
-      status.problem(`path "${path}" must start with / and hold only letters, digits, / _ -`);
+      status.problem(t('pathInvalid', { path }));
     } else if (connection && served.get(app)?.get(path)) {
-      status.problem(`path ${path} is already served by another tg-status node`);
+      status.problem(t('pathTaken', { path }));
       // Queued for the path: when the node serving it goes (moved, deleted), this one serves it.
       let byPath = waiting.get(app);
       if (!byPath) waiting.set(app, (byPath = new Map()));
@@ -113,12 +114,9 @@ export = function register(RED: NodeAPI): void {
       if (!connection) return;
       const conn = connection;
       if (!token) {
-        node.warn(
-          'no access token is set: the status API refuses every request; open the node in the editor (a token is generated) and deploy',
-        );
+        node.warn(t('warn.noToken'));
       }
-      if (settings.publicRead)
-        node.warn('public read-only: the status API answers reads without a token (retry still needs it)');
+      if (settings.publicRead) node.warn(t('warn.publicRead'));
       const api = statusApiHandler({
         token,
         publicRead: settings.publicRead,
@@ -146,14 +144,15 @@ export = function register(RED: NodeAPI): void {
             };
           // The same report on the output, so a flow can mail it (no documents: they hold addresses);
           // failures also reach Catch nodes (the push node leaves orders a command waits for to it).
+          const report = localisedReport(common, result.report);
           const msg = {
             topic: 'export-report',
-            payload: result.report,
+            payload: report,
             dryRun: opts.dryRun,
             force: opts.force,
           } as NodeMessage;
           node.send(msg);
-          if (result.report.failed) node.error(new Error(`export: ${result.report.summary}`), msg);
+          if (report.failed) node.error(new Error(t('exportFailed', { summary: report.summary })), msg);
           return { kind: 'report', report: result.report };
         },
       });
@@ -186,7 +185,7 @@ export = function register(RED: NodeAPI): void {
     handleInput(
       this,
       async (msg: NodeMessageInFlow, send) => {
-        if (!connection) throw new Error(baseProblem ?? 'not configured');
+        if (!connection) throw new Error(baseProblem ?? common('notConfigured'));
         const q = (typeof msg.payload === 'object' && msg.payload !== null ? msg.payload : msg) as {
           type?: unknown;
           ids?: unknown;
@@ -194,18 +193,17 @@ export = function register(RED: NodeAPI): void {
         if (q.type === 'summary') {
           msg.payload = connection.status.summary();
         } else if (q.type === 'order' || q.type === 'product') {
-          if (!Array.isArray(q.ids) || q.ids.length === 0)
-            throw new Error('ids: give a non-empty array of order ids or SKUs');
-          if (q.ids.length > MAX_IDS) throw new Error(`ids: at most ${MAX_IDS} per message, got ${q.ids.length}`);
+          if (!Array.isArray(q.ids) || q.ids.length === 0) throw new Error(t('input.idsMissing'));
+          if (q.ids.length > MAX_IDS) throw new Error(t('input.idsTooMany', { max: MAX_IDS, n: q.ids.length }));
           const ids = q.ids.map((id) => String(id).trim());
           const bad = ids.find((id) => id === '' || id.length > 64);
-          if (bad !== undefined) throw new Error(`ids: ${JSON.stringify(bad)} is not an order id or SKU`);
+          if (bad !== undefined) throw new Error(t('input.idInvalid', { id: JSON.stringify(bad) }));
           msg.payload =
             q.type === 'order'
               ? connection.status.orderStatuses(ids, lang)
               : connection.status.productStatuses(ids, lang);
         } else {
-          throw new Error('msg.payload.type must be "order", "product" or "summary"');
+          throw new Error(t('input.type'));
         }
         send(msg);
       },

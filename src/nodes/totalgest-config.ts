@@ -7,6 +7,7 @@ import { TotalGestClient } from '../totalgest/client';
 import { toClientOptions, toOutboxOptions } from '../totalgest/settings';
 import { errorMessage, jsonBody, sendJson, testConnectionInput, type DeployedTarget } from './red-helpers';
 import type { TotalGestConfigNode } from './config-types';
+import { nodeTexts } from './i18n';
 
 interface Credentials {
   username?: string;
@@ -44,6 +45,7 @@ async function checkConnection(input: Record<string, unknown>): Promise<CheckRes
 
 export = function register(RED: NodeAPI): void {
   const userDir = String(RED.settings.userDir ?? process.cwd());
+  const t = nodeTexts(RED, 'totalgest-config');
   /** What each deployed connection was started with: the only endpoint its stored password may go to. */
   const deployedEndpoints = new Map<string, DeployedTarget>();
 
@@ -58,17 +60,17 @@ export = function register(RED: NodeAPI): void {
       this.configError = undefined;
     } catch (err) {
       this.configError = errorMessage(err);
-      this.warn(`TotalGest connection "${def.name || this.id}" is not usable: ${this.configError}`);
+      this.warn(t('notUsable', { name: def.name || this.id, error: this.configError }));
     }
     this.connection = () => {
-      if (!connection) throw new ConfigError(this.configError ?? 'not configured', 'config');
+      if (!connection) throw new ConfigError(this.configError ?? t('notConfigured'), 'config');
       return connection;
     };
     this.on('close', (_removed: boolean, done: () => void) => {
       deployedEndpoints.delete(this.id);
       if (!connection) return done();
       connection.close().then(done, (err: unknown) => {
-        this.error(`closing the TotalGest connection: ${errorMessage(err)}`);
+        this.error(t('closing', { error: errorMessage(err) }));
         done();
       });
     });
