@@ -202,7 +202,8 @@ export = function register(RED: NodeAPI): void {
       // A webhook request (anything from `http in`, whatever its body): the signature first, before
       // any configuration is looked at, so an unsigned caller learns nothing and changes nothing.
       if (msg.req && typeof msg.req === 'object') {
-        const hook = readWebhook(payload, msg.req.headers ?? {}, webhookAuth());
+        const auth = webhookAuth();
+        const hook = readWebhook(payload, msg.req.headers ?? {}, auth);
         if (!hook.ok) {
           msg.statusCode = hook.status;
           // The cause of a 500 names our configuration: for Catch nodes and the log, not for the caller.
@@ -213,7 +214,10 @@ export = function register(RED: NodeAPI): void {
                 : hook.message,
           };
           send(msg);
-          return new InputError(hook.message, hook.status);
+          // The caller's answer stays as the API words it; the cause of a 500 is ours, in the runtime's language.
+          const cause =
+            hook.status === 500 && auth.problem ? t('webhook.cannotCheck', { problem: auth.problem }) : undefined;
+          return new InputError(cause ?? hook.message, hook.status);
         }
         const result = await intake(hook.order, { dryRun, deliveryId: hook.deliveryId, sentAt: hook.sentAt });
         return answerOne(msg, result, send, getExporter());
