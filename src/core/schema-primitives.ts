@@ -57,3 +57,36 @@ export function wholeNumber(label: string, min: number, max: number, fallback: n
       .max(max, `${label} must be at most ${max}`),
   );
 }
+
+/** The bounds of a numeric node setting: the editor's validator and the runtime's check use the same ones. */
+export interface NumberRange {
+  min: number;
+  max: number;
+  /** Whole numbers only (counts, seconds, days); otherwise any finite number in range. */
+  whole: boolean;
+}
+
+/** "must be a whole number from 1 to 500": the reason part of a refused setting. */
+export function rangeText(r: NumberRange): string {
+  return `must be ${r.whole ? 'a whole number' : 'a number'} from ${r.min} to ${r.max}`;
+}
+
+/**
+ * A numeric node setting as the editor stores it (number or text): blank or missing → `fallback`;
+ * anything else must be in range, or the issue carries `params: {range, got}` so the caller can
+ * name the setting, the reason and the value — never clamped, never silently replaced.
+ */
+export function rangedNumber(range: NumberRange, fallback: number) {
+  return z
+    .unknown()
+    .optional()
+    .transform((v, ctx): number => {
+      if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return fallback;
+      const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+      if (!Number.isFinite(n) || (range.whole && !Number.isInteger(n)) || n < range.min || n > range.max) {
+        ctx.addIssue({ code: 'custom', message: rangeText(range), params: { range, got: v } });
+        return z.NEVER;
+      }
+      return n;
+    });
+}

@@ -90,6 +90,57 @@ export function reportItem(result: SubmitResult, row?: OrderRow, waited = false)
   return { orderId, outcome: 'queued', reason: row.error ? `still retrying: ${row.error}` : 'still queued' };
 }
 
+/** What a report's summary says, as data: a node words it in the runtime's language. */
+export interface SummaryData {
+  total: number;
+  /** Dry run: orders that would be exported. */
+  wouldExport: number;
+  /** Only what happened, in this order. */
+  counts: Array<{ what: 'exported' | 'alreadyLinked' | 'queued' | 'skipped' | 'failed'; n: number }>;
+  /** The first failures by name (their reasons as the engine words them); the rest counted in `more`. */
+  failures: Array<{ orderId: string; reason: string | undefined }>;
+  more: number;
+}
+
+export function summaryData(report: Omit<ExportReport, 'summary'>): SummaryData {
+  const counts = (
+    [
+      { what: 'exported', n: report.exported },
+      { what: 'alreadyLinked', n: report.alreadyLinked },
+      { what: 'queued', n: report.queued },
+      { what: 'skipped', n: report.skipped },
+      { what: 'failed', n: report.failed },
+    ] as const
+  ).filter((c) => c.n > 0);
+  const failed = report.items.filter((i) => i.outcome === 'failed');
+  return {
+    total: report.total,
+    wouldExport: report.items.filter((i) => i.outcome === 'would_export').length,
+    counts: [...counts],
+    // Reasons cut: the line stays short enough for the debug sidebar; every one is in `items`.
+    failures: failed.slice(0, 3).map((i) => ({ orderId: i.orderId, reason: i.reason?.slice(0, 120) })),
+    more: Math.max(0, failed.length - 3),
+  };
+}
+
+const ENGLISH = {
+  exported: 'exported',
+  alreadyLinked: 'already linked',
+  queued: 'queued',
+  skipped: 'skipped',
+  failed: 'failed',
+};
+
+/** The summary in English: what the status API answers (its page words the counts itself). */
+export function englishSummary(d: SummaryData): string {
+  const parts = d.counts.map((c) => `${c.n} ${ENGLISH[c.what]}`);
+  if (d.wouldExport) parts.unshift(`${d.wouldExport} would be exported (dry run)`);
+  if (parts.length === 0) parts.push('nothing to do');
+  const shown = d.failures.map((f) => `${f.orderId}: ${f.reason ?? 'failed'}`);
+  if (d.more) shown.push(`${d.more} more in items`);
+  return `${d.total} order${d.total === 1 ? '' : 's'}: ${parts.join(', ')}${shown.length ? ` — ${shown.join('; ')}` : ''}`;
+}
+
 export function buildReport(items: ReportItem[]): ExportReport {
   const count = (o: ItemOutcome) => items.filter((i) => i.outcome === o).length;
   const report = {
@@ -101,24 +152,6 @@ export function buildReport(items: ReportItem[]): ExportReport {
     failed: count('failed'),
     items,
   };
-  // Only what happened, so the line stays short enough for the debug sidebar (80 characters).
-  const parts = [
-    [report.exported, 'exported'],
-    [report.alreadyLinked, 'already linked'],
-    [report.queued, 'queued'],
-    [report.skipped, 'skipped'],
-    [report.failed, 'failed'],
-  ]
-    .filter(([n]) => n)
-    .map(([n, what]) => `${n} ${what}`);
-  const wouldExport = count('would_export');
-  if (wouldExport) parts.unshift(`${wouldExport} would be exported (dry run)`);
-  if (parts.length === 0) parts.push('nothing to do');
-  // The first failures by name, the rest counted: every one is in `items`.
-  const failed = items.filter((i) => i.outcome === 'failed');
-  const shown = failed.slice(0, 3).map((i) => `${i.orderId}: ${(i.reason ?? 'failed').slice(0, 120)}`);
-  if (failed.length > shown.length) shown.push(`${failed.length - shown.length} more in items`);
-  const summary = `${report.total} order${report.total === 1 ? '' : 's'}: ${parts.join(', ')}${shown.length ? ` — ${shown.join('; ')}` : ''}`;
   // The summary first: the debug sidebar previews the first properties of a collapsed object.
-  return { summary, ...report };
+  return { summary: englishSummary(summaryData(report)), ...report };
 }

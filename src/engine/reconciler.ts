@@ -181,8 +181,10 @@ export class Reconciler {
 }
 
 /** What a reconcile command answers: the sweep's summary, or why it did not run (the HTTP status a flow answers with). */
+/** `problem` names the refusal, so the node can word it in its language. */
 export type ReconcileResult =
-  { kind: 'summary'; summary: ReconcileSummary } | { kind: 'refused'; statusCode: number; message: string };
+  | { kind: 'summary'; summary: ReconcileSummary }
+  | { kind: 'refused'; statusCode: number; message: string; problem: 'since' | 'reconcileNeedsFramework360' };
 
 export interface ReconcileRequest {
   /** The push node's Framework360 client; undefined when it has none. */
@@ -216,12 +218,18 @@ export class ReconcileCommand {
   async reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
     const { since, dryRun } = req;
     if (since !== undefined && typeof since !== 'string')
-      return { kind: 'refused', statusCode: 400, message: 'msg.payload.since must be an ISO date/time string' };
+      return {
+        kind: 'refused',
+        statusCode: 400,
+        message: 'msg.payload.since must be an ISO date/time string',
+        problem: 'since',
+      };
     if (!req.fw)
       return {
         kind: 'refused',
         statusCode: 400,
         message: 'reconcile needs a Framework360 connection: select one in the node',
+        problem: 'reconcileNeedsFramework360',
       };
     const kind = `${dryRun}|${since ?? ''}`;
     let sweeping = this.sweeps.get(kind);

@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import { zodProblems, describeProblems } from '../core/schema-primitives';
 import { normaliseBaseUrl } from '../http/base-url';
 import { ApiError, AuthError, BadResponseError, NotFoundError, TransientError } from '../http/errors';
-import { RequestLimiter } from '../http/limiter';
+import { DEFAULT_CONCURRENCY, RequestLimiter } from '../http/limiter';
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../http/retry';
-import { parseRetryAfter, Transport, type TransportRequest } from '../http/transport';
+import { DEFAULT_TIMEOUT_MS, parseRetryAfter, Transport, type TransportRequest } from '../http/transport';
 import {
   apiEnvelopeSchema,
   checkDataSchema,
@@ -55,8 +55,8 @@ export class Framework360Client {
 
   constructor(private readonly opts: Framework360ClientOptions) {
     this.baseUrl = normaliseSiteUrl(opts.siteUrl, opts.allowInsecureHttp);
-    this.transport = new Transport(this.baseUrl, opts.timeoutMs ?? 15_000);
-    this.limiter = new RequestLimiter(opts.concurrency ?? 4);
+    this.transport = new Transport(this.baseUrl, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.limiter = new RequestLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY);
     this.policy = { ...defaultRetryPolicy, ...opts.retry };
   }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../http/errors';
+import { DEFAULT_CONCURRENCY } from '../http/limiter';
+import { DEFAULT_TIMEOUT_MS } from '../http/transport';
 import { formatPath } from '../core/schema-primitives';
 import { wholeNumber } from '../core/schema-primitives';
 import { normaliseSiteUrl, type Framework360ClientOptions } from './client';
@@ -8,8 +10,8 @@ export const framework360SettingsSchema = z.object({
   siteUrl: z.string({ error: 'Site URL is required' }),
   apiKey: z.string({ error: 'API key is required' }).min(1, 'API key is required'),
   webhookSecret: z.string().optional(),
-  timeout: wholeNumber('Timeout (s)', 1, 300, 15),
-  concurrency: wholeNumber('Concurrency', 1, 32, 4),
+  timeout: wholeNumber('Timeout (s)', 1, 300, DEFAULT_TIMEOUT_MS / 1000),
+  concurrency: wholeNumber('Concurrency', 1, 32, DEFAULT_CONCURRENCY),
   allowInsecureHttp: z.preprocess((v) => v === true || v === 'true', z.boolean()),
 });
 

@@ -1,3 +1,6 @@
+/** Requests in flight per connection when it sets none (the config nodes' default). */
+export const DEFAULT_CONCURRENCY = 4;
+
 /**
  * One limiter per connection: a concurrency cap, an optional request rate, and a shared
  * pause when the server says Retry-After — so every caller of the connection waits, not

@@ -42,6 +42,9 @@ const causeText: Record<NetworkCause, string> = {
   server_error: 'server error',
 };
 
+/** A request's timeout when the connection sets none (the config nodes' default: 15 s). */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
 /**
  * The HTTP layer of both clients: one axios instance with keep-alive agents, a timeout on
  * every request, and no status-based throwing — the clients decide what a status means.

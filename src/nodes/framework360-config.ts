@@ -4,8 +4,9 @@ import { Framework360Client } from '../framework360/client';
 import { toFramework360Settings, type Framework360Settings } from '../framework360/settings';
 import { ConfigError } from '../engine/errors';
 import { DEFAULT_REF_PREFIX, refPrefixProblem } from '../core/order-mapping';
-import { UNCHANGED_PASSWORD, errorMessage, jsonBody, resolveSecret, sendJson } from './red-helpers';
+import { errorMessage, jsonBody, sendJson, testConnectionInput, type DeployedTarget } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
+import { commonTexts, nodeTexts } from './i18n';
 
 interface Credentials {
   apiKey?: string;
@@ -34,13 +35,11 @@ async function checkConnection(input: Record<string, unknown>): Promise<CheckRes
   }
 }
 
-const sameSite = (a: unknown, b: unknown): boolean =>
-  typeof a === 'string' && typeof b === 'string' && a.trim().replace(/\/+$/, '') === b.trim().replace(/\/+$/, '');
-
 export = function register(RED: NodeAPI): void {
-  /** The site URL each deployed connection was started with: the only one its stored API key may go to. */
-  /** What each deployed node connects to: a stored secret goes there only, and only as securely as deployed. */
-  const deployedSites = new Map<string, { url: string; allowInsecureHttp: boolean }>();
+  /** What each deployed connection was started with: the only site its stored API key may go to. */
+  const deployedSites = new Map<string, DeployedTarget>();
+  const t = nodeTexts(RED, 'framework360-config');
+  const common = commonTexts(RED);
 
   function Framework360Config(this: Framework360ConfigNode, def: Def): void {
     RED.nodes.createNode(this, def);
@@ -53,10 +52,10 @@ export = function register(RED: NodeAPI): void {
       this.configError = undefined;
     } catch (err) {
       this.configError = errorMessage(err);
-      this.warn(`Framework360 connection "${def.name || this.id}" is not usable: ${this.configError}`);
+      this.warn(t('notUsable', { name: def.name || this.id, error: this.configError }));
     }
     this.client = () => {
-      if (!settings) throw new ConfigError(this.configError ?? 'not configured', 'config');
+      if (!settings) throw new ConfigError(this.configError ?? common('notConfigured'), 'config');
       client ??= new Framework360Client(settings.client);
       return client;
     };
@@ -68,7 +67,7 @@ export = function register(RED: NodeAPI): void {
     const prefixProblem = refPrefixProblem(refPrefix);
     if (prefixProblem) {
       this.configError ??= `externalRef prefix ${prefixProblem}`;
-      this.warn(`Framework360 connection "${def.name || this.id}" is not usable: externalRef prefix ${prefixProblem}`);
+      this.warn(t('notUsable', { name: def.name || this.id, error: `externalRef prefix ${prefixProblem}` }));
     }
     this.refPrefix = () => {
       if (prefixProblem) throw new ConfigError(`externalRef prefix ${prefixProblem}`, 'refPrefix');
@@ -91,24 +90,15 @@ export = function register(RED: NodeAPI): void {
     RED.auth.needsPermission('framework360-config.write'),
     (req, res) => {
       const body = jsonBody(req);
-      const typed = typeof body.apiKey === 'string' && body.apiKey !== '' && body.apiKey !== UNCHANGED_PASSWORD;
-      // As for TotalGest: the stored API key goes only to the deployed site.
-      if (!typed && typeof body.id === 'string' && resolveSecret(RED, body.id, 'apiKey', undefined) !== undefined) {
-        const deployed = deployedSites.get(body.id);
-        if (deployed === undefined || !sameSite(deployed.url, body.siteUrl)) {
-          sendJson(res, 200, {
-            ok: false,
-            cause: 'invalid_config',
-            field: 'apiKey',
-            message: `the site URL differs from the deployed one (${deployed?.url ?? 'none'}): type the API key again to test another site — the stored key is only sent to the deployed site`,
-          });
-          return;
-        }
-      }
-      const input: Record<string, unknown> = { ...body, apiKey: resolveSecret(RED, body.id, 'apiKey', body.apiKey) };
-      // As for TotalGest: a stored key never travels less securely than the deployed node allows.
-      if (!typed && typeof body.id === 'string')
-        input.allowInsecureHttp = deployedSites.get(body.id)?.allowInsecureHttp === true;
+      // As for TotalGest: the stored API key goes only to the deployed site, never less securely.
+      const checked = testConnectionInput(RED, body, { url: 'siteUrl', secret: 'apiKey' }, deployedSites, {
+        urlName: 'site URL',
+        secretName: 'the API key',
+        storedName: 'key',
+        target: 'site',
+      });
+      if ('refusal' in checked) return sendJson(res, 200, checked.refusal);
+      const { input } = checked;
       checkConnection(input).then(
         (result) => sendJson(res, 200, result),
         (err: unknown) => sendJson(res, 500, { ok: false, cause: 'error', message: errorMessage(err) }),

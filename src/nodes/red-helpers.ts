@@ -3,18 +3,9 @@ import type { TotalGestConnection } from '../engine/connection';
 import type { TotalGestConfigNode } from './config-types';
 import type { Request, Response } from 'express';
 import { ApiError, causeText } from '../engine/errors';
+import { commonTexts, type NodeTexts } from './i18n';
 
 /** Small pieces of Node-RED glue shared by the node files. */
-
-/** Node-RED status texts are cut in the editor; keep them readable. */
-export function shortText(text: string, max = 80): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/** A red ring with the cause alone (the call and the details go to Catch nodes). */
-export function errorStatus(err: unknown): { fill: 'red'; shape: 'ring'; text: string } {
-  return { fill: 'red', shape: 'ring', text: shortText(causeText(err)) };
-}
 
 /**
  * The error handed to done(): Node-RED shows it as "Name: message" in the debug sidebar and
@@ -42,6 +33,67 @@ export function resolveSecret(RED: NodeAPI, nodeId: unknown, field: string, type
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** Where a deployed config node connects: a stored secret goes there only, and only as securely as deployed. */
+export interface DeployedTarget {
+  url: string;
+  allowInsecureHttp: boolean;
+}
+
+/** The words of a Test-connection refusal: "the endpoint differs … type the password again …". */
+export interface SecretGuardWords {
+  /** The URL field as the dialog names it ("endpoint", "site URL"). */
+  urlName: string;
+  /** What is typed again ("the password", "the API key"). */
+  secretName: string;
+  /** How the stored one is called ("password", "key"). */
+  storedName: string;
+  /** What another URL would test ("endpoint", "site"). */
+  target: string;
+}
+
+/**
+ * Test connection from the editor, for both config nodes: typed-in values as typed; with the stored
+ * secret (blank or `__PWRD__` in the dialog) only against the deployed URL and only as securely
+ * as the deployed node allows — an editor user must not send a stored secret to a host of their
+ * choice by typing another URL. Returns the check's input, or the refusal to answer with.
+ */
+export function testConnectionInput(
+  RED: NodeAPI,
+  body: Record<string, unknown>,
+  fields: { url: string; secret: string },
+  deployed: ReadonlyMap<string, DeployedTarget>,
+  words: SecretGuardWords,
+): { input: Record<string, unknown> } | { refusal: Record<string, unknown> } {
+  const typedSecret = body[fields.secret];
+  const typed = typeof typedSecret === 'string' && typedSecret !== '' && typedSecret !== UNCHANGED_PASSWORD;
+  const id = typeof body.id === 'string' ? body.id : undefined;
+  if (!typed && id !== undefined && resolveSecret(RED, id, fields.secret, undefined) !== undefined) {
+    const target = deployed.get(id);
+    if (target === undefined || !sameUrl(target.url, body[fields.url]))
+      return {
+        refusal: {
+          ok: false,
+          cause: 'invalid_config',
+          field: fields.secret,
+          message: `the ${words.urlName} differs from the deployed one (${target?.url ?? 'none'}): type ${words.secretName} again to test another ${words.target} — the stored ${words.storedName} is only sent to the deployed ${words.target}`,
+        },
+      };
+  }
+  const input: Record<string, unknown> = {
+    ...body,
+    [fields.secret]: resolveSecret(RED, body.id, fields.secret, typedSecret),
+  };
+  if (!typed && id !== undefined) input.allowInsecureHttp = deployed.get(id)?.allowInsecureHttp === true;
+  return { input };
+}
+
+/** URLs compared as the editor may type them: surrounding blanks and trailing slashes do not count. */
+function sameUrl(a: unknown, b: unknown): boolean {
+  return (
+    typeof a === 'string' && typeof b === 'string' && a.trim().replace(/\/+$/, '') === b.trim().replace(/\/+$/, '')
+  );
+}
+
 export function jsonBody(req: Request): Record<string, unknown> {
   const body: unknown = req.body;
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
@@ -60,21 +112,27 @@ export interface NodeSetup {
 }
 
 /** What every TotalGest node needs at start: its connection and its optional JSONata override. */
-export function nodeSetup(RED: NodeAPI, node: Node, connectionId: string, overrideText: string | undefined): NodeSetup {
+export function nodeSetup(
+  RED: NodeAPI,
+  node: Node,
+  connectionId: string,
+  overrideText: string | undefined,
+  t: NodeTexts = commonTexts(RED),
+): NodeSetup {
   try {
     const config = RED.nodes.getNode(connectionId) as TotalGestConfigNode | null;
-    if (!config) throw new Error('no TotalGest connection selected');
+    if (!config) throw new Error(t('noConnection'));
     const connection = config.connection();
     if (!overrideText?.trim()) return { connection, override: undefined, error: undefined };
     const expr = RED.util.prepareJSONataExpression(overrideText, node);
     const override = (input: unknown) =>
       new Promise<unknown>((resolve, reject) =>
         RED.util.evaluateJSONataExpression(expr, input as NodeMessage, (err, value: unknown) =>
-          err ? reject(new Error(`override: ${err.message}`)) : resolve(value),
+          err ? reject(new Error(t('override', { error: err.message }))) : resolve(value),
         ),
       );
     return { connection, override, error: undefined };
   } catch (err) {
-    return { connection: undefined, override: undefined, error: `config: ${errorMessage(err)}` };
+    return { connection: undefined, override: undefined, error: t('config', { error: errorMessage(err) }) };
   }
 }

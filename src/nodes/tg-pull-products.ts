@@ -3,19 +3,16 @@ import { z } from 'zod';
 import { formatPath } from '../core/schema-primitives';
 import { Coalescer } from '../engine/coalescer';
 import { ProductSync, type SyncProgress, type SyncSummary } from '../engine/product-sync';
-import { errorMessage, errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
+import { errorMessage, nodeSetup } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
+import { handleInput, type Send } from './node-io';
+import { NodeStatus, tone } from './node-status';
+import { commonTexts, nodeTexts, type NodeTexts } from './i18n';
+import { parseSettings, pullProductsSettings, settingsProblemText, type PullProductsSettings } from './node-settings';
 
 interface Def extends NodeDef {
   connection: string;
   framework360: string;
-  batchSize: string;
-  overlap: string;
-  pageSize: string;
-  maxConcurrency: string;
-  forceWrite: boolean;
-  dryRun: boolean;
-  override: string;
 }
 
 type Flags = { full: boolean; dryRun: boolean; forceWrite: boolean };
@@ -45,58 +42,69 @@ const confirmSchema = z
 
 const STATUS_EVERY_MS = 500;
 
-function progressText(p: SyncProgress): string {
-  const n = (v: number) => v.toLocaleString('en-US');
-  if (p.toWrite === 0) return `syncing ${n(p.fetched)} …`;
-  return `writing ${n(p.written)}/${n(p.toWrite)} · ${p.inFlight} in flight · ${n(p.ratePerSecond)}/s`;
+function progressText(t: NodeTexts, p: SyncProgress): string {
+  if (p.toWrite === 0) return t('syncingCount', { fetched: p.fetched });
+  return t('writing', { written: p.written, toWrite: p.toWrite, inFlight: p.inFlight, rate: p.ratePerSecond });
 }
 
-const num = (v: string | undefined, fallback: number, min: number, max: number): number => {
-  const n = Number(v);
-  return Number.isFinite(n) && v !== '' && v !== undefined ? Math.min(max, Math.max(min, Math.round(n))) : fallback;
-};
-
-function summaryText(s: SyncSummary): string {
+/** The status after a run: counts of what happened (the summary object holds every detail). */
+function summaryText(t: NodeTexts, s: SyncSummary): string {
   const time = new Date().toTimeString().slice(0, 5);
   const changed = s.created + s.updated + s.deactivated;
   // Emit mode has written nothing: it handed the products to the flow.
   const what = s.dryRun
-    ? `dry run: ${changed} to write`
+    ? [t('dryRun', { n: changed })]
     : s.mode === 'emit'
-      ? `${s.emitted} emitted`
-      : `${s.created ? `${s.created} created · ` : ''}${s.updated} updated${s.deactivated ? ` · ${s.deactivated} deactivated` : ''}`;
-  // Products failing since earlier runs stay visible even when this run added none.
-  const waiting = s.stillFailed > s.failed ? ` · ${s.stillFailed} to retry` : '';
-  return `${s.failed || s.stillFailed ? '⚠' : '✓'} ${what}${s.failed ? ` · ${s.failed} failed` : ''}${waiting} · ${time}`;
+      ? [t('emitted', { n: s.emitted })]
+      : [
+          s.created ? t('created', { n: s.created }) : '',
+          t('updated', { n: s.updated }),
+          s.deactivated ? t('deactivated', { n: s.deactivated }) : '',
+        ];
+  const parts = [
+    ...what,
+    s.failed ? t('failed', { n: s.failed }) : '',
+    // Products failing since earlier runs stay visible even when this run added none.
+    s.stillFailed > s.failed ? t('toRetry', { n: s.stillFailed }) : '',
+    time,
+  ].filter(Boolean);
+  return `${s.failed || s.stillFailed ? '⚠' : '✓'} ${parts.join(' · ')}`;
 }
 
 export = function register(RED: NodeAPI): void {
+  const t = nodeTexts(RED, 'tg-pull-products');
+  const common = commonTexts(RED);
+
   function TgPullProducts(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
+    const parsed = parseSettings(pullProductsSettings, def);
+    const settings: PullProductsSettings | undefined = parsed.ok ? parsed.settings : undefined;
     const fwConfig = def.framework360 ? (RED.nodes.getNode(def.framework360) as Framework360ConfigNode | null) : null;
-    const { connection, override: reshape, error: setupError } = nodeSetup(RED, this, def.connection, def.override);
+    const setup = nodeSetup(RED, this, def.connection, settings?.override);
+    const { connection, override: reshape } = setup;
     let fwError: string | undefined;
     try {
       fwConfig?.client();
     } catch (err) {
-      fwError = `config: ${errorMessage(err)}`;
+      fwError = common('config', { error: errorMessage(err) });
     }
-    if (setupError ?? fwError) this.status({ fill: 'red', shape: 'ring', text: shortText((setupError ?? fwError)!) });
+    // A refused setting first: the node must not run on a value other than the one the user typed.
+    const problem = parsed.ok ? (setup.error ?? fwError) : settingsProblemText(parsed.problem, common);
+    const status = new NodeStatus(this, undefined);
+    if (problem) status.problem(problem);
     const abort = new AbortController();
-    const batchSize = num(def.batchSize, 100, 1, 5000);
 
     const runner = new Coalescer<Flags, SyncSummary>(async (flags) => {
-      if (!connection || fwError) throw new Error(setupError ?? fwError ?? 'not configured');
+      if (!connection || !settings || fwError) throw new Error(problem ?? common('notConfigured'));
       const sync = new ProductSync(connection.client, connection.products, fwConfig?.client(), {
-        overlapMs: num(def.overlap, 60, 0, 86_400) * 1000,
-        pageSize: num(def.pageSize, 500, 1, 500),
-        // The adaptive write limit's ceiling; 64 is also the HTTP agent's socket cap.
-        writeConcurrency: num(def.maxConcurrency, 64, 1, 64),
-        batchSize,
+        overlapMs: settings.overlap * 1000,
+        pageSize: settings.pageSize,
+        writeConcurrency: settings.maxConcurrency,
+        batchSize: settings.batchSize,
         override: reshape,
-        overrideText: def.override ?? '',
+        overrideText: settings.override,
       });
-      this.status({ fill: 'blue', shape: 'dot', text: flags.full ? 'full sync …' : 'syncing …' });
+      status.set(tone.blue(t(flags.full ? 'fullSync' : 'syncing')));
       const runId = RED.util.generateId();
       let shownAt = 0;
       const summary = await connection.track(
@@ -108,7 +116,7 @@ export = function register(RED: NodeAPI): void {
             const now = Date.now();
             if (now - shownAt < STATUS_EVERY_MS && p.written < p.toWrite) return;
             shownAt = now;
-            this.status({ fill: 'blue', shape: 'dot', text: progressText(p) });
+            status.set(tone.blue(progressText(t, p)));
           },
           // `len` > 1 tells a core Join to concatenate the batches; `count` (on the last) completes it.
           onBatch: (products, part) =>
@@ -121,7 +129,7 @@ export = function register(RED: NodeAPI): void {
                   id: runId,
                   index: part.index,
                   type: 'array',
-                  len: Math.max(2, batchSize),
+                  len: Math.max(2, settings.batchSize),
                   ...(part.count === undefined ? {} : { count: part.count }),
                 },
               } as NodeMessage,
@@ -133,63 +141,61 @@ export = function register(RED: NodeAPI): void {
       return summary;
     });
 
-    this.on(
-      'input',
-      (
-        msg: NodeMessageInFlow,
-        send: (m: NodeMessage | Array<NodeMessage | null>) => void,
-        done: (err?: Error) => void,
-      ) => {
-        if (msg.topic === 'confirm') return confirm(msg, send, done);
-        const m = msg as NodeMessageInFlow & { full?: unknown; dryRun?: unknown; forceWrite?: unknown };
-        const flags: Flags = {
-          full: m.full === true,
-          dryRun: def.dryRun || m.dryRun === true,
-          forceWrite: def.forceWrite || m.forceWrite === true,
-        };
-        runner.trigger(flags, (result) => {
-          if (result instanceof Error) {
-            if (abort.signal.aborted || connection?.isClosed) return done();
-            this.status(errorStatus(result));
-            return done(forCatch(result));
-          }
-          if (result.stoppedBy) {
-            // The shop refused the key: the run stopped; the summary still says what it did.
-            this.status({ fill: 'red', shape: 'ring', text: shortText(result.stoppedBy) });
-            send([null, { ...msg, payload: result }]);
-            return done(new Error(result.stoppedBy));
-          }
-          this.status({
-            fill: result.failed || result.stillFailed ? 'yellow' : 'green',
-            shape: 'dot',
-            text: shortText(summaryText(result)),
-          });
-          send([null, { ...msg, payload: result }]);
-          // Some products failed: the run finished, but Catch nodes hear about it.
-          if (result.failed)
-            done(
-              new Error(
-                `product sync: ${result.failed} failed, e.g. ${result.failures[0]?.sku ?? '?'}: ${result.failures[0]?.reason ?? ''}`,
-              ),
-            );
-          else done();
-        });
-      },
-    );
+    const sync = async (msg: NodeMessageInFlow, send: Send): Promise<Error | undefined> => {
+      const m = msg as NodeMessageInFlow & { full?: unknown; dryRun?: unknown; forceWrite?: unknown };
+      const flags: Flags = {
+        full: m.full === true,
+        dryRun: settings!.dryRun || m.dryRun === true,
+        forceWrite: settings!.forceWrite || m.forceWrite === true,
+      };
+      const result = await new Promise<SyncSummary | Error>((resolve) => runner.trigger(flags, resolve));
+      if (result instanceof Error) {
+        // Closing: the run was stopped on purpose, nothing to report.
+        if (abort.signal.aborted || connection?.isClosed) return undefined;
+        throw result;
+      }
+      if (result.stoppedBy) {
+        // The shop refused the key: the run stopped; the summary still says what it did.
+        status.set(tone.red(result.stoppedBy));
+        send([null, { ...msg, payload: result }]);
+        return new Error(result.stoppedBy);
+      }
+      status.set(
+        result.failed || result.stillFailed ? tone.yellow(summaryText(t, result)) : tone.green(summaryText(t, result)),
+      );
+      send([null, { ...msg, payload: result }]);
+      // Some products failed: the run finished, but Catch nodes hear about it.
+      return result.failed
+        ? new Error(
+            t('runFailed', {
+              n: result.failed,
+              sku: result.failures[0]?.sku ?? '?',
+              reason: result.failures[0]?.reason ?? '',
+            }),
+          )
+        : undefined;
+    };
+
+    handleInput(this, (msg, send) => (msg.topic === 'confirm' ? confirm(msg, send) : sync(msg, send)), {
+      refusal: () => (parsed.ok ? undefined : new Error(problem)),
+      status,
+      // A malformed confirmation is the flow's mistake, not the node's: the status stays.
+      failsNode: (_err, msg) => msg.topic !== 'confirm',
+    });
 
     /** The flow wrote emitted products: they become linked (or failed, with the flow's error). */
-    const confirm = (
-      msg: NodeMessageInFlow,
-      send: (m: Array<NodeMessage | null>) => void,
-      done: (err?: Error) => void,
-    ): void => {
-      if (!connection) return done(new Error(setupError ?? 'not configured'));
+    const confirm = async (msg: NodeMessageInFlow, send: Send): Promise<undefined> => {
+      if (!connection) throw new Error(problem ?? common('notConfigured'));
       const parsed = confirmSchema.safeParse(msg.payload);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         const path = issue.path.length ? formatPath(issue.path) : '';
-        return done(
-          new Error(`confirm: msg.payload${path && !path.startsWith('[') ? '.' : ''}${path} ${issue.message}`),
+        // The field's own words stay as the schema has them (English); the frame is the catalogue's.
+        throw new Error(
+          t('confirmInvalid', {
+            field: `msg.payload${path && !path.startsWith('[') ? '.' : ''}${path}`,
+            problem: issue.message,
+          }),
         );
       }
       const items = parsed.data.map((i) => ({
@@ -198,14 +204,10 @@ export = function register(RED: NodeAPI): void {
         error: i.error ?? null,
         version: i.version ?? null,
       }));
-      try {
-        const result = new ProductSync(connection.client, connection.products, undefined).confirm(items);
-        connection.notifyChanged('products');
-        send([null, { ...msg, payload: result }]);
-        done();
-      } catch (err) {
-        done(forCatch(err));
-      }
+      const result = new ProductSync(connection.client, connection.products, undefined).confirm(items);
+      connection.notifyChanged('products');
+      send([null, { ...msg, payload: result }]);
+      return undefined;
     };
 
     this.on('close', (_removed: boolean, done: () => void) => {

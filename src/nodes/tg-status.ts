@@ -9,20 +9,16 @@ import {
   type ExportAnswer,
   type StatusRequest,
 } from '../web/status-api';
-import { errorStatus, forCatch, nodeSetup, shortText } from './red-helpers';
+import { nodeSetup } from './red-helpers';
+import { handleInput } from './node-io';
+import { NodeStatus, tone, type Status } from './node-status';
+import { parseSettings, settingsProblemText, statusSettings } from './node-settings';
+import { commonTexts, nodeTexts } from './i18n';
+import { localisedReport } from './report-text';
 
 interface Def extends NodeDef {
   connection: string;
-  path: string;
-  lang: string;
-  corsOrigin: string;
-  publicRead: boolean;
-  exportWait: string;
 }
-
-/** The export action's wait, in seconds: default and bound (an HTTP client should not hang for minutes). */
-const EXPORT_WAIT_DEFAULT_S = 20;
-const EXPORT_WAIT_MAX_S = 120;
 
 type ExpressRequest = StatusRequest & { path: string };
 type Handler = (req: ExpressRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -49,77 +45,65 @@ function nodeMiddleware(setting: unknown): Handler[] {
 }
 
 export = function register(RED: NodeAPI): void {
+  const t = nodeTexts(RED, 'tg-status');
+  const common = commonTexts(RED);
+
   function TgStatus(this: Node<{ token?: string }>, def: Def): void {
     RED.nodes.createNode(this, def);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- serve() also runs later, when a freed path is taken over
     const node = this;
-    const lang = pickLang(def.lang, String((RED.settings as unknown as { lang?: string }).lang ?? ''));
+    const parsed = parseSettings(statusSettings, def);
+    const settings = parsed.ok ? parsed.settings : statusSettings.parse({});
+    const lang = pickLang(settings.lang, String((RED.settings as unknown as { lang?: string }).lang ?? ''));
     const setup = nodeSetup(RED, this, def.connection, undefined);
     const connection = setup.connection;
-    let setupError = setup.error;
+    // A refused setting: no API, every input refused (never a clamped wait the user did not type).
+    const baseProblem = parsed.ok ? setup.error : settingsProblemText(parsed.problem, common);
     const token = this.credentials?.token ?? '';
-    const waitS =
-      def.exportWait === undefined || String(def.exportWait).trim() === ''
-        ? EXPORT_WAIT_DEFAULT_S
-        : Number(def.exportWait);
-    if (!Number.isFinite(waitS) || waitS < 0 || waitS > EXPORT_WAIT_MAX_S)
-      setupError = `export wait: "${def.exportWait}" must be a number of seconds from 0 to ${EXPORT_WAIT_MAX_S}`;
-    const exportWaitMs = Math.round(
-      (Number.isFinite(waitS) ? Math.min(Math.max(waitS, 0), EXPORT_WAIT_MAX_S) : EXPORT_WAIT_DEFAULT_S) * 1000,
-    );
+    const exportWaitMs = Math.round(settings.exportWait * 1000);
     const apiNote =
-      !token && !def.publicRead ? 'no token: API closed' : def.publicRead ? 'API public read-only' : undefined;
+      !token && !settings.publicRead ? t('status.noToken') : settings.publicRead ? t('status.publicRead') : undefined;
 
-    const showStatus = (): void => {
-      statusTimer = undefined;
-      if (setupError) return this.status({ fill: 'red', shape: 'ring', text: shortText(setupError) });
-      try {
-        const s = connection!.status.summary();
-        const failed = s.orders.failed + s.products.failed;
-        const text = `${failed ? '⚠' : '✓'} ${(s.orders.linked + s.products.linked).toLocaleString('en-US')} linked · ${failed} failed · ${s.queueDepth} queued`;
-        // The HTTP API's own state matters more than the counts: say when it is closed or open to all.
-        if (apiNote) return this.status({ fill: 'yellow', shape: 'ring', text: shortText(`${apiNote} · ${text}`) });
-        this.status({ fill: failed ? 'red' : s.queueDepth ? 'blue' : 'green', shape: 'dot', text });
-      } catch (err) {
-        this.status(errorStatus(err));
-      }
+    const render = (): Status => {
+      const s = connection!.status.summary();
+      const failed = s.orders.failed + s.products.failed;
+      const text = `${failed ? '⚠' : '✓'} ${t('status.counts', { linked: s.orders.linked + s.products.linked, failed, queued: s.queueDepth })}`;
+      // The HTTP API's own state matters more than the counts: say when it is closed or open to all.
+      if (apiNote) return tone.yellow(`${apiNote} · ${text}`, 'ring');
+      return failed ? tone.red(text, 'dot') : s.queueDepth ? tone.blue(text) : tone.green(text);
     };
     // Refreshed when recorded state changes (at most twice a second), not by a polling timer.
-    let statusTimer: NodeJS.Timeout | undefined;
-    const onChanged = (): void => {
-      statusTimer ??= setTimeout(showStatus, 500);
-    };
-    connection?.on('changed', onChanged);
-    showStatus();
+    const status = new NodeStatus(this, render, connection, 500);
+    if (baseProblem) status.problem(baseProblem);
+    else status.show();
 
     // The HTTP API and page, on Node-RED's HTTP node server (its middleware, auth and CORS apply).
-    const settings = RED.settings as unknown as {
+    const httpSettings = RED.settings as unknown as {
       httpNodeRoot?: string | false;
       httpNodeMiddleware?: unknown;
       httpNodeCors?: CorsSetting;
     };
-    const path = (def.path || '/totalgest/status').replace(/\/+$/, '');
+    const path = settings.path;
     const app = RED.httpNode as unknown as HttpNodeApp;
     let routes: Map<string, Handler | undefined> | undefined;
     let mine: Handler | undefined;
     let takeOver: (() => void) | undefined;
-    if (connection && settings.httpNodeRoot === false) {
-      this.warn('httpNodeRoot is false: the status API and page are off (the node still answers messages)');
+    if (!parsed.ok) {
+      // Refused setting: shown in red above; nothing is served.
+    } else if (connection && httpSettings.httpNodeRoot === false) {
+      this.warn(t('warn.httpNodeRootOff'));
     } else if (connection && !/^\/[A-Za-z0-9/_-]*$/.test(path)) {
-      setupError = `path "${path}" must start with / and hold only letters, digits, / _ -`;
-      showStatus();
+      status.problem(t('pathInvalid', { path }));
     } else if (connection && served.get(app)?.get(path)) {
-      setupError = `path ${path} is already served by another tg-status node`;
-      showStatus();
+      status.problem(t('pathTaken', { path }));
       // Queued for the path: when the node serving it goes (moved, deleted), this one serves it.
       let byPath = waiting.get(app);
       if (!byPath) waiting.set(app, (byPath = new Map()));
       const queue = byPath.get(path) ?? [];
       byPath.set(path, queue);
       takeOver = () => {
-        setupError = setup.error;
         serve();
-        showStatus();
+        status.problem(baseProblem);
       };
       queue.push(takeOver);
     } else if (connection) {
@@ -130,18 +114,15 @@ export = function register(RED: NodeAPI): void {
       if (!connection) return;
       const conn = connection;
       if (!token) {
-        node.warn(
-          'no access token is set: the status API refuses every request; open the node in the editor (a token is generated) and deploy',
-        );
+        node.warn(t('warn.noToken'));
       }
-      if (def.publicRead)
-        node.warn('public read-only: the status API answers reads without a token (retry still needs it)');
+      if (settings.publicRead) node.warn(t('warn.publicRead'));
       const api = statusApiHandler({
         token,
-        publicRead: def.publicRead === true,
+        publicRead: settings.publicRead,
         defaultLang: lang,
-        corsOrigin: def.corsOrigin ?? '',
-        httpNodeCors: settings.httpNodeCors,
+        corsOrigin: settings.corsOrigin,
+        httpNodeCors: httpSettings.httpNodeCors,
         status: () => conn.status,
         retryOrders: (ids) => conn.exporter.retry(ids),
         exportOrders: async (ids, opts): Promise<ExportAnswer> => {
@@ -163,14 +144,15 @@ export = function register(RED: NodeAPI): void {
             };
           // The same report on the output, so a flow can mail it (no documents: they hold addresses);
           // failures also reach Catch nodes (the push node leaves orders a command waits for to it).
+          const report = localisedReport(common, result.report);
           const msg = {
             topic: 'export-report',
-            payload: result.report,
+            payload: report,
             dryRun: opts.dryRun,
             force: opts.force,
           } as NodeMessage;
           node.send(msg);
-          if (result.report.failed) node.error(new Error(`export: ${result.report.summary}`), msg);
+          if (report.failed) node.error(new Error(t('exportFailed', { summary: report.summary })), msg);
           return { kind: 'report', report: result.report };
         },
       });
@@ -184,7 +166,7 @@ export = function register(RED: NodeAPI): void {
           current(req, res, next);
         };
         const paths = [path, `${path}/*`];
-        const mw = nodeMiddleware(settings.httpNodeMiddleware);
+        const mw = nodeMiddleware(httpSettings.httpNodeMiddleware);
         app.get(paths, ...mw, dispatch);
         app.post(paths, ...mw, dispatch);
         app.options(paths, ...mw, dispatch);
@@ -199,9 +181,11 @@ export = function register(RED: NodeAPI): void {
       routes.set(path, mine);
     }
 
-    this.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
-      try {
-        if (!connection) throw new Error(setupError ?? 'not configured');
+    // Bad input is the flow's mistake: it goes to Catch nodes, the node's status stays.
+    handleInput(
+      this,
+      async (msg: NodeMessageInFlow, send) => {
+        if (!connection) throw new Error(baseProblem ?? common('notConfigured'));
         const q = (typeof msg.payload === 'object' && msg.payload !== null ? msg.payload : msg) as {
           type?: unknown;
           ids?: unknown;
@@ -209,29 +193,25 @@ export = function register(RED: NodeAPI): void {
         if (q.type === 'summary') {
           msg.payload = connection.status.summary();
         } else if (q.type === 'order' || q.type === 'product') {
-          if (!Array.isArray(q.ids) || q.ids.length === 0)
-            throw new Error('ids: give a non-empty array of order ids or SKUs');
-          if (q.ids.length > MAX_IDS) throw new Error(`ids: at most ${MAX_IDS} per message, got ${q.ids.length}`);
+          if (!Array.isArray(q.ids) || q.ids.length === 0) throw new Error(t('input.idsMissing'));
+          if (q.ids.length > MAX_IDS) throw new Error(t('input.idsTooMany', { max: MAX_IDS, n: q.ids.length }));
           const ids = q.ids.map((id) => String(id).trim());
           const bad = ids.find((id) => id === '' || id.length > 64);
-          if (bad !== undefined) throw new Error(`ids: ${JSON.stringify(bad)} is not an order id or SKU`);
+          if (bad !== undefined) throw new Error(t('input.idInvalid', { id: JSON.stringify(bad) }));
           msg.payload =
             q.type === 'order'
               ? connection.status.orderStatuses(ids, lang)
               : connection.status.productStatuses(ids, lang);
         } else {
-          throw new Error('msg.payload.type must be "order", "product" or "summary"');
+          throw new Error(t('input.type'));
         }
         send(msg);
-        done();
-      } catch (err) {
-        done(forCatch(err));
-      }
-    });
+      },
+      { refusal: () => (parsed.ok ? undefined : new Error(baseProblem)) },
+    );
 
     this.on('close', (_removed: boolean, done: () => void) => {
-      connection?.off('changed', onChanged);
-      clearTimeout(statusTimer);
+      status.close();
       const queue = waiting.get(app)?.get(path);
       const at = takeOver && queue ? queue.indexOf(takeOver) : -1;
       if (at >= 0) queue!.splice(at, 1);

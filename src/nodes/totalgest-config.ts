@@ -5,8 +5,9 @@ import { TotalGestConnection } from '../engine/connection';
 import { ConfigError } from '../engine/errors';
 import { TotalGestClient } from '../totalgest/client';
 import { toClientOptions, toOutboxOptions } from '../totalgest/settings';
-import { UNCHANGED_PASSWORD, errorMessage, jsonBody, resolveSecret, sendJson } from './red-helpers';
+import { errorMessage, jsonBody, sendJson, testConnectionInput, type DeployedTarget } from './red-helpers';
 import type { TotalGestConfigNode } from './config-types';
+import { nodeTexts } from './i18n';
 
 interface Credentials {
   username?: string;
@@ -42,15 +43,11 @@ async function checkConnection(input: Record<string, unknown>): Promise<CheckRes
   }
 }
 
-/** Endpoints compared as the editor may type them: surrounding blanks and trailing slashes do not count. */
-const sameEndpoint = (a: unknown, b: unknown): boolean =>
-  typeof a === 'string' && typeof b === 'string' && a.trim().replace(/\/+$/, '') === b.trim().replace(/\/+$/, '');
-
 export = function register(RED: NodeAPI): void {
   const userDir = String(RED.settings.userDir ?? process.cwd());
-  /** The endpoint each deployed connection was started with: the only one its stored password may go to. */
-  /** What each deployed node connects to: a stored secret goes there only, and only as securely as deployed. */
-  const deployedEndpoints = new Map<string, { url: string; allowInsecureHttp: boolean }>();
+  const t = nodeTexts(RED, 'totalgest-config');
+  /** What each deployed connection was started with: the only endpoint its stored password may go to. */
+  const deployedEndpoints = new Map<string, DeployedTarget>();
 
   function TotalGestConfig(this: TotalGestConfigNode, def: Def): void {
     RED.nodes.createNode(this, def);
@@ -63,7 +60,7 @@ export = function register(RED: NodeAPI): void {
       this.configError = undefined;
     } catch (err) {
       this.configError = errorMessage(err);
-      this.warn(`TotalGest connection "${def.name || this.id}" is not usable: ${this.configError}`);
+      this.warn(t('notUsable', { name: def.name || this.id, error: this.configError }));
     }
     // The outbox worker runs while the connection is deployed, whichever nodes use it.
     let startProblem = '';
@@ -71,18 +68,18 @@ export = function register(RED: NodeAPI): void {
       // Tried again every half minute: said once per cause, not on every try.
       if (errorMessage(err) === startProblem) return;
       startProblem = errorMessage(err);
-      this.warn(`TotalGest connection "${def.name || this.id}": state database unavailable: ${startProblem}`);
+      this.warn(t('startError', { name: def.name || this.id, error: startProblem }));
     });
     connection?.start();
     this.connection = () => {
-      if (!connection) throw new ConfigError(this.configError ?? 'not configured', 'config');
+      if (!connection) throw new ConfigError(this.configError ?? t('notConfigured'), 'config');
       return connection;
     };
     this.on('close', (_removed: boolean, done: () => void) => {
       deployedEndpoints.delete(this.id);
       if (!connection) return done();
       connection.stop().then(done, (err: unknown) => {
-        this.error(`closing the TotalGest connection: ${errorMessage(err)}`);
+        this.error(t('closing', { error: errorMessage(err) }));
         done();
       });
     });
@@ -95,28 +92,14 @@ export = function register(RED: NodeAPI): void {
   // Test connection from the editor: works with typed-in values and with stored ones.
   RED.httpAdmin.post('/totalgest/connection/test', RED.auth.needsPermission('totalgest-config.write'), (req, res) => {
     const body = jsonBody(req);
-    const typed = typeof body.password === 'string' && body.password !== '' && body.password !== UNCHANGED_PASSWORD;
-    // The stored password goes only to the deployed endpoint: an editor user must not be able to
-    // send it to a host of their choice by typing another endpoint into the dialog.
-    if (!typed && typeof body.id === 'string' && resolveSecret(RED, body.id, 'password', undefined) !== undefined) {
-      const deployed = deployedEndpoints.get(body.id);
-      if (deployed === undefined || !sameEndpoint(deployed.url, body.endpoint)) {
-        sendJson(res, 200, {
-          ok: false,
-          cause: 'invalid_config',
-          field: 'password',
-          message: `the endpoint differs from the deployed one (${deployed?.url ?? 'none'}): type the password again to test another endpoint — the stored password is only sent to the deployed endpoint`,
-        });
-        return;
-      }
-    }
-    const input: Record<string, unknown> = {
-      ...body,
-      password: resolveSecret(RED, body.id, 'password', body.password),
-    };
-    // A stored password travels only as securely as the deployed node lets it (never plain http because the dialog says so).
-    if (!typed && typeof body.id === 'string')
-      input.allowInsecureHttp = deployedEndpoints.get(body.id)?.allowInsecureHttp === true;
+    const checked = testConnectionInput(RED, body, { url: 'endpoint', secret: 'password' }, deployedEndpoints, {
+      urlName: 'endpoint',
+      secretName: 'the password',
+      storedName: 'password',
+      target: 'endpoint',
+    });
+    if ('refusal' in checked) return sendJson(res, 200, checked.refusal);
+    const { input } = checked;
     if (!input.username && typeof body.id === 'string') {
       const stored = RED.nodes.getCredentials(body.id) as Credentials | undefined;
       input.username = stored?.username;

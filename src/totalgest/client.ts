@@ -11,9 +11,15 @@ import {
   TransientError,
   ValidationError,
 } from '../http/errors';
-import { RequestLimiter } from '../http/limiter';
+import { DEFAULT_CONCURRENCY, RequestLimiter } from '../http/limiter';
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../http/retry';
-import { parseRetryAfter, Transport, type RawResponse, type TransportRequest } from '../http/transport';
+import {
+  DEFAULT_TIMEOUT_MS,
+  parseRetryAfter,
+  Transport,
+  type RawResponse,
+  type TransportRequest,
+} from '../http/transport';
 import { normaliseEndpoint } from './endpoint';
 import {
   articlePageSchema,
@@ -90,8 +96,8 @@ export class TotalGestClient {
   constructor(private readonly opts: TotalGestClientOptions) {
     this.baseUrl = normaliseEndpoint(opts.endpoint, opts.allowInsecureHttp);
     this.shopId = opts.shopId;
-    this.transport = new Transport(this.baseUrl, opts.timeoutMs ?? 15_000);
-    this.limiter = new RequestLimiter(opts.concurrency ?? 4, opts.ratePerSecond ?? 0);
+    this.transport = new Transport(this.baseUrl, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.limiter = new RequestLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY, opts.ratePerSecond ?? 0);
     this.policy = { ...defaultRetryPolicy, ...opts.retry };
   }
 

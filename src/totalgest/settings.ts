@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../http/errors';
+import { DEFAULT_CONCURRENCY } from '../http/limiter';
+import { DEFAULT_TIMEOUT_MS } from '../http/transport';
 import { formatPath, wholeNumber } from '../core/schema-primitives';
 import type { TotalGestClientOptions } from './client';
 import { normaliseEndpoint } from './endpoint';
@@ -17,8 +19,8 @@ export const totalgestSettingsSchema = z.object({
   ownerId: required('Owner-ID'),
   username: required('Username'),
   password: z.string({ error: 'Password is required' }).min(1, 'Password is required'),
-  timeout: wholeNumber('Timeout (s)', 1, 300, 15),
-  concurrency: wholeNumber('Concurrency', 1, 32, 4),
+  timeout: wholeNumber('Timeout (s)', 1, 300, DEFAULT_TIMEOUT_MS / 1000),
+  concurrency: wholeNumber('Concurrency', 1, 32, DEFAULT_CONCURRENCY),
   rateLimit: wholeNumber('Rate limit (requests/s)', 0, 1000, 0),
   allowInsecureHttp: z.preprocess((v) => v === true || v === 'true', z.boolean()),
 });
