@@ -161,6 +161,17 @@ describe('status page and shop column in a browser', function () {
     await page.screenshot({ path: path.join(artifacts, 'status-page-after-retry.png'), fullPage: true });
   });
 
+  it('writes dates and numbers in the language of the page', async () => {
+    const lastSync = async (lang: string) => {
+      await page.goto(`${demo.url.red}/totalgest/status/?lang=${lang}`);
+      await badge(ids.linked).waitFor();
+      return (await page.locator('#summary').textContent()) ?? '';
+    };
+    // 29.11.2026 in German, 11/29/2026 in English: the browser's own locale no longer decides.
+    assert.match(await lastSync('de'), /\d{1,2}\.\d{1,2}\.\d{4}/);
+    assert.match(await lastSync('en'), /\d{1,2}\/\d{1,2}\/\d{4}/);
+  });
+
   it("shows the TotalGest column in the shop's order list", async () => {
     await page.goto(`${demo.url.fw}/admin/orders`);
     const cell = (id: number) => page.locator(`#list tr[data-id="${id}"] td.tg .badge`);

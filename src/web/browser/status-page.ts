@@ -48,6 +48,10 @@
 
   const C = JSON.parse(document.getElementById('status-config')?.textContent ?? '{}') as PageConfig;
   const T = C.t;
+  // Numbers and times in the page's language (en as in the US; de/it as the browser writes them there).
+  const locale = C.lang === 'en' ? 'en-US' : C.lang;
+  const numbers = new Intl.NumberFormat(locale);
+  const num = (n: number): string => numbers.format(n);
   const view = { kind: 'orders', state: '', q: '', offset: 0, limit: 50, total: 0 };
   const $ = <E extends HTMLElement = HTMLElement>(id: string): E => document.getElementById(id) as E;
   // One token per page path (two tg-status nodes may have different tokens); gone when the tab closes.
@@ -78,7 +82,7 @@
     return String(s == null ? '' : s).replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
   }
   function when(iso: string | null): string {
-    return iso ? new Date(iso).toLocaleString() : T.never!;
+    return iso ? new Date(iso).toLocaleString(locale) : T.never!;
   }
   function age(ms: number | null): string {
     if (ms == null) return T.none!;
@@ -97,11 +101,11 @@
     );
   }
   function counts(c: Counts, withPending: boolean): string {
-    let out = '<span class="badge linked">' + c.linked + '</span> ';
-    if (withPending) out += '<span class="badge pending">' + c.pending + '</span> ';
-    out += '<span class="badge failed">' + c.failed + '</span>';
-    if (withPending && c.needs_review) out += ' <span class="badge needs_review">' + c.needs_review + '</span>';
-    if (withPending) out += ' <span class="badge not_linked">' + c.not_linked + '</span>';
+    let out = '<span class="badge linked">' + num(c.linked) + '</span> ';
+    if (withPending) out += '<span class="badge pending">' + num(c.pending) + '</span> ';
+    out += '<span class="badge failed">' + num(c.failed) + '</span>';
+    if (withPending && c.needs_review) out += ' <span class="badge needs_review">' + num(c.needs_review) + '</span>';
+    if (withPending) out += ' <span class="badge not_linked">' + num(c.not_linked) + '</span>';
     return out;
   }
   function loadSummary(): Promise<void> {
@@ -110,10 +114,10 @@
       $('summary').innerHTML =
         card(T.orders, counts(s.orders, true), 'sum-orders') +
         card(T.products, counts(s.products, false), 'sum-products') +
-        card(T.queue, String(s.queueDepth), 'sum-queue') +
+        card(T.queue, num(s.queueDepth), 'sum-queue') +
         card(T.oldest, age(s.oldestPendingAgeMs)) +
         card(T.lastSync, esc(when(s.lastProductSync))) +
-        card(T.lastRecon, rec ? esc(when(rec.finishedAt)) + ' · ' + esc(rec.enqueued) + ' ↑' : esc(T.never)) +
+        card(T.lastRecon, rec ? esc(when(rec.finishedAt)) + ' · ' + num(rec.enqueued) + ' ↑' : esc(T.never)) +
         card(
           T.lastError,
           s.lastError
@@ -188,10 +192,10 @@
         : '<tr><td colspan="7" class="muted">' + esc(T.empty) + '</td></tr>';
       const end = Math.min(view.offset + view.limit, view.total);
       $('range').textContent =
-        (view.total ? view.offset + 1 : 0) + '–' + end + ' ' + T.of + ' ' + view.total.toLocaleString();
+        num(view.total ? view.offset + 1 : 0) + '–' + num(end) + ' ' + T.of + ' ' + num(view.total);
       $<HTMLButtonElement>('prev').disabled = view.offset === 0;
       $<HTMLButtonElement>('next').disabled = end >= view.total;
-      $('updated').textContent = T.updated + ' ' + new Date().toLocaleTimeString();
+      $('updated').textContent = T.updated + ' ' + new Date().toLocaleTimeString(locale);
       pageIds = view.kind === 'orders' ? r.items.map((it) => String(it.id)) : [];
       showSelection();
     });
@@ -203,7 +207,7 @@
   function showSelection(): void {
     $('export-bar').style.display = view.kind === 'orders' ? 'flex' : 'none';
     $<HTMLInputElement>('select-all').checked = pageIds.length > 0 && pageIds.every((id) => selected.has(id));
-    $('selected-count').textContent = selected.size ? selected.size + ' ' + T.selected : '';
+    $('selected-count').textContent = selected.size ? num(selected.size) + ' ' + T.selected : '';
     $<HTMLButtonElement>('export-now').disabled = exporting || selected.size === 0;
     $('export-now').textContent = exporting ? T.exporting! : T.exportNow!;
   }
@@ -227,10 +231,12 @@
       '<h2>' +
       esc(dryRun ? T.reportDry : T.report) +
       ' · ' +
-      r.total +
+      num(r.total) +
       '</h2>' +
       shown
-        .map((c) => '<span class="count" data-count="' + c[0] + '">' + esc(T[c[0]]) + ' <b>' + c[1] + '</b></span>')
+        .map(
+          (c) => '<span class="count" data-count="' + c[0] + '">' + esc(T[c[0]]) + ' <b>' + num(c[1]) + '</b></span>',
+        )
         .join('') +
       (failures.length
         ? '<ul>' +
