@@ -146,13 +146,10 @@ export class Reconciler {
       if (req.signal?.aborted) throw new Error('reconciliation stopped before it finished');
       // A listed copy is as new as the request, not as its intake: a change applied meanwhile is newer.
       const fetchedAt = Date.now();
-      const list = await this.fw.listOrders({
-        statuses: this.opts.statuses,
-        from: window.from,
-        to: window.to,
-        page,
-        limit: this.opts.pageSize,
-      });
+      const list = await this.fw.listOrders(
+        { statuses: this.opts.statuses, from: window.from, to: window.to, page, limit: this.opts.pageSize },
+        req.signal,
+      );
       s.pages += 1;
       for (const item of list.items) await take(item, idOf(item), fetchedAt);
       if (page >= list.pages || list.items.length === 0) break;
@@ -165,8 +162,9 @@ export class Reconciler {
       let order: unknown;
       const fetchedAt = Date.now();
       try {
-        order = await this.fw.getOrder(id);
+        order = await this.fw.getOrder(id, req.signal);
       } catch (err) {
+        if (req.signal?.aborted) throw new Error('reconciliation stopped before it finished');
         fail(id, `orders/get: ${errorSummary(err)}`);
         continue;
       }
