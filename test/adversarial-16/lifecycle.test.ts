@@ -53,4 +53,20 @@ describe('adversarial review of issue 16: connection lifecycle', function () {
     );
     await redeploy;
   });
+  it("R16-2: a push node redeployed on its own (modified nodes) during a sweep: the closed node's sweep does not go on", async () => {
+    await helper.load(nodes, flow(), creds);
+    const connection = helper.getNode('c1').connection();
+    const sweeps = (connection as unknown as { tracked: Set<unknown> }).tracked;
+    await control(env.fw.url, '/_sandbox/faults', { status: 503, retryAfter: 4, path: '/orders/list', count: 1 });
+    helper.getNode('p1').receive({ topic: 'reconcile', payload: {} });
+    await waitFor(() => listings() === 1, 10_000, 'the sweep to ask Framework360 for the first page');
+    assert.equal(sweeps.size, 1);
+    // The person narrows the push node's reconcile statuses and deploys only that node; the connection stays.
+    const changed = flow().map((n) => (n.id === 'p1' ? { ...n, reconcileStatuses: '4' } : n));
+    await (helper as any).setFlows(changed, 'nodes', creds);
+    assert.equal(helper.getNode('c1').connection(), connection, 'the connection was not redeployed');
+    // Positive signals on both sides: the closed node's sweep ends, or it lists Framework360 again (old statuses).
+    await waitFor(() => sweeps.size === 0 || listings() > 1, 30_000, 'the old sweep to end or to go on');
+    assert.equal(listings(), 1, "the closed push node's sweep went on listing Framework360 with its old settings");
+  });
 });
