@@ -69,4 +69,15 @@ describe('adversarial review of issue 16: connection lifecycle', function () {
     await waitFor(() => sweeps.size === 0 || listings() > 1, 30_000, 'the old sweep to end or to go on');
     assert.equal(listings(), 1, "the closed push node's sweep went on listing Framework360 with its old settings");
   });
+  it('R16-4: a reconcile with a since that is not a date is a bad input (400), not "unavailable, redeliver" (503)', async () => {
+    await helper.load(nodes, flow(), creds);
+    const answer = new Promise<{ statusCode?: number; payload: { error?: string } }>((resolve) =>
+      helper.getNode('out').once('input', resolve),
+    );
+    helper.getNode('p1').receive({ topic: 'reconcile', payload: { since: 'yesterday' } });
+    const m = await answer;
+    assert.match(String(m.payload.error), /since/);
+    assert.equal(m.statusCode, 400, `answered ${m.statusCode}: ${m.payload.error}`);
+    assert.equal(listings(), 0);
+  });
 });
