@@ -213,8 +213,11 @@ export class ReconcileCommand {
 
   async reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
     const { since, dryRun } = req;
+    // A bad since is the caller's mistake (400), found before any sweep; not "unavailable, try again".
     if (since !== undefined && typeof since !== 'string')
       return { kind: 'refused', statusCode: 400, message: 'msg.payload.since must be an ISO date/time string' };
+    if (since !== undefined && Number.isNaN(Date.parse(since)))
+      return { kind: 'refused', statusCode: 400, message: `since: "${since.slice(0, 40)}" is not an ISO date/time` };
     if (!req.fw)
       return {
         kind: 'refused',
