@@ -199,6 +199,8 @@ export interface ReconcileRequest {
  */
 export class ReconcileCommand {
   private readonly sweeps = new Map<string, Promise<ReconcileSummary>>();
+  /** Aborted when the requester goes (a push node closed on its own): its sweeps stop with it. */
+  private readonly ended = new AbortController();
 
   constructor(
     private readonly deps: {
@@ -244,7 +246,9 @@ export class ReconcileCommand {
         }
       };
       sweeping = this.deps
-        .run((signal) => reconciler.sweep({ since, intake, dryRun, signal }))
+        .run((signal) =>
+          reconciler.sweep({ since, intake, dryRun, signal: AbortSignal.any([signal, this.ended.signal]) }),
+        )
         .finally(() => {
           this.sweeps.delete(kind);
           this.deps.changed();
@@ -253,6 +257,11 @@ export class ReconcileCommand {
       this.deps.changed();
     }
     return { kind: 'summary', summary: await sweeping };
+  }
+
+  /** The requester is gone: its sweeps stop at their next request or safe point. */
+  end(): void {
+    this.ended.abort();
   }
 }
 
