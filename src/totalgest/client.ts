@@ -119,8 +119,12 @@ export class TotalGestClient {
   }
 
   /** One page of the article feed; each item validated on its own. */
-  async articlePage(query: { updatedSince?: string; after?: string; limit?: number }): Promise<ArticlePage> {
+  async articlePage(
+    query: { updatedSince?: string; after?: string; limit?: number },
+    signal?: AbortSignal,
+  ): Promise<ArticlePage> {
     const page = await this.request({
+      signal,
       method: 'GET',
       path: `${this.shopPath}/articles`,
       call: 'GET /shops/{shopId}/articles',
@@ -206,7 +210,12 @@ export class TotalGestClient {
   }
 
   private request<S extends z.ZodType>(spec: CallSpec<S>, policy: Partial<RetryPolicy> = {}): Promise<z.infer<S>> {
-    return withRetry(() => this.limiter.run(() => this.once(spec)), { ...this.policy, ...policy });
+    // The request's signal also cuts a retry's wait (Retry-After can be long).
+    return withRetry(
+      () => this.limiter.run(() => this.once(spec)),
+      { ...this.policy, ...policy },
+      { signal: spec.signal },
+    );
   }
 
   private async once<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.infer<S>> {
