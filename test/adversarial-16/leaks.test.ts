@@ -50,10 +50,13 @@ describe('adversarial review of issue 16: leaks over redeploys', function () {
       await helper.load(nodes, flow(0), creds);
       helper.getNode('c1').connection().status.summary();
       const first = sqliteHandles(env.userDir);
+      const processListeners = () => process.eventNames().reduce((n, e) => n + process.listenerCount(e), 0);
+      const listenersBefore = processListeners();
       assert.ok(first > 0, 'the state database is open');
       for (let i = 1; i <= 20; i++) await (helper as any).setFlows(flow(i), type, creds);
       helper.getNode('c1').connection().status.summary();
       assert.equal(sqliteHandles(env.userDir), first);
+      assert.equal(processListeners(), listenersBefore, 'process listeners added by the redeploys');
     });
   }
 });
