@@ -146,10 +146,14 @@ export class Reconciler {
       if (req.signal?.aborted) throw new Error('reconciliation stopped before it finished');
       // A listed copy is as new as the request, not as its intake: a change applied meanwhile is newer.
       const fetchedAt = Date.now();
-      const list = await this.fw.listOrders(
-        { statuses: this.opts.statuses, from: window.from, to: window.to, page, limit: this.opts.pageSize },
-        req.signal,
-      );
+      const list = await this.fw
+        .listOrders(
+          { statuses: this.opts.statuses, from: window.from, to: window.to, page, limit: this.opts.pageSize },
+          req.signal,
+        )
+        .catch((err: unknown) => {
+          throw req.signal?.aborted ? new Error('reconciliation stopped before it finished') : err;
+        });
       s.pages += 1;
       for (const item of list.items) await take(item, idOf(item), fetchedAt);
       if (page >= list.pages || list.items.length === 0) break;
