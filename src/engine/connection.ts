@@ -144,6 +144,15 @@ export class TotalGestConnection extends EventEmitter {
   }
 
   /**
+   * The requester (a push node) closes while the connection stays (it alone was redeployed): its
+   * sweeps stop, so a closed node's settings and intake are not used any longer.
+   */
+  endReconciles(requester: object): void {
+    this.reconciles.get(requester)?.end();
+    this.reconciles.delete(requester);
+  }
+
+  /**
    * Runs a long job on this connection (a product sync, a sweep): its signal aborts when the
    * connection stops (or when `signal` does), and stop() waits for it before closing the database.
    */

@@ -70,6 +70,8 @@ export const ALERT_STATES = new Set(['failed', 'dead', 'needs_review']);
 export class OrderExporter extends EventEmitter {
   readonly worker: OutboxWorker;
   private pruneTimer: NodeJS.Timeout | undefined;
+  /** stop() was called: the database may be closed under an answer that comes later. */
+  private stopped = false;
   /** TotalGest's shop currency (orders in another fail currency_mismatch): remembered, refreshed at start. */
   shopCurrency: string;
   private readonly retentionMs: number;
@@ -161,7 +163,14 @@ export class OrderExporter extends EventEmitter {
     this.client.getShop().then(
       (shop) => {
         this.shopCurrency = shop.currency;
-        this.store.setMeta(SHOP_CURRENCY, shop.currency);
+        // The answer may come after a redeploy closed the database: a throw here would be an
+        // unhandled rejection, which ends the Node-RED process.
+        if (this.stopped) return;
+        try {
+          this.store.setMeta(SHOP_CURRENCY, shop.currency);
+        } catch (err) {
+          this.emit('worker_error', err);
+        }
       },
       () => undefined,
     );
@@ -229,6 +238,7 @@ export class OrderExporter extends EventEmitter {
 
   /** Stops the worker (see OutboxWorker.stop) and the pruning. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.pruneTimer);
     await this.worker.stop();
     this.emit('stopped');

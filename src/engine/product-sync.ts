@@ -356,11 +356,10 @@ export class ProductSync {
       // 1. The feed (skipped when a stopped run had already read it and was sweeping).
       if (continuing?.phase !== 'sweep') {
         const fetchPage = (cursor: string | undefined) =>
-          this.client.articlePage({
-            updatedSince: updatedSince ?? undefined,
-            after: cursor,
-            limit: this.opts.pageSize,
-          });
+          this.client.articlePage(
+            { updatedSince: updatedSince ?? undefined, after: cursor, limit: this.opts.pageSize },
+            req.signal,
+          );
         let pending: Promise<ArticlePage> | undefined = fetchPage(continuing?.after ?? undefined);
         while (pending) {
           const page: ArticlePage = await pending;

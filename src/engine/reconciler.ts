@@ -146,13 +146,14 @@ export class Reconciler {
       if (req.signal?.aborted) throw new Error('reconciliation stopped before it finished');
       // A listed copy is as new as the request, not as its intake: a change applied meanwhile is newer.
       const fetchedAt = Date.now();
-      const list = await this.fw.listOrders({
-        statuses: this.opts.statuses,
-        from: window.from,
-        to: window.to,
-        page,
-        limit: this.opts.pageSize,
-      });
+      const list = await this.fw
+        .listOrders(
+          { statuses: this.opts.statuses, from: window.from, to: window.to, page, limit: this.opts.pageSize },
+          req.signal,
+        )
+        .catch((err: unknown) => {
+          throw req.signal?.aborted ? new Error('reconciliation stopped before it finished') : err;
+        });
       s.pages += 1;
       for (const item of list.items) await take(item, idOf(item), fetchedAt);
       if (page >= list.pages || list.items.length === 0) break;
@@ -165,8 +166,9 @@ export class Reconciler {
       let order: unknown;
       const fetchedAt = Date.now();
       try {
-        order = await this.fw.getOrder(id);
+        order = await this.fw.getOrder(id, req.signal);
       } catch (err) {
+        if (req.signal?.aborted) throw new Error('reconciliation stopped before it finished');
         fail(id, `orders/get: ${errorSummary(err)}`);
         continue;
       }
@@ -184,7 +186,12 @@ export class Reconciler {
 /** `problem` names the refusal, so the node can word it in its language. */
 export type ReconcileResult =
   | { kind: 'summary'; summary: ReconcileSummary }
-  | { kind: 'refused'; statusCode: number; message: string; problem: 'since' | 'reconcileNeedsFramework360' };
+  | {
+      kind: 'refused';
+      statusCode: number;
+      message: string;
+      problem: 'since' | 'sinceNotDate' | 'reconcileNeedsFramework360';
+    };
 
 export interface ReconcileRequest {
   /** The push node's Framework360 client; undefined when it has none. */
@@ -203,6 +210,8 @@ export interface ReconcileRequest {
  */
 export class ReconcileCommand {
   private readonly sweeps = new Map<string, Promise<ReconcileSummary>>();
+  /** Aborted when the requester goes (a push node closed on its own): its sweeps stop with it. */
+  private readonly ended = new AbortController();
 
   constructor(
     private readonly deps: {
@@ -217,12 +226,20 @@ export class ReconcileCommand {
 
   async reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
     const { since, dryRun } = req;
+    // A bad since is the caller's mistake (400), found before any sweep; not "unavailable, try again".
     if (since !== undefined && typeof since !== 'string')
       return {
         kind: 'refused',
         statusCode: 400,
         message: 'msg.payload.since must be an ISO date/time string',
         problem: 'since',
+      };
+    if (since !== undefined && Number.isNaN(Date.parse(since)))
+      return {
+        kind: 'refused',
+        statusCode: 400,
+        message: `since: "${since.slice(0, 40)}" is not an ISO date/time`,
+        problem: 'sinceNotDate',
       };
     if (!req.fw)
       return {
@@ -251,7 +268,9 @@ export class ReconcileCommand {
         }
       };
       sweeping = this.deps
-        .run((signal) => reconciler.sweep({ since, intake, dryRun, signal }))
+        .run((signal) =>
+          reconciler.sweep({ since, intake, dryRun, signal: AbortSignal.any([signal, this.ended.signal]) }),
+        )
         .finally(() => {
           this.sweeps.delete(kind);
           this.deps.changed();
@@ -260,6 +279,11 @@ export class ReconcileCommand {
       this.deps.changed();
     }
     return { kind: 'summary', summary: await sweeping };
+  }
+
+  /** The requester is gone: its sweeps stop at their next request or safe point. */
+  end(): void {
+    this.ended.abort();
   }
 }
 

@@ -65,16 +65,19 @@ export class Framework360Client {
   }
 
   /** The raw order (validated by the caller, which knows what to do with a bad one). */
-  getOrder(id: number | string): Promise<unknown> {
-    return this.call({ method: 'GET', path: '/orders/get', call: 'orders/get', query: { id: String(id) } }, undefined);
+  getOrder(id: number | string, signal?: AbortSignal): Promise<unknown> {
+    return this.call(
+      { method: 'GET', path: '/orders/get', call: 'orders/get', query: { id: String(id) }, signal },
+      undefined,
+    );
   }
 
-  listOrders(q: OrderListQuery): Promise<z.infer<typeof orderListDataSchema>> {
+  listOrders(q: OrderListQuery, signal?: AbortSignal): Promise<z.infer<typeof orderListDataSchema>> {
     const query: TransportRequest['query'] = { page: q.page, limit: q.limit };
     // Sent as statuses[]=3&statuses[]=4 (Framework360's PHP-style array parameter).
     if (q.statuses?.length) query.statuses = q.statuses;
     if (q.from || q.to) query.daterange = `${q.from ?? ''},${q.to ?? ''}`;
-    return this.call({ method: 'GET', path: '/orders/list', call: 'orders/list', query }, orderListDataSchema);
+    return this.call({ method: 'GET', path: '/orders/list', call: 'orders/list', query, signal }, orderListDataSchema);
   }
 
   /**
@@ -97,7 +100,14 @@ export class Framework360Client {
     schema: S,
     policy: Partial<RetryPolicy> = {},
   ): Promise<S extends z.ZodType ? z.infer<S> : unknown> {
-    return withRetry(() => this.limiter.run(() => this.once(req, schema)), { ...this.policy, ...policy });
+    // The request's signal also cuts a retry's wait (Retry-After can be long).
+    return withRetry(
+      () => this.limiter.run(() => this.once(req, schema)),
+      { ...this.policy, ...policy },
+      {
+        signal: req.signal,
+      },
+    );
   }
 
   private async once<S extends z.ZodType | undefined>(

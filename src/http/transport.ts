@@ -20,6 +20,8 @@ export interface TransportRequest {
   query?: Record<string, string | number | string[] | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Aborts the request (a connection that stops does not wait for an answer it will not use). */
+  signal?: AbortSignal;
 }
 
 const TLS_CODES = /^(CERT_|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|EPROTO$)/;
@@ -103,6 +105,7 @@ export class Transport {
         url: req.path,
         params: req.query,
         paramsSerializer: { indexes: false },
+        signal: req.signal,
         data: req.body === undefined ? undefined : JSON.stringify(req.body),
         headers: {
           Accept: 'application/json',

@@ -192,7 +192,10 @@ export = function register(RED: NodeAPI): void {
           since: (payload as { since?: unknown } | undefined)?.since,
           dryRun,
         });
-        if (result.kind === 'refused') throw new CommandError(t(`input.${result.problem}`), result.statusCode);
+        if (result.kind === 'refused') {
+          const since = String((payload as { since?: unknown }).since).slice(0, 40);
+          throw new CommandError(t(`input.${result.problem}`, { since }), result.statusCode);
+        }
         const summary = result.summary;
         lastReconcile = summary;
         msg.payload = summary;
@@ -283,6 +286,8 @@ export = function register(RED: NodeAPI): void {
       connection?.off('worker_error', onWorkerError);
       connection?.removeReporter(this);
       connection?.removeOrderExport(this);
+      // A sweep this node started ends with it (a redeployed node sweeps with its new settings).
+      connection?.endReconciles(commands);
       done();
     });
   }

@@ -125,15 +125,22 @@ export class TotalGestClient {
   }
 
   /** One page of the article feed; each item validated on its own. */
-  async articlePage(query: { updatedSince?: string; after?: string; limit?: number }): Promise<ArticlePage> {
-    const page = await this.request({
-      method: 'GET',
-      path: `${this.shopPath}/articles`,
-      call: 'GET /shops/{shopId}/articles',
-      query: { updatedSince: query.updatedSince, after: query.after, limit: query.limit ?? 500 },
-      schema: articlePageSchema,
-      auth: true,
-    });
+  async articlePage(
+    query: { updatedSince?: string; after?: string; limit?: number },
+    signal?: AbortSignal,
+  ): Promise<ArticlePage> {
+    const page = await this.request(
+      {
+        method: 'GET',
+        path: `${this.shopPath}/articles`,
+        call: 'GET /shops/{shopId}/articles',
+        query: { updatedSince: query.updatedSince, after: query.after, limit: query.limit ?? 500 },
+        schema: articlePageSchema,
+        auth: true,
+      },
+      {},
+      signal,
+    );
     const articles: Article[] = [];
     const invalid: InvalidArticle[] = [];
     page.items.forEach((item, index) => {
@@ -211,8 +218,13 @@ export class TotalGestClient {
     this.transport.close();
   }
 
-  private request<S extends z.ZodType>(spec: CallSpec<S>, policy: Partial<RetryPolicy> = {}): Promise<z.infer<S>> {
-    return withRetry(() => this.limiter.run(() => this.once(spec)), { ...this.policy, ...policy });
+  /** `signal` cuts a wait between attempts (Retry-After can be long); a request in flight is let finish. */
+  private request<S extends z.ZodType>(
+    spec: CallSpec<S>,
+    policy: Partial<RetryPolicy> = {},
+    signal?: AbortSignal,
+  ): Promise<z.infer<S>> {
+    return withRetry(() => this.limiter.run(() => this.once(spec)), { ...this.policy, ...policy }, { signal });
   }
 
   private async once<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.infer<S>> {

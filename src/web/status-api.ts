@@ -275,7 +275,8 @@ export function statusApiHandler(opts: StatusApiOptions) {
         return;
       }
       // Like the page, its script holds no data: served without a token.
-      if (path === `/${STATUS_SCRIPT}` && req.method === 'GET') {
+      // HEAD as GET (a proxy or a cache checks it so): Node sends the headers only.
+      if (path === `/${STATUS_SCRIPT}` && (req.method === 'GET' || req.method === 'HEAD')) {
         res.writeHead(200, {
           'Content-Type': 'text/javascript; charset=utf-8',
           'Cache-Control': 'no-cache',
