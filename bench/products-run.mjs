@@ -9,6 +9,7 @@ import { dist } from './lib.mjs';
 const [tgUrl, fwUrl, mode] = process.argv.slice(2);
 const creds = { shopId: 'demo-shop', ownerId: 'demo-owner', username: 'demo', password: 'demo-password' };
 const rssBefore = process.memoryUsage().rss;
+const cpuBefore = process.cpuUsage();
 let result;
 if (mode === 'bare') {
   // Baseline: download the same pages with a bare HTTP client, parse the JSON, nothing else.
@@ -102,6 +103,8 @@ if (mode === 'bare') {
   db.close();
   rmSync(dir, { recursive: true, force: true });
 }
+const cpu = process.cpuUsage(cpuBefore);
+result.cpuMs = (cpu.user + cpu.system) / 1000;
 result.peakRssMb = process.resourceUsage().maxRSS / 1024;
 result.rssBeforeMb = rssBefore / 1024 / 1024;
 console.log(JSON.stringify(result));

@@ -51,7 +51,8 @@ for (const size of sizes) {
 const writeSize = Number(process.env.BENCH_WRITE_SIZE ?? 10000);
 const writeLatency = Number(process.env.BENCH_WRITE_LATENCY ?? 20);
 const writes = {};
-for (const which of ['bare-write', 'bare-write-64', 'write']) {
+// BENCH_WRITE_SIZE=0 skips the write runs (quick loops on the feed).
+for (const which of writeSize > 0 ? ['bare-write', 'bare-write-64', 'write'] : []) {
   // A fresh sandbox pair for each, so each writes into an empty shop.
   const sbw = await startSandboxes({ tgPort: 18462, fwPort: 18463, articles: writeSize });
   try {
@@ -65,29 +66,31 @@ for (const which of ['bare-write', 'bare-write-64', 'write']) {
   }
 }
 const wr = (r) => r.written / (r.ms / 1000);
-const bareWRate = wr(writes['bare-write']);
-rows.push({
-  run: `baseline: bare client, ${writeSize.toLocaleString('en-US')} products/save all at once, ${writeLatency} ms latency`,
-  'products/s': bareWRate.toFixed(0),
-  'vs baseline': '1.00',
-  'peak RSS MB': writes['bare-write'].peakRssMb.toFixed(0),
-  notes: `${writes['bare-write'].written} written`,
-});
-rows.push({
-  run: '  the same bare client, 64 in flight',
-  'products/s': wr(writes['bare-write-64']).toFixed(0),
-  'vs baseline': (wr(writes['bare-write-64']) / bareWRate).toFixed(2),
-  'peak RSS MB': writes['bare-write-64'].peakRssMb.toFixed(0),
-  notes: `${writes['bare-write-64'].written} written`,
-});
-const w = writes.write;
-rows.push({
-  run: `full sync, write mode (adaptive, ceiling 64), ${writeSize.toLocaleString('en-US')}`,
-  'products/s': wr(w).toFixed(0),
-  'vs baseline': (wr(w) / bareWRate).toFixed(2),
-  'peak RSS MB': w.peakRssMb.toFixed(0),
-  notes: `${w.written} written, ${w.failed} failed; concurrency peak ${w.concurrency?.peak}, ${w.concurrency?.backoffs} backoffs; ${((wr(w) / wr(writes['bare-write-64'])) * 100).toFixed(0)} % of the bare client at 64`,
-});
+if (writeSize > 0) {
+  const bareWRate = wr(writes['bare-write']);
+  rows.push({
+    run: `baseline: bare client, ${writeSize.toLocaleString('en-US')} products/save all at once, ${writeLatency} ms latency`,
+    'products/s': bareWRate.toFixed(0),
+    'vs baseline': '1.00',
+    'peak RSS MB': writes['bare-write'].peakRssMb.toFixed(0),
+    notes: `${writes['bare-write'].written} written`,
+  });
+  rows.push({
+    run: '  the same bare client, 64 in flight',
+    'products/s': wr(writes['bare-write-64']).toFixed(0),
+    'vs baseline': (wr(writes['bare-write-64']) / bareWRate).toFixed(2),
+    'peak RSS MB': writes['bare-write-64'].peakRssMb.toFixed(0),
+    notes: `${writes['bare-write-64'].written} written`,
+  });
+  const w = writes.write;
+  rows.push({
+    run: `full sync, write mode (adaptive, ceiling 64), ${writeSize.toLocaleString('en-US')}`,
+    'products/s': wr(w).toFixed(0),
+    'vs baseline': (wr(w) / bareWRate).toFixed(2),
+    'peak RSS MB': w.peakRssMb.toFixed(0),
+    notes: `${w.written} written, ${w.failed} failed; concurrency peak ${w.concurrency?.peak}, ${w.concurrency?.backoffs} backoffs; ${((wr(w) / wr(writes['bare-write-64'])) * 100).toFixed(0)} % of the bare client at 64`,
+  });
+}
 table('Product sync (TotalGest sandbox in a separate process)', rows);
 if (peaks[10000] && peaks[100000])
   console.log(`\nPeak RSS growth from 10,000 to 100,000 articles: ${(peaks[100000] - peaks[10000]).toFixed(1)} MB`);

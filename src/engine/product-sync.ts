@@ -130,8 +130,12 @@ interface Change {
   product: Fw360Product;
   hash: string;
   kind: Kind;
-  /** What the retry set keeps if the write fails (JSON; made only then). */
-  pending: () => string;
+  /**
+   * What the retry set keeps if the write fails (made only then): the mapped product (the
+   * override is applied again), the stored text of a retried one, or else the product itself.
+   */
+  mapped?: Fw360Product;
+  pendingText?: string;
   /** From the retry set; `carried`: failed earlier in this same run (before a restart). */
   retry?: { carried: boolean };
 }
@@ -149,6 +153,8 @@ interface Work extends PageRecord {
   /** Resume record after this page; null leaves the stored one. */
   resume: Partial<SyncResume> | undefined | null;
   settled: Promise<unknown>;
+  /** Emit mode: the page's products, handed to the flow once the page is recorded. */
+  emit?: Change[];
 }
 
 /** The retry set keeps either the mapped product (the override is applied again) or the final one. */
@@ -291,13 +297,12 @@ export class ProductSync {
         return;
       }
       if (!pool) {
-        // Recorded before the flow sees them: a flow that confirms at once finds them emitted.
-        if (changes.length) {
-          const done = changes.map((c) => this.recordOf(c, null, 'emitted'));
-          this.store.recordPage({ done, failed: [], ...(mark ? { seen: { mark, skus: [] } } : {}) }, null, Date.now());
-        }
-        for (const c of changes) this.succeeded(work, c);
-        for (let i = 0; i < changes.length; i += this.opts.batchSize) emit(changes.slice(i, i + this.opts.batchSize));
+        // Recorded with the rest of the page (one transaction, each row written once), and
+        // handed to the flow only after that: a flow that confirms at once finds them emitted.
+        for (const c of changes) this.succeeded(work, c, this.recordOf(c, null, 'emitted'));
+        // A full run's mark on every emitted product, deactivations of the sweep included.
+        if (mark && changes.length) work.seen ??= { mark, skus: [] };
+        work.emit = changes;
         return;
       }
       toWrite += changes.length;
@@ -349,6 +354,8 @@ export class ProductSync {
                 ...work.resume,
               } satisfies SyncResume);
       this.store.recordPage(work, resumeRecord, Date.now());
+      const changes = work.emit ?? [];
+      for (let i = 0; i < changes.length; i += this.opts.batchSize) emit(changes.slice(i, i + this.opts.batchSize));
     };
 
     let outstanding: Work | undefined;
@@ -389,7 +396,9 @@ export class ProductSync {
             await outstanding.settled;
             commit(outstanding);
           }
-          outstanding = work;
+          // Emit mode and dry runs have nothing in flight: the page is committed at once.
+          if (pool) outstanding = work;
+          else commit(work);
           progress();
           if (page.next !== null && aborted()) {
             summary.aborted = true;
@@ -426,7 +435,6 @@ export class ProductSync {
                 product,
                 hash: productHash(product, this.opts.overrideText),
                 kind: 'deactivated',
-                pending: () => JSON.stringify({ final: product }),
               });
             } else if (row.fw360_id === null && row.state === 'failed' && row.pending === null) {
               forget.push(row.sku); // never sent to the shop (TotalGest served it invalid): nothing to deactivate
@@ -528,7 +536,7 @@ export class ProductSync {
   }
 
   private failedWrite(work: Work, c: Change, reason: string): void {
-    work.failed.push({ sku: c.product.sku, totalgestId: c.product.totalgestId, error: reason, pending: c.pending() });
+    work.failed.push({ sku: c.product.sku, totalgestId: c.product.totalgestId, error: reason, pending: pendingOf(c) });
     // A failure carried over from before a restart is counted once.
     if (c.retry?.carried) return;
     this.noteFailure(work, { sku: c.product.sku, id: c.product.totalgestId, reason });
@@ -578,13 +586,17 @@ export class ProductSync {
       }
       // Later articles of this page with the same SKU see who holds it now.
       if (holder) known.set(a.sku, { ...holder, totalgestId: a.id, state: mapped.active ? 'linked' : 'deactivated' });
-      const final = await this.finalProduct(mapped);
-      if ('reason' in final) {
-        this.noteFailure(work, { sku: a.sku, id: a.id, reason: final.reason });
-        work.failed.push({ sku: a.sku, totalgestId: a.id, error: final.reason, pending: JSON.stringify({ mapped }) });
-        continue;
+      let product = mapped;
+      // Only an override costs a promise per article.
+      if (this.opts.override) {
+        const final = await this.finalProduct(mapped);
+        if ('reason' in final) {
+          this.noteFailure(work, { sku: a.sku, id: a.id, reason: final.reason });
+          work.failed.push({ sku: a.sku, totalgestId: a.id, error: final.reason, pending: JSON.stringify({ mapped }) });
+          continue;
+        }
+        product = final.product;
       }
-      const product = final.product;
       const hash = productHash(product, this.opts.overrideText);
       const before = product.sku === a.sku ? holder : known.get(product.sku);
       // A full resync emits again what the flow never confirmed (a lost batch).
@@ -593,7 +605,7 @@ export class ProductSync {
         if (!before.hasBody) (work.bodies ??= []).push({ sku: product.sku, body: JSON.stringify(product) });
         continue;
       }
-      out.push({ product, hash, kind: this.kindOf(before, product), pending: () => JSON.stringify({ mapped }) });
+      out.push({ product, hash, kind: this.kindOf(before, product), mapped });
     }
     return out;
   }
@@ -619,7 +631,7 @@ export class ProductSync {
         const product: Fw360Product = { ...last, active: false, stock: '0' };
         const hash = productHash(product, this.opts.overrideText);
         if (row.hash === hash) summary.unchanged += 1;
-        else out.push({ product, hash, kind: 'deactivated', pending: () => JSON.stringify({ final: product }) });
+        else out.push({ product, hash, kind: 'deactivated' });
         continue;
       }
       const reason = `invalid article: ${bad.reason}`;
@@ -656,7 +668,7 @@ export class ProductSync {
         product,
         hash: productHash(product, this.opts.overrideText),
         kind: this.kindOf(before, product),
-        pending: () => row.pending!,
+        pendingText: row.pending!,
         retry: { carried },
       });
     }
@@ -696,6 +708,10 @@ function lastCopy(row: ProductRow): Fw360Product | undefined {
   const pending = row.pending ? pendingSchema.safeParse(safeJson(row.pending)) : undefined;
   if (pending?.success) return 'final' in pending.data ? pending.data.final : pending.data.mapped;
   return undefined;
+}
+
+function pendingOf(c: Change): string {
+  return c.pendingText ?? JSON.stringify(c.mapped ? { mapped: c.mapped } : { final: c.product });
 }
 
 function safeJson(text: string): unknown {
