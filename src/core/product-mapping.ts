@@ -18,13 +18,30 @@ export function articleToProduct(a: Article): Fw360Product {
     name: a.name,
     shortDescription: a.shortDescription,
     description: a.description,
-    price: Decimal.parse(a.price).toMoney(),
-    vatRate: Decimal.parse(a.vatRate).toString(),
+    price: money(a.price),
+    vatRate: plain(a.vatRate),
     vatCode: a.vatCode,
-    stock: live ? Decimal.parse(a.stock.available).toString() : '0',
+    stock: live ? plain(a.stock.available) : '0',
     active: live,
     totalgestId: a.id,
   };
+}
+
+/** A decimal already in its shortest form ("12.9", "81", "0.05"): Decimal would return it unchanged. */
+const SHORTEST = /^(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
+
+/** Decimal.parse(text).toString(), without the BigInt round trip for text already in that form. */
+function plain(text: string): string {
+  return SHORTEST.test(text) ? text : Decimal.parse(text).toString();
+}
+
+/** Decimal.parse(text).toMoney(): the shortest form with at least two decimals. */
+function money(text: string): string {
+  if (SHORTEST.test(text)) {
+    const dot = text.indexOf('.');
+    if (dot >= 0 && text.length - dot > 2) return text;
+  }
+  return Decimal.parse(text).toMoney();
 }
 
 /**
