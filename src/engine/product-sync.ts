@@ -268,11 +268,13 @@ export class ProductSync {
     let batchIndex = 0;
     const emit = (changes: Change[]): void => {
       if (held) req.onBatch?.(held.products, { index: held.index, versions: held.versions });
-      held = {
-        products: changes.map((c) => c.product),
-        index: batchIndex++,
-        versions: Object.fromEntries(changes.map((c) => [c.product.sku, versionOf(c.hash)])),
-      };
+      const products: Fw360Product[] = [];
+      const versions: Record<string, string> = {};
+      for (const c of changes) {
+        products.push(c.product);
+        versions[c.product.sku] = versionOf(c.hash);
+      }
+      held = { products, index: batchIndex++, versions };
     };
 
     const newWork = (resumeAfter: Work['resume']): Work => ({
@@ -386,11 +388,12 @@ export class ProductSync {
           );
           const changes = this.goneInvalid(page.invalid, work, summary);
           changes.push(...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary)));
-          if (mark)
-            work.seen = {
-              mark,
-              skus: [...page.articles.map((a) => a.sku), ...page.invalid.flatMap((b) => (b.sku ? [b.sku] : []))],
-            };
+          if (mark) {
+            const skus: string[] = [];
+            for (const a of page.articles) skus.push(a.sku);
+            for (const b of page.invalid) if (b.sku) skus.push(b.sku);
+            work.seen = { mark, skus };
+          }
           dispatch(changes, work);
           if (outstanding) {
             await outstanding.settled;

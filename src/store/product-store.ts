@@ -127,7 +127,7 @@ export class ProductStore {
       get: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE sku = ?'),
       upsert: db.prepare<UpsertArgs>(upsertSql(1)),
       // The same for UPSERT_ROWS rows at once: a page's rows cost a few calls, not one each.
-      upsertMany: db.prepare<UpsertArgs[number][]>(upsertSql(UPSERT_ROWS)),
+      upsertMany: db.prepare<[UpsertArgs[number][]]>(upsertSql(UPSERT_ROWS)),
       // The last written body stays (a sweep still needs it); the hash goes, so the next sight rewrites.
       fail: db.prepare<{ sku: string; totalgestId: string | null; error: string; pending: string | null; now: number }>(
         `INSERT INTO products (sku, totalgest_id, state, error, updated_at, pending) VALUES (@sku, @totalgestId, 'failed', @error, @now, @pending)
@@ -206,7 +206,7 @@ export class ProductStore {
               args[k++] = d.body;
               args[k++] = mark;
             }
-            this.stmts.upsertMany.run(...args);
+            this.stmts.upsertMany.run(args);
           }
         }
         for (; i < done.length; i++) {
