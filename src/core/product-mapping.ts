@@ -45,13 +45,11 @@ function money(text: string): string {
 }
 
 /**
- * Change detection: a hash of the product as it will be written (fields in a fixed order),
- * the mapping version and the user's override, so a changed override rewrites everything.
+ * The product's fields in a fixed order, as JSON text: what the hash covers and the compact
+ * form the store keeps of a product (no field names: a third smaller than the object's JSON).
  */
-export function productHash(p: Fw360Product, overrideText = ''): string {
-  const canonical = JSON.stringify([
-    PRODUCT_MAPPING_VERSION,
-    overrideText,
+export function productValues(p: Fw360Product): string {
+  return JSON.stringify([
     p.sku,
     p.ean,
     p.name,
@@ -64,5 +62,39 @@ export function productHash(p: Fw360Product, overrideText = ''): string {
     p.active,
     p.totalgestId,
   ]);
-  return hash('sha256', canonical, 'base64url');
+}
+
+/** Position of `active` in productValues (the store's SQL reads it). */
+export const VALUES_ACTIVE_INDEX = 9;
+
+/**
+ * The product from either form the store keeps: productValues' array, or the object's JSON
+ * (rows written before 0.2). Unchecked: the caller validates it (productSchema).
+ */
+export function productFromStored(text: string): unknown {
+  let v: unknown;
+  try {
+    v = JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(v)) return v;
+  if (v.length !== 11) return undefined;
+  const [sku, ean, name, shortDescription, description, price, vatRate, vatCode, stock, active, totalgestId] =
+    v as unknown[];
+  return { sku, ean, name, shortDescription, description, price, vatRate, vatCode, stock, active, totalgestId };
+}
+
+/**
+ * Change detection: a hash of the product as it will be written (fields in a fixed order),
+ * the mapping version and the user's override, so a changed override rewrites everything.
+ * The hashed text is JSON.stringify([version, override, ...fields]).
+ */
+export function productHash(p: Fw360Product, overrideText = ''): string {
+  return productHashOf(productValues(p), overrideText);
+}
+
+/** productHash from productValues' text (the same bytes hashed: an array's JSON is its elements' JSON joined). */
+export function productHashOf(values: string, overrideText = ''): string {
+  return hash('sha256', `[${PRODUCT_MAPPING_VERSION},${JSON.stringify(overrideText)},${values.slice(1)}`, 'base64url');
 }

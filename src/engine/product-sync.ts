@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { z } from 'zod';
-import { articleToProduct, productHash } from '../core/product-mapping';
+import { articleToProduct, productFromStored, productHashOf, productValues } from '../core/product-mapping';
 import { zodProblems } from '../core/schema-primitives';
 import type { Framework360Client } from '../framework360/client';
 import { productSchema, type Fw360Product } from '../framework360/schemas';
@@ -128,6 +128,8 @@ type Kind = 'created' | 'updated' | 'deactivated';
 
 interface Change {
   product: Fw360Product;
+  /** productValues of the product: hashed, and kept by the store. */
+  body: string;
   hash: string;
   kind: Kind;
   /**
@@ -434,11 +436,8 @@ export class ProductSync {
             const last = lastCopy(row);
             if (last) {
               const product: Fw360Product = { ...last, active: false, stock: '0' };
-              changes.push({
-                product,
-                hash: productHash(product, this.opts.overrideText),
-                kind: 'deactivated',
-              });
+              const body = productValues(product);
+              changes.push({ product, body, hash: this.hashOf(body), kind: 'deactivated' });
             } else if (row.fw360_id === null && row.state === 'failed' && row.pending === null) {
               forget.push(row.sku); // never sent to the shop (TotalGest served it invalid): nothing to deactivate
             } else {
@@ -600,15 +599,16 @@ export class ProductSync {
         }
         product = final.product;
       }
-      const hash = productHash(product, this.opts.overrideText);
+      const body = productValues(product);
+      const hash = this.hashOf(body);
       const before = product.sku === a.sku ? holder : known.get(product.sku);
       // A full resync emits again what the flow never confirmed (a lost batch).
       if (!force && before?.hash === hash && !(full && before.state === 'emitted')) {
         summary.unchanged += 1;
-        if (!before.hasBody) (work.bodies ??= []).push({ sku: product.sku, body: JSON.stringify(product) });
+        if (!before.hasBody) (work.bodies ??= []).push({ sku: product.sku, body });
         continue;
       }
-      out.push({ product, hash, kind: this.kindOf(before, product), mapped });
+      out.push({ product, body, hash, kind: this.kindOf(before, product), mapped });
     }
     return out;
   }
@@ -632,9 +632,10 @@ export class ProductSync {
           : undefined;
       if (row && last) {
         const product: Fw360Product = { ...last, active: false, stock: '0' };
-        const hash = productHash(product, this.opts.overrideText);
+        const body = productValues(product);
+        const hash = this.hashOf(body);
         if (row.hash === hash) summary.unchanged += 1;
-        else out.push({ product, hash, kind: 'deactivated' });
+        else out.push({ product, body, hash, kind: 'deactivated' });
         continue;
       }
       const reason = `invalid article: ${bad.reason}`;
@@ -667,9 +668,11 @@ export class ProductSync {
         continue;
       }
       const product = final.product;
+      const body = productValues(product);
       out.push({
         product,
-        hash: productHash(product, this.opts.overrideText),
+        body,
+        hash: this.hashOf(body),
         kind: this.kindOf(before, product),
         pendingText: row.pending!,
         retry: { carried },
@@ -685,8 +688,12 @@ export class ProductSync {
       fw360Id,
       hash: c.hash,
       state: emitted ?? (c.product.active ? 'linked' : 'deactivated'),
-      body: JSON.stringify(c.product),
+      body: c.body,
     };
+  }
+
+  private hashOf(body: string): string {
+    return productHashOf(body, this.opts.overrideText);
   }
 }
 
@@ -705,7 +712,7 @@ function heldByAnother(
 /** The product as last written (or, for a write that failed, as last sent: it may have landed). */
 function lastCopy(row: ProductRow): Fw360Product | undefined {
   if (row.body) {
-    const last = productSchema.safeParse(safeJson(row.body));
+    const last = productSchema.safeParse(productFromStored(row.body));
     if (last.success) return last.data;
   }
   const pending = row.pending ? pendingSchema.safeParse(safeJson(row.pending)) : undefined;

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { z } from 'zod';
+import { productFromStored, VALUES_ACTIVE_INDEX } from '../core/product-mapping';
 import { getMeta, rowsByKey, runTransaction, setMeta, type StateDatabase, inFilter } from './state-db';
 
 /** linked/deactivated: the shop holds it; emitted: handed to the flow, not confirmed; failed: in the retry set. */
@@ -14,7 +15,7 @@ export interface ProductRow {
   error: string | null;
   synced_at: number | null;
   updated_at: number;
-  /** The product as last written or emitted (JSON). */
+  /** The product as last written or emitted: productValues' JSON (older rows: the object's JSON). */
   body: string | null;
   /** The mapped product still to be written (JSON), for failed rows. */
   pending: string | null;
@@ -27,7 +28,7 @@ export interface ProductRecord {
   fw360Id: string | null;
   hash: string;
   state: Exclude<ProductState, 'failed'>;
-  /** The product as written (JSON). */
+  /** The product as written (productValues' JSON). */
   body: string;
 }
 
@@ -147,7 +148,8 @@ export class ProductStore {
         `SELECT * FROM products WHERE sku > ? AND state != 'deactivated' AND (seen IS NULL OR seen < ?) ORDER BY sku LIMIT ?`,
       ),
       confirm: db.prepare<[string | null, number, number, string]>(
-        `UPDATE products SET state = CASE WHEN json_extract(body, '$.active') THEN 'linked' ELSE 'deactivated' END,
+        `UPDATE products SET state = CASE WHEN COALESCE(json_extract(body, '$.active'), json_extract(body, '$[${VALUES_ACTIVE_INDEX}]'))
+             THEN 'linked' ELSE 'deactivated' END,
            fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL
          WHERE sku = ? AND state = 'emitted'`,
       ),
@@ -264,7 +266,7 @@ export class ProductStore {
             sku: item.sku,
             totalgestId: row.totalgest_id,
             error: `flow: ${item.error}`,
-            pending: row.body && `{"final":${row.body}}`,
+            pending: row.body && JSON.stringify({ final: productFromStored(row.body) }),
             now,
           });
           out.failed += 1;
