@@ -378,6 +378,10 @@ export class ProductSync {
           // Fetch the next page while this one is handled: download and work overlap.
           pending = page.next !== null && !aborted() ? fetchPage(page.next) : undefined;
           pending?.catch(() => undefined);
+          // One turn of the event loop here, not after the page: the request goes out now (the
+          // server prepares the next page while this one is worked on), and a stop or a
+          // confirmation waiting in the loop is handled once per page.
+          await yieldToLoop();
           startServerTime ??= page.serverTime;
           summary.pages += 1;
           summary.fetched += page.articles.length + page.invalid.length;
@@ -409,7 +413,6 @@ export class ProductSync {
             summary.aborted = true;
             break;
           }
-          await yieldToLoop();
         }
         // A stop leaves no request behind: the page already asked for is let finish.
         await pending?.catch(() => undefined);
