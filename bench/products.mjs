@@ -18,29 +18,39 @@ const run = (tg, fw, mode, env = {}) =>
   );
 const rows = [];
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+// Pairs of runs (bare, then sync) per size: on a shared machine one pair can be off by a third;
+// the table shows the medians, and the ratio is the median of the pairs' ratios.
+const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const peaks = {};
 for (const size of sizes) {
   const sb = await startSandboxes({ tgPort: 18460, fwPort: 18461, articles: size });
   try {
     run(sb.tg, sb.fw, 'bare'); // warm the sandbox's JIT
-    const bare = run(sb.tg, sb.fw, 'bare');
-    const emit = run(sb.tg, sb.fw, 'incremental');
-    const bareRate = bare.products / (bare.ms / 1000);
-    const rate = emit.products / (emit.ms / 1000);
-    peaks[size] = emit.peakRssMb;
+    const pairs = [];
+    for (let i = 0; i < repeat; i++) pairs.push([run(sb.tg, sb.fw, 'bare'), run(sb.tg, sb.fw, 'incremental')]);
+    const rateOf = (r) => r.products / (r.ms / 1000);
+    const bareRate = median(pairs.map(([b]) => rateOf(b)));
+    const rate = median(pairs.map(([, e]) => rateOf(e)));
+    const ratios = pairs.map(([b, e]) => rateOf(e) / rateOf(b));
+    const barePeak = median(pairs.map(([b]) => b.peakRssMb));
+    const peak = median(pairs.map(([, e]) => e.peakRssMb));
+    const atStart = (i) => median(pairs.map((p) => p[i].rssAtStartMb));
+    const last = pairs.at(-1)[1];
+    peaks[size] = peak;
     rows.push({
       run: `baseline: bare HTTP download, ${size.toLocaleString('en-US')}`,
       'products/s': bareRate.toFixed(0),
       'vs baseline': '1.00',
-      'peak RSS MB': bare.peakRssMb.toFixed(0),
-      notes: '',
+      'peak RSS MB': barePeak.toFixed(0),
+      notes: `RSS ${atStart(0).toFixed(0)} MB at the start; ${pairs.map(([b]) => rateOf(b).toFixed(0)).join(', ')}/s`,
     });
     rows.push({
       run: `full sync, emit mode, ${size.toLocaleString('en-US')}`,
       'products/s': rate.toFixed(0),
-      'vs baseline': (rate / bareRate).toFixed(2),
-      'peak RSS MB': emit.peakRssMb.toFixed(0),
-      notes: `incremental with nothing changed: ${emit.incrementalMs.toFixed(0)} ms (${emit.incrementalFetched} fetched)`,
+      'vs baseline': median(ratios).toFixed(2),
+      'peak RSS MB': peak.toFixed(0),
+      notes: `RSS ${atStart(1).toFixed(0)} MB at the start; ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}; peak RSS +${(peak - barePeak).toFixed(0)} MB; incremental with nothing changed: ${last.incrementalMs.toFixed(0)} ms (${last.incrementalFetched} fetched)`,
     });
   } finally {
     sb.stop();
