@@ -2,10 +2,10 @@ import type { Article } from '../totalgest/schemas';
 
 /**
  * A fast check of one article of the feed, for the common case: an item it accepts is one the
- * zod schema (totalgest/schemas articleSchema) accepts too, and it returns what zod would (a
- * fresh object with the schema's fields only, in the schema's order). Anything it is not sure
- * of returns undefined, and the caller asks zod, which names the field and the reason. Zod
- * builds a result object per field; this costs one object per article.
+ * zod schema (totalgest/schemas articleSchema) accepts too, and it returns what zod would: the
+ * schema's fields only (the item itself when it has no others, else a copy without them).
+ * Anything it is not sure of returns undefined, and the caller asks zod, which names the field
+ * and the reason. Zod builds a result object per field and a copy of every article.
  */
 export function fastArticle(item: unknown): Article | undefined {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
@@ -22,6 +22,8 @@ export function fastArticle(item: unknown): Article | undefined {
   if (!isDecimal(onHand) || !isDecimal(reserved) || !isDecimal(available)) return undefined;
   if (typeof unit !== 'string' || typeof active !== 'boolean' || typeof deleted !== 'boolean') return undefined;
   if (typeof updatedAt !== 'string' || !UTC_TIME.test(updatedAt)) return undefined;
+  // Exactly the schema's fields (all checked above): the item itself is the result, no copy.
+  if (keyCount(a) === ARTICLE_KEYS && keyCount(stock) === 3) return a as Article;
   return {
     id,
     sku,
@@ -38,6 +40,15 @@ export function fastArticle(item: unknown): Article | undefined {
     deleted,
     updatedAt,
   };
+}
+
+const ARTICLE_KEYS = 14;
+
+/** Enumerable keys, counted without building the array of them. */
+function keyCount(o: object): number {
+  let n = 0;
+  for (const key in o) if (key) n += 1;
+  return n;
 }
 
 /** schema-primitives decimalString. */
