@@ -84,6 +84,7 @@ describe('core/product-article (fast article check)', () => {
     const proto = JSON.parse(`{"__proto__": 1, ${JSON.stringify(base).slice(1)}`) as object;
     assert.equal(agrees(proto), 'fast');
     assert.equal(Object.keys(fastArticle(proto)!).includes('__proto__'), false);
+    assert.equal(Object.keys(fastArticle({ ...base, '': 1 })!).includes(''), false);
     assert.equal(Object.keys(proto).includes('__proto__'), true, 'the feed item did carry it');
   });
 
