@@ -9,10 +9,14 @@ import { dist } from './lib.mjs';
 const [tgUrl, fwUrl, mode] = process.argv.slice(2);
 const creds = { shopId: 'demo-shop', ownerId: 'demo-owner', username: 'demo', password: 'demo-password' };
 const rssBefore = process.memoryUsage().rss;
+const cpuBefore = process.cpuUsage();
 let result;
+// RSS when the measured run starts: modules loaded, logged in (the sync: its database open).
+let rssAtStart;
 if (mode === 'bare') {
   // Baseline: download the same pages with a bare HTTP client, parse the JSON, nothing else.
   const token = (await axios.post(`${tgUrl}/api/v1/auth/login`, creds)).data.token;
+  rssAtStart = process.memoryUsage().rss;
   const t0 = performance.now();
   let after;
   let n = 0;
@@ -80,6 +84,7 @@ if (mode === 'bare') {
   // Defaults: adaptive write concurrency up to 64.
   const sync = () => new ProductSync(client, new ProductStore(db), writer, { pageSize: 500 });
   let emitted = 0;
+  rssAtStart = process.memoryUsage().rss;
   const t0 = performance.now();
   const s = await sync().run({ onBatch: (b) => (emitted += b.length) });
   const ms = performance.now() - t0;
@@ -102,6 +107,9 @@ if (mode === 'bare') {
   db.close();
   rmSync(dir, { recursive: true, force: true });
 }
+const cpu = process.cpuUsage(cpuBefore);
+result.cpuMs = (cpu.user + cpu.system) / 1000;
 result.peakRssMb = process.resourceUsage().maxRSS / 1024;
 result.rssBeforeMb = rssBefore / 1024 / 1024;
+if (rssAtStart) result.rssAtStartMb = rssAtStart / 1024 / 1024;
 console.log(JSON.stringify(result));

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { z } from 'zod';
-import { articleToProduct, productHash } from '../core/product-mapping';
+import { articleToProduct, productFromStored, productHashOf, productValues } from '../core/product-mapping';
 import { zodProblems } from '../core/schema-primitives';
 import type { Framework360Client } from '../framework360/client';
 import { productSchema, type Fw360Product } from '../framework360/schemas';
@@ -128,10 +128,16 @@ type Kind = 'created' | 'updated' | 'deactivated';
 
 interface Change {
   product: Fw360Product;
+  /** productValues of the product: hashed, and kept by the store. */
+  body: string;
   hash: string;
   kind: Kind;
-  /** What the retry set keeps if the write fails (JSON; made only then). */
-  pending: () => string;
+  /**
+   * What the retry set keeps if the write fails (made only then): the mapped product (the
+   * override is applied again), the stored text of a retried one, or else the product itself.
+   */
+  mapped?: Fw360Product;
+  pendingText?: string;
   /** From the retry set; `carried`: failed earlier in this same run (before a restart). */
   retry?: { carried: boolean };
 }
@@ -149,6 +155,8 @@ interface Work extends PageRecord {
   /** Resume record after this page; null leaves the stored one. */
   resume: Partial<SyncResume> | undefined | null;
   settled: Promise<unknown>;
+  /** Emit mode: the page's products, handed to the flow once the page is recorded. */
+  emit?: Change[];
 }
 
 /** The retry set keeps either the mapped product (the override is applied again) or the final one. */
@@ -262,11 +270,13 @@ export class ProductSync {
     let batchIndex = 0;
     const emit = (changes: Change[]): void => {
       if (held) req.onBatch?.(held.products, { index: held.index, versions: held.versions });
-      held = {
-        products: changes.map((c) => c.product),
-        index: batchIndex++,
-        versions: Object.fromEntries(changes.map((c) => [c.product.sku, versionOf(c.hash)])),
-      };
+      const products: Fw360Product[] = [];
+      const versions: Record<string, string> = {};
+      for (const c of changes) {
+        products.push(c.product);
+        versions[c.product.sku] = versionOf(c.hash);
+      }
+      held = { products, index: batchIndex++, versions };
     };
 
     const newWork = (resumeAfter: Work['resume']): Work => ({
@@ -291,13 +301,12 @@ export class ProductSync {
         return;
       }
       if (!pool) {
-        // Recorded before the flow sees them: a flow that confirms at once finds them emitted.
-        if (changes.length) {
-          const done = changes.map((c) => this.recordOf(c, null, 'emitted'));
-          this.store.recordPage({ done, failed: [], ...(mark ? { seen: { mark, skus: [] } } : {}) }, null, Date.now());
-        }
-        for (const c of changes) this.succeeded(work, c);
-        for (let i = 0; i < changes.length; i += this.opts.batchSize) emit(changes.slice(i, i + this.opts.batchSize));
+        // Recorded with the rest of the page (one transaction, each row written once), and
+        // handed to the flow only after that: a flow that confirms at once finds them emitted.
+        for (const c of changes) this.succeeded(work, c, this.recordOf(c, null, 'emitted'));
+        // A full run's mark on every emitted product, deactivations of the sweep included.
+        if (mark && changes.length) work.seen ??= { mark, skus: [] };
+        work.emit = changes;
         return;
       }
       toWrite += changes.length;
@@ -349,6 +358,8 @@ export class ProductSync {
                 ...work.resume,
               } satisfies SyncResume);
       this.store.recordPage(work, resumeRecord, Date.now());
+      const changes = work.emit ?? [];
+      for (let i = 0; i < changes.length; i += this.opts.batchSize) emit(changes.slice(i, i + this.opts.batchSize));
     };
 
     let outstanding: Work | undefined;
@@ -366,6 +377,10 @@ export class ProductSync {
           // Fetch the next page while this one is handled: download and work overlap.
           pending = page.next !== null && !aborted() ? fetchPage(page.next) : undefined;
           pending?.catch(() => undefined);
+          // One turn of the event loop here, not after the page: the request goes out now (the
+          // server prepares the next page while this one is worked on), and a stop or a
+          // confirmation waiting in the loop is handled once per page.
+          await yieldToLoop();
           startServerTime ??= page.serverTime;
           summary.pages += 1;
           summary.fetched += page.articles.length + page.invalid.length;
@@ -378,23 +393,25 @@ export class ProductSync {
           );
           const changes = this.goneInvalid(page.invalid, work, summary);
           changes.push(...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary)));
-          if (mark)
-            work.seen = {
-              mark,
-              skus: [...page.articles.map((a) => a.sku), ...page.invalid.flatMap((b) => (b.sku ? [b.sku] : []))],
-            };
+          if (mark) {
+            const skus: string[] = [];
+            for (const a of page.articles) skus.push(a.sku);
+            for (const b of page.invalid) if (b.sku) skus.push(b.sku);
+            work.seen = { mark, skus };
+          }
           dispatch(changes, work);
           if (outstanding) {
             await outstanding.settled;
             commit(outstanding);
           }
-          outstanding = work;
+          // Emit mode and dry runs have nothing in flight: the page is committed at once.
+          if (pool) outstanding = work;
+          else commit(work);
           progress();
           if (page.next !== null && aborted()) {
             summary.aborted = true;
             break;
           }
-          await yieldToLoop();
         }
         // A stop leaves no request behind: the page already asked for is let finish.
         await pending?.catch(() => undefined);
@@ -421,12 +438,8 @@ export class ProductSync {
             const last = lastCopy(row);
             if (last) {
               const product: Fw360Product = { ...last, active: false, stock: '0' };
-              changes.push({
-                product,
-                hash: productHash(product, this.opts.overrideText),
-                kind: 'deactivated',
-                pending: () => JSON.stringify({ final: product }),
-              });
+              const body = productValues(product);
+              changes.push({ product, body, hash: this.hashOf(body), kind: 'deactivated' });
             } else if (row.fw360_id === null && row.state === 'failed' && row.pending === null) {
               forget.push(row.sku); // never sent to the shop (TotalGest served it invalid): nothing to deactivate
             } else {
@@ -527,7 +540,7 @@ export class ProductSync {
   }
 
   private failedWrite(work: Work, c: Change, reason: string): void {
-    work.failed.push({ sku: c.product.sku, totalgestId: c.product.totalgestId, error: reason, pending: c.pending() });
+    work.failed.push({ sku: c.product.sku, totalgestId: c.product.totalgestId, error: reason, pending: pendingOf(c) });
     // A failure carried over from before a restart is counted once.
     if (c.retry?.carried) return;
     this.noteFailure(work, { sku: c.product.sku, id: c.product.totalgestId, reason });
@@ -577,22 +590,27 @@ export class ProductSync {
       }
       // Later articles of this page with the same SKU see who holds it now.
       if (holder) known.set(a.sku, { ...holder, totalgestId: a.id, state: mapped.active ? 'linked' : 'deactivated' });
-      const final = await this.finalProduct(mapped);
-      if ('reason' in final) {
-        this.noteFailure(work, { sku: a.sku, id: a.id, reason: final.reason });
-        work.failed.push({ sku: a.sku, totalgestId: a.id, error: final.reason, pending: JSON.stringify({ mapped }) });
-        continue;
+      let product = mapped;
+      // Only an override costs a promise per article.
+      if (this.opts.override) {
+        const final = await this.finalProduct(mapped);
+        if ('reason' in final) {
+          this.noteFailure(work, { sku: a.sku, id: a.id, reason: final.reason });
+          work.failed.push({ sku: a.sku, totalgestId: a.id, error: final.reason, pending: JSON.stringify({ mapped }) });
+          continue;
+        }
+        product = final.product;
       }
-      const product = final.product;
-      const hash = productHash(product, this.opts.overrideText);
+      const body = productValues(product);
+      const hash = this.hashOf(body);
       const before = product.sku === a.sku ? holder : known.get(product.sku);
       // A full resync emits again what the flow never confirmed (a lost batch).
       if (!force && before?.hash === hash && !(full && before.state === 'emitted')) {
         summary.unchanged += 1;
-        if (!before.hasBody) (work.bodies ??= []).push({ sku: product.sku, body: JSON.stringify(product) });
+        if (!before.hasBody) (work.bodies ??= []).push({ sku: product.sku, body });
         continue;
       }
-      out.push({ product, hash, kind: this.kindOf(before, product), pending: () => JSON.stringify({ mapped }) });
+      out.push({ product, body, hash, kind: this.kindOf(before, product), mapped });
     }
     return out;
   }
@@ -616,9 +634,10 @@ export class ProductSync {
           : undefined;
       if (row && last) {
         const product: Fw360Product = { ...last, active: false, stock: '0' };
-        const hash = productHash(product, this.opts.overrideText);
+        const body = productValues(product);
+        const hash = this.hashOf(body);
         if (row.hash === hash) summary.unchanged += 1;
-        else out.push({ product, hash, kind: 'deactivated', pending: () => JSON.stringify({ final: product }) });
+        else out.push({ product, body, hash, kind: 'deactivated' });
         continue;
       }
       const reason = `invalid article: ${bad.reason}`;
@@ -651,11 +670,13 @@ export class ProductSync {
         continue;
       }
       const product = final.product;
+      const body = productValues(product);
       out.push({
         product,
-        hash: productHash(product, this.opts.overrideText),
+        body,
+        hash: this.hashOf(body),
         kind: this.kindOf(before, product),
-        pending: () => row.pending!,
+        pendingText: row.pending!,
         retry: { carried },
       });
     }
@@ -669,8 +690,12 @@ export class ProductSync {
       fw360Id,
       hash: c.hash,
       state: emitted ?? (c.product.active ? 'linked' : 'deactivated'),
-      body: JSON.stringify(c.product),
+      body: c.body,
     };
+  }
+
+  private hashOf(body: string): string {
+    return productHashOf(body, this.opts.overrideText);
   }
 }
 
@@ -689,12 +714,16 @@ function heldByAnother(
 /** The product as last written (or, for a write that failed, as last sent: it may have landed). */
 function lastCopy(row: ProductRow): Fw360Product | undefined {
   if (row.body) {
-    const last = productSchema.safeParse(safeJson(row.body));
+    const last = productSchema.safeParse(productFromStored(row.body));
     if (last.success) return last.data;
   }
   const pending = row.pending ? pendingSchema.safeParse(safeJson(row.pending)) : undefined;
   if (pending?.success) return 'final' in pending.data ? pending.data.final : pending.data.mapped;
   return undefined;
+}
+
+function pendingOf(c: Change): string {
+  return c.pendingText ?? JSON.stringify(c.mapped ? { mapped: c.mapped } : { final: c.product });
 }
 
 function safeJson(text: string): unknown {

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { z } from 'zod';
+import { productFromStored, VALUES_ACTIVE_INDEX } from '../core/product-mapping';
 import { getMeta, rowsByKey, runTransaction, setMeta, type StateDatabase, inFilter } from './state-db';
 
 /** linked/deactivated: the shop holds it; emitted: handed to the flow, not confirmed; failed: in the retry set. */
@@ -14,7 +15,7 @@ export interface ProductRow {
   error: string | null;
   synced_at: number | null;
   updated_at: number;
-  /** The product as last written or emitted (JSON). */
+  /** The product as last written or emitted: productValues' JSON (older rows: the object's JSON). */
   body: string | null;
   /** The mapped product still to be written (JSON), for failed rows. */
   pending: string | null;
@@ -27,7 +28,7 @@ export interface ProductRecord {
   fw360Id: string | null;
   hash: string;
   state: Exclude<ProductState, 'failed'>;
-  /** The product as written (JSON). */
+  /** The product as written (productValues' JSON). */
   body: string;
 }
 
@@ -68,6 +69,19 @@ const resumeSchema = z.object({
   failures: z.array(failureSchema).optional(),
 });
 export type SyncResume = z.infer<typeof resumeSchema>;
+
+type UpsertArgs = [string, string, string | null, string, string, number, number, string, string | null];
+const UPSERT_ARGS = 9;
+const UPSERT_ROWS = 50;
+
+/** Insert or update of `rows` products; rows are applied in order, so a SKU twice in one call ends as the later one. */
+function upsertSql(rows: number): string {
+  return `INSERT INTO products (sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at, body, pending, seen)
+    VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?)').join(', ')}
+    ON CONFLICT(sku) DO UPDATE SET totalgest_id = excluded.totalgest_id, fw360_id = COALESCE(excluded.fw360_id, products.fw360_id),
+      hash = excluded.hash, state = excluded.state, error = NULL, synced_at = excluded.synced_at, updated_at = excluded.updated_at,
+      body = excluded.body, pending = NULL, seen = COALESCE(MAX(products.seen, excluded.seen), products.seen, excluded.seen)`;
+}
 
 const CURSOR = 'products.cursor';
 const RESUME = 'products.resume';
@@ -112,13 +126,9 @@ export class ProductStore {
   constructor(private readonly db: StateDatabase) {
     this.stmts = {
       get: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE sku = ?'),
-      upsert: db.prepare<[string, string, string | null, string, string, number, number, string, string | null]>(
-        `INSERT INTO products (sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at, body, pending, seen)
-         VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?)
-         ON CONFLICT(sku) DO UPDATE SET totalgest_id = excluded.totalgest_id, fw360_id = COALESCE(excluded.fw360_id, products.fw360_id),
-           hash = excluded.hash, state = excluded.state, error = NULL, synced_at = excluded.synced_at, updated_at = excluded.updated_at,
-           body = excluded.body, pending = NULL, seen = COALESCE(MAX(products.seen, excluded.seen), products.seen, excluded.seen)`,
-      ),
+      upsert: db.prepare<UpsertArgs>(upsertSql(1)),
+      // The same for UPSERT_ROWS rows at once: a page's rows cost a few calls, not one each.
+      upsertMany: db.prepare<[UpsertArgs[number][]]>(upsertSql(UPSERT_ROWS)),
       // The last written body stays (a sweep still needs it); the hash goes, so the next sight rewrites.
       fail: db.prepare<{ sku: string; totalgestId: string | null; error: string; pending: string | null; now: number }>(
         `INSERT INTO products (sku, totalgest_id, state, error, updated_at, pending) VALUES (@sku, @totalgestId, 'failed', @error, @now, @pending)
@@ -138,7 +148,8 @@ export class ProductStore {
         `SELECT * FROM products WHERE sku > ? AND state != 'deactivated' AND (seen IS NULL OR seen < ?) ORDER BY sku LIMIT ?`,
       ),
       confirm: db.prepare<[string | null, number, number, string]>(
-        `UPDATE products SET state = CASE WHEN json_extract(body, '$.active') THEN 'linked' ELSE 'deactivated' END,
+        `UPDATE products SET state = CASE WHEN COALESCE(json_extract(body, '$.active'), json_extract(body, '$[${VALUES_ACTIVE_INDEX}]'))
+             THEN 'linked' ELSE 'deactivated' END,
            fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL
          WHERE sku = ? AND state = 'emitted'`,
       ),
@@ -180,8 +191,30 @@ export class ProductStore {
       this.db,
       () => {
         const mark = page.seen?.mark ?? null;
-        for (const d of page.done)
+        const done = page.done;
+        let i = 0;
+        if (done.length >= UPSERT_ROWS) {
+          const args: UpsertArgs[number][] = new Array<UpsertArgs[number]>(UPSERT_ROWS * UPSERT_ARGS);
+          for (; i + UPSERT_ROWS <= done.length; i += UPSERT_ROWS) {
+            for (let j = 0, k = 0; j < UPSERT_ROWS; j++) {
+              const d = done[i + j]!;
+              args[k++] = d.sku;
+              args[k++] = d.totalgestId;
+              args[k++] = d.fw360Id;
+              args[k++] = d.hash;
+              args[k++] = d.state;
+              args[k++] = now;
+              args[k++] = now;
+              args[k++] = d.body;
+              args[k++] = mark;
+            }
+            this.stmts.upsertMany.run(args);
+          }
+        }
+        for (; i < done.length; i++) {
+          const d = done[i]!;
           this.stmts.upsert.run(d.sku, d.totalgestId, d.fw360Id, d.hash, d.state, now, now, d.body, mark);
+        }
         for (const f of page.failed) this.stmts.fail.run({ ...f, now });
         for (const b of page.bodies ?? []) this.stmts.body.run(b.body, b.sku);
         if (page.seen) {
@@ -233,7 +266,7 @@ export class ProductStore {
             sku: item.sku,
             totalgestId: row.totalgest_id,
             error: `flow: ${item.error}`,
-            pending: row.body && `{"final":${row.body}}`,
+            pending: row.body && JSON.stringify({ final: productFromStored(row.body) }),
             now,
           });
           out.failed += 1;

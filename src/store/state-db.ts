@@ -162,16 +162,27 @@ export function inFilter(column: string, values: readonly string[] | undefined):
     : { sql: [], args: [] };
 }
 
+/** Statements of the helpers below, prepared once per connection (a sync runs them once per page). */
+const prepared = new WeakMap<StateDatabase, Map<string, Database.Statement>>();
+
+function statement(db: StateDatabase, sql: string): Database.Statement {
+  let byText = prepared.get(db);
+  if (!byText) prepared.set(db, (byText = new Map()));
+  let stmt = byText.get(sql);
+  if (!stmt) byText.set(sql, (stmt = db.prepare(sql)));
+  return stmt;
+}
+
 export function getMeta(db: StateDatabase, key: string): string | undefined {
-  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  const row = statement(db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
   return row?.value;
 }
 
 export function setMeta(db: StateDatabase, key: string, value: string): void {
-  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
-    key,
-    value,
-  );
+  statement(
+    db,
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  ).run(key, value);
 }
 
 /**
@@ -182,10 +193,10 @@ export function setMeta(db: StateDatabase, key: string, value: string): void {
  */
 export function runTransaction<T>(db: StateDatabase, fn: () => T, opts: { durable: boolean } = { durable: true }): T {
   if (opts.durable) return db.transaction(fn)();
-  db.pragma('synchronous = NORMAL');
+  statement(db, 'PRAGMA synchronous = NORMAL').run();
   try {
     return db.transaction(fn)();
   } finally {
-    db.pragma('synchronous = FULL');
+    statement(db, 'PRAGMA synchronous = FULL').run();
   }
 }

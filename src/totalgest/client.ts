@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { fastArticle } from '../core/product-article';
 import { zodProblems, describeProblems } from '../core/schema-primitives';
 import {
   ApiError,
@@ -144,6 +145,9 @@ export class TotalGestClient {
     const articles: Article[] = [];
     const invalid: InvalidArticle[] = [];
     page.items.forEach((item, index) => {
+      // The common case without zod's allocations; zod decides (and words) everything else.
+      const fast = fastArticle(item);
+      if (fast) return void articles.push(fast);
       const parsed = articleSchema.safeParse(item);
       if (parsed.success) {
         articles.push(parsed.data);

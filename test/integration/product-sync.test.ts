@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { productFromStored } from '../../src/core/product-mapping';
 import { ProductSync } from '../../src/engine/product-sync';
 import { Framework360Client } from '../../src/framework360/client';
 import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
@@ -414,6 +415,61 @@ describe('ProductSync (engine) against the sandboxes', function () {
     }
     const s = await sync().run();
     assert.equal(s.updated, 3);
+  });
+
+  it('reads product bodies either way the store kept them: value arrays, and the object JSON of earlier versions', async () => {
+    await sync().run();
+    const store = new ProductStore(db);
+    const asObject = (sku: string): Fw360Product => {
+      const row = store.get(sku)!;
+      assert.ok(row.body!.startsWith('['), 'kept as a value array');
+      const product = productFromStored(row.body!) as Fw360Product;
+      db.prepare('UPDATE products SET body = ? WHERE sku = ?').run(JSON.stringify(product), sku);
+      return product;
+    };
+    // A sweep deactivates from an old-style body, every other field as last written.
+    const before = asObject('SKU-000010');
+    await control(tg.url, '/_sandbox/articles/delete', { ids: ['A-000010'] });
+    const s = await sync().run({ full: true });
+    assert.deepEqual([s.deactivated, s.failed], [1, 0]);
+    assert.deepEqual(fw.products.get('SKU-000010'), {
+      ...fw.products.get('SKU-000010'),
+      ...before,
+      active: false,
+      stock: '0',
+    });
+
+    // Confirmations (emit mode): linked or deactivated by the body's `active`, in either form.
+    const emitDb = openStateDatabase(':memory:');
+    try {
+      const emitStore = new ProductStore(emitDb);
+      const emitter = new ProductSync(client, emitStore, undefined, { pageSize: 100 });
+      await emitter.run({ onBatch: () => undefined });
+      const oldStyle = (sku: string, active: boolean): Fw360Product => {
+        const product = { ...(productFromStored(emitStore.get(sku)!.body!) as Fw360Product), active };
+        emitDb.prepare('UPDATE products SET body = ? WHERE sku = ?').run(JSON.stringify(product), sku);
+        return product;
+      };
+      oldStyle('SKU-000001', true);
+      oldStyle('SKU-000002', false);
+      const refused = oldStyle('SKU-000003', true);
+      emitDb.prepare(`UPDATE products SET body = json_set(body, '$[9]', json('false')) WHERE sku = 'SKU-000004'`).run();
+      const c = emitter.confirm(
+        ['SKU-000001', 'SKU-000002', 'SKU-000004', 'SKU-000005'].map((sku) => ({ sku, fw360Id: null, error: null })),
+      );
+      assert.equal(c.confirmed, 4);
+      assert.deepEqual(
+        ['SKU-000001', 'SKU-000002', 'SKU-000004', 'SKU-000005'].map((sku) => emitStore.get(sku)!.state),
+        ['linked', 'deactivated', 'deactivated', 'linked'],
+      );
+      // A refusal of an old-style body puts that very product in the retry set: the next run emits it again.
+      emitter.confirm([{ sku: 'SKU-000003', fw360Id: null, error: 'no' }]);
+      const again: Fw360Product[] = [];
+      const next = await emitter.run({ onBatch: (b) => again.push(...b) });
+      assert.deepEqual([next.retried, again.find((p) => p.sku === 'SKU-000003')], [1, refused]);
+    } finally {
+      emitDb.close();
+    }
   });
 
   it('emits batches without a Framework360 connection, recorded as emitted until confirmed', async () => {
