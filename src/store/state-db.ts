@@ -105,6 +105,10 @@ const MIGRATIONS: string[] = [
    ALTER TABLE products_v2 RENAME TO products;
    CREATE INDEX products_state ON products(state, updated_at);
 `,
+  // Product bodies are now kept as the value array the hash covers (this version still reads the
+  // older object form). No table change: the version alone stops an older package from opening a
+  // database whose bodies it could not read, instead of misreading them.
+  `SELECT 1;`,
 ];
 
 export type StateDatabase = Database.Database;
