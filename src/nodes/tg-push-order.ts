@@ -233,6 +233,8 @@ export = function register(RED: NodeAPI): void {
       let result: ExportResult;
       // The node runs every order through intake (force), as it always did; the status API's action need not.
       const opts = { waitMs: waitMsNow, dryRun, force: msg.force !== false };
+      // Worded here (the engine's refusal is English): the same refusal as reconcile's without Framework360.
+      if (Array.isArray(ids) && !fwConfig) throw new CommandError(t('input.orderIdsNeedFramework360'), 400);
       if (Array.isArray(ids)) result = await commands.exportOrders({ ids }, opts);
       else if (Array.isArray(payload)) result = await commands.exportOrders({ orders: payload }, opts);
       else if (typeof payload === 'object' && payload !== null) {
