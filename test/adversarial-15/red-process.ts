@@ -114,6 +114,13 @@ export async function withNodeRed(
       const res = await fetch(`${base}/probe`).catch(() => undefined);
       return res?.ok ? ((await res.json()) as Probe) : { errors: {}, outputs: [] };
     };
+    // Node-RED logs its URL before the flows run: /probe (the flow's last nodes) answering means they do.
+    for (const deadline = Date.now() + 30_000; ;) {
+      const res = await fetch(`${base}/probe`).catch(() => undefined);
+      if (res?.ok) break;
+      assert.ok(Date.now() < deadline, `the flows did not start within 30 s:\n${log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const until = async (cond: (p: Probe) => boolean, what: string, ms = 30_000): Promise<Probe> => {
       const deadline = Date.now() + ms;
       let seen = await probe();
