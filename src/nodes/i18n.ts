@@ -60,7 +60,7 @@ const MODULE = 'node-red-contrib-totalgest';
  * `namespaced`: look the key up in `<module>/<type>` explicitly, for texts a node borrows from
  * another type's catalogue (the shared ones live in totalgest-config's).
  */
-export function nodeTexts(RED: Pick<NodeAPI, '_'>, type: string, namespaced = false): NodeTexts {
+export function nodeTexts(RED: Partial<Pick<NodeAPI, '_'>>, type: string, namespaced = false): NodeTexts {
   const raw = (key: string, params?: Record<string, string>): string => {
     const full = `${type}.runtime.${key}`;
     const asked = namespaced ? `${MODULE}/${type}:${full}` : full;
@@ -102,4 +102,12 @@ export function nodeTexts(RED: Pick<NodeAPI, '_'>, type: string, namespaced = fa
 /** Texts every node shares (settings, configuration): from totalgest-config's catalogue. */
 export function commonTexts(RED: Pick<NodeAPI, '_'>): NodeTexts {
   return nodeTexts(RED, 'totalgest-config', true);
+}
+
+/**
+ * The en-US texts of a type whatever language the runtime speaks: for what an HTTP caller gets
+ * back (a webhook's answer), which stays as the API has always worded it.
+ */
+export function englishTexts(type: string): NodeTexts {
+  return nodeTexts({}, type);
 }

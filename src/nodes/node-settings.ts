@@ -25,19 +25,25 @@ const text = (fallback: string) =>
     .unknown()
     .optional()
     .transform((v) => (typeof v === 'string' ? v : fallback));
-/** A comma-separated list; missing → the default, but an emptied field is an empty list (it means "none"/"all"). */
+/**
+ * A comma-separated list; missing → the default, but an emptied field is an empty list (it means "none"/"all").
+ * A flow JSON written by hand or a script may hold a number (`5`) or an array: it means those values, never the default.
+ */
 const list = (fallback: readonly string[]) =>
   z
     .unknown()
     .optional()
-    .transform((v) =>
-      typeof v === 'string'
-        ? v
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : [...fallback],
-    );
+    .transform((v) => {
+      const items =
+        typeof v === 'string'
+          ? v.split(',')
+          : typeof v === 'number'
+            ? [String(v)]
+            : Array.isArray(v)
+              ? v.filter((i) => typeof i === 'string' || typeof i === 'number').map(String)
+              : undefined;
+      return items ? items.map((s) => s.trim()).filter(Boolean) : [...fallback];
+    });
 const whole = (min: number, max: number): NumberRange => ({ min, max, whole: true });
 
 /** The ranges the editors validate with (nodes/*.html `range(...)`): the same numbers. */

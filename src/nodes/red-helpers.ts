@@ -3,7 +3,7 @@ import type { TotalGestConnection } from '../engine/connection';
 import type { TotalGestConfigNode } from './config-types';
 import type { Request, Response } from 'express';
 import { ApiError, causeText } from '../engine/errors';
-import { commonTexts, type NodeTexts } from './i18n';
+import { commonTexts, englishTexts, type NodeTexts } from './i18n';
 
 /** Small pieces of Node-RED glue shared by the node files. */
 
@@ -109,6 +109,8 @@ export interface NodeSetup {
   override: ((input: unknown) => Promise<unknown>) | undefined;
   /** Why the node cannot work, for its status and for each input. */
   error: string | undefined;
+  /** `error` in English: what an HTTP caller is answered. */
+  english: string | undefined;
 }
 
 /** What every TotalGest node needs at start: its connection and its optional JSONata override. */
@@ -119,11 +121,18 @@ export function nodeSetup(
   overrideText: string | undefined,
   t: NodeTexts = commonTexts(RED),
 ): NodeSetup {
+  const en = englishTexts('totalgest-config');
+  const failed = (local: string, english: string): NodeSetup => ({
+    connection: undefined,
+    override: undefined,
+    error: t('config', { error: local }),
+    english: en('config', { error: english }),
+  });
   try {
     const config = RED.nodes.getNode(connectionId) as TotalGestConfigNode | null;
-    if (!config) throw new Error(t('noConnection'));
+    if (!config) return failed(t('noConnection'), en('noConnection'));
     const connection = config.connection();
-    if (!overrideText?.trim()) return { connection, override: undefined, error: undefined };
+    if (!overrideText?.trim()) return { connection, override: undefined, error: undefined, english: undefined };
     const expr = RED.util.prepareJSONataExpression(overrideText, node);
     const override = (input: unknown) =>
       new Promise<unknown>((resolve, reject) =>
@@ -131,8 +140,8 @@ export function nodeSetup(
           err ? reject(new Error(t('override', { error: err.message }))) : resolve(value),
         ),
       );
-    return { connection, override, error: undefined };
+    return { connection, override, error: undefined, english: undefined };
   } catch (err) {
-    return { connection: undefined, override: undefined, error: t('config', { error: errorMessage(err) }) };
+    return failed(errorMessage(err), errorMessage(err));
   }
 }

@@ -12,7 +12,7 @@ import type { Framework360ConfigNode } from './config-types';
 import { handleInput, type Send } from './node-io';
 import { NodeStatus, tone, type Status } from './node-status';
 import { parseSettings, pushOrderSettings, settingsProblemText } from './node-settings';
-import { commonTexts, nodeTexts } from './i18n';
+import { commonTexts, englishTexts, nodeTexts, type TextParams } from './i18n';
 import { localisedReport } from './report-text';
 
 interface Def extends NodeDef {
@@ -31,6 +31,17 @@ type Msg = NodeMessageInFlow & {
 export = function register(RED: NodeAPI): void {
   const t = nodeTexts(RED, 'tg-push-order');
   const common = commonTexts(RED);
+  // What a caller is answered (msg.payload.error, a webhook's HTTP body) stays English, as the API words it.
+  const en = englishTexts('tg-push-order');
+  const commonEn = englishTexts('totalgest-config');
+  const englishOf = new WeakMap<Error, string>();
+  const failure = (message: string, english: string, statusCode: number): CommandError => {
+    const e = new CommandError(message, statusCode);
+    englishOf.set(e, english);
+    return e;
+  };
+  const refuse = (key: string, statusCode: number, params?: TextParams): CommandError =>
+    failure(t(key, params), en(key, params), statusCode);
 
   function TgPushOrder(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
@@ -46,6 +57,7 @@ export = function register(RED: NodeAPI): void {
     const setup = nodeSetup(RED, this, def.connection, parsed.ok ? settings.override : undefined);
     const { connection, override } = setup;
     const setupError = parsed.ok ? setup.error : settingsProblemText(parsed.problem, common);
+    const setupErrorEn = parsed.ok ? setup.english : settingsProblemText(parsed.problem, commonEn);
     const acceptUnsigned = settings.acceptUnsigned;
     if (acceptUnsigned) this.warn(t('acceptUnsignedWarning'));
     // Read per request: the secret comes from the Framework360 connection's credentials.
@@ -64,11 +76,12 @@ export = function register(RED: NodeAPI): void {
 
     let exporter: OrderExporter | undefined;
     const getExporter = (): OrderExporter => {
-      if (!connection || !parsed.ok) throw new CommandError(setupError ?? common('notConfigured'), 500);
+      if (!connection || !parsed.ok)
+        throw failure(setupError ?? common('notConfigured'), setupErrorEn ?? commonEn('notConfigured'), 500);
       try {
         exporter ??= connection.exporter;
       } catch (err) {
-        throw new CommandError(t('databaseUnavailable', { error: errorMessage(err) }), 503);
+        throw refuse('databaseUnavailable', 503, { error: errorMessage(err) });
       }
       return exporter;
     };
@@ -139,7 +152,7 @@ export = function register(RED: NodeAPI): void {
       try {
         return { rule, refPrefix: fwConfig ? fwConfig.refPrefix() : DEFAULT_REF_PREFIX, currency: ex.shopCurrency };
       } catch (err) {
-        throw new CommandError(t('framework360Problem', { error: errorMessage(err) }), 500);
+        throw refuse('framework360Problem', 500, { error: errorMessage(err) });
       }
     };
     const commands = new OrderExportCommands({
@@ -194,7 +207,7 @@ export = function register(RED: NodeAPI): void {
         });
         if (result.kind === 'refused') {
           const since = String((payload as { since?: unknown }).since).slice(0, 40);
-          throw new CommandError(t(`input.${result.problem}`, { since }), result.statusCode);
+          throw refuse(`input.${result.problem}`, result.statusCode, { since });
         }
         const summary = result.summary;
         lastReconcile = summary;
@@ -213,9 +226,9 @@ export = function register(RED: NodeAPI): void {
       }
       if (msg.topic === 'retry' || msg.topic === 'acknowledge') {
         const ids = (payload as { orderIds?: unknown } | undefined)?.orderIds;
-        if (ids !== undefined && !Array.isArray(ids)) throw new CommandError(t('input.orderIds'), 400);
+        if (ids !== undefined && !Array.isArray(ids)) throw refuse('input.orderIds', 400);
         if (msg.topic === 'acknowledge') {
-          if (!ids) throw new CommandError(t('input.acknowledgeIds'), 400);
+          if (!ids) throw refuse('input.acknowledgeIds', 400);
           const acknowledged = ex.acknowledge(ids.map(String));
           msg.payload = {
             acknowledged,
@@ -236,13 +249,15 @@ export = function register(RED: NodeAPI): void {
       let result: ExportResult;
       // The node runs every order through intake (force), as it always did; the status API's action need not.
       const opts = { waitMs: waitMsNow, dryRun, force: msg.force !== false };
+      // Worded here (the engine's refusal is English): the same refusal as reconcile's without Framework360.
+      if (Array.isArray(ids) && !fwConfig) throw refuse('input.orderIdsNeedFramework360', 400);
       if (Array.isArray(ids)) result = await commands.exportOrders({ ids }, opts);
       else if (Array.isArray(payload)) result = await commands.exportOrders({ orders: payload }, opts);
       else if (typeof payload === 'object' && payload !== null) {
         const single = await intake(payload, { dryRun });
         if (settings.mode !== 'wait') return answerOne(msg, single, send, ex);
         result = await commands.report(ex, [single], opts);
-      } else throw new CommandError(t('input.payload'), 400);
+      } else throw refuse('input.payload', 400);
       return finishReport(msg, result, send, dryRun);
     }
 
@@ -275,7 +290,7 @@ export = function register(RED: NodeAPI): void {
       onError: (e, out, send) => {
         // Nothing was stored: answer so Framework360 redelivers, and tell Catch nodes.
         out.statusCode = e instanceof CommandError ? e.statusCode : 503;
-        out.payload = { error: e.message };
+        out.payload = { error: englishOf.get(e) ?? e.message };
         send(out);
       },
     });
