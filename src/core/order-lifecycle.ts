@@ -335,7 +335,14 @@ export type SendResult =
   /** Permanent for this payload (422, a reused key without a document, …). */
   | { kind: 'final'; reason: string; message: string; details?: unknown }
   /** Try again later; `maybeSent`: the request may have reached TotalGest (no definite answer). */
-  | { kind: 'retry'; message: string; retryAfterMs?: number; maybeSent: boolean }
+  | {
+      kind: 'retry';
+      message: string;
+      retryAfterMs?: number;
+      maybeSent: boolean;
+      /** A 409 TotalGest named (its code): the node words it in its own language. */
+      conflict?: string;
+    }
   /** The worker stopped before the answer came: due again at once (the Idempotency-Key makes a repeat safe). */
   | { kind: 'abandoned' };
 

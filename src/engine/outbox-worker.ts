@@ -93,7 +93,8 @@ export class OutboxWorker extends EventEmitter {
   private abandoned = false;
   private readonly onFreed = (): void => this.kick();
   /** Last send result, for node status. */
-  lastResult: { orderId: string; externalRef: string; ok: boolean; text: string; at: number } | undefined;
+  /** The last send and what it came to: the push node words it in the runtime's language. */
+  lastResult: { orderId: string; externalRef: string; result: SendResult; at: number } | undefined;
 
   constructor(
     private readonly client: TotalGestClient,
@@ -307,7 +308,7 @@ export class OutboxWorker extends EventEmitter {
         return this.classify(ref, err);
       }
     })();
-    this.lastResult = { orderId: job.order_id, externalRef: ref, ...describe(ref, result), at: Date.now() };
+    this.lastResult = { orderId: job.order_id, externalRef: ref, result, at: Date.now() };
     return result;
   }
 
@@ -342,23 +343,6 @@ export class OutboxWorker extends EventEmitter {
   }
 }
 
-function describe(ref: string, r: SendResult): { ok: boolean; text: string } {
-  switch (r.kind) {
-    case 'created':
-      return { ok: true, text: `${ref} → ${r.number}` };
-    case 'exists':
-      return { ok: true, text: `${ref} → ${r.number} (existing)` };
-    case 'absent':
-      return { ok: true, text: `${ref} withdrawn` };
-    case 'final':
-      return { ok: false, text: `${ref}: ${r.message}` };
-    case 'retry':
-      return { ok: false, text: `${ref}: ${r.message}` };
-    case 'abandoned':
-      return { ok: false, text: `${ref}: stopped` };
-  }
-}
-
 /** Typed errors → what the lifecycle does with them. */
 export function classifyError(err: unknown): SendResult {
   // Stored concise (the field and what is wrong): it is what the report, the status page and the status show.
@@ -366,7 +350,12 @@ export function classifyError(err: unknown): SendResult {
   if (err instanceof ValidationError)
     return { kind: 'final', reason: err.code ?? 'validation_failed', message, details: err.details };
   if (err instanceof DuplicateError)
-    return { kind: 'retry', message: `TotalGest: ${err.code ?? 'conflict'}, trying again later`, maybeSent: true };
+    return {
+      kind: 'retry',
+      message: `TotalGest: ${err.code ?? 'conflict'}, trying again later`,
+      maybeSent: true,
+      conflict: err.code ?? 'conflict',
+    };
   if (err instanceof RateLimitedError)
     return { kind: 'retry', message, retryAfterMs: err.retryAfterMs, maybeSent: false };
   if (err instanceof TransientError) {

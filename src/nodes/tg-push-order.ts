@@ -13,7 +13,7 @@ import { handleInput, type Send } from './node-io';
 import { NodeStatus, tone, type Status } from './node-status';
 import { parseSettings, pushOrderSettings, settingsProblemText } from './node-settings';
 import { commonTexts, englishTexts, nodeTexts, type TextParams } from './i18n';
-import { localisedReport } from './report-text';
+import { lastSendText, localisedReport } from './report-text';
 
 interface Def extends NodeDef {
   connection: string;
@@ -99,16 +99,17 @@ export = function register(RED: NodeAPI): void {
         c.dead ? t('status.dead', { n: c.dead }) : '',
         c.needs_review ? t('status.toReview', { n: c.needs_review }) : '',
       ].filter(Boolean);
-      // The last send as the worker words it (references and numbers, or the API's own error).
-      const tail = last
-        ? `${last.ok ? '✓' : '✗'} ${last.text}`
+      // The last send: references and numbers, or the API's own error; the rest in the runtime's language.
+      const lastSend = last && lastSendText(common, last.externalRef, last.result);
+      const tail = lastSend
+        ? `${lastSend.ok ? '✓' : '✗'} ${lastSend.text}`
         : lastReconcile
           ? t('status.reconciled', { n: lastReconcile.enqueued, time: lastReconcile.finishedAt.slice(11, 16) })
           : '';
       const text = [acceptUnsigned ? t('status.unsigned') : '', t('status.queued', { n: queued }), ...alarms, tail]
         .filter(Boolean)
         .join(' · ');
-      if (alarms.length || (last !== undefined && !last.ok)) return tone.red(text);
+      if (alarms.length || (lastSend !== undefined && !lastSend.ok)) return tone.red(text);
       return acceptUnsigned ? tone.yellow(text) : queued ? tone.blue(text) : tone.green(text);
     };
     // Refreshed on change, at most four times a second.
