@@ -104,7 +104,10 @@ export = function register(RED: NodeAPI): void {
       const tail = lastSend
         ? `${lastSend.ok ? '✓' : '✗'} ${lastSend.text}`
         : lastReconcile
-          ? t('status.reconciled', { n: lastReconcile.enqueued, time: lastReconcile.finishedAt.slice(11, 16) })
+          ? t('status.reconciled', {
+              n: lastReconcile.enqueued,
+              time: new Date(lastReconcile.finishedAt).toTimeString().slice(0, 5),
+            })
           : '';
       const text = [acceptUnsigned ? t('status.unsigned') : '', t('status.queued', { n: queued }), ...alarms, tail]
         .filter(Boolean)
@@ -288,8 +291,10 @@ export = function register(RED: NodeAPI): void {
 
     handleInput<Msg>(this, handle, {
       status,
-      onError: (e, out, send) => {
-        // Nothing was stored: answer so Framework360 redelivers, and tell Catch nodes.
+      onError: (e, msg, send) => {
+        // Nothing was stored: answer so Framework360 redelivers (a copy: Catch nodes get the message as it came,
+        // with the order that failed; the copy keeps req/res for the http response).
+        const out = RED.util.cloneMessage(msg);
         out.statusCode = e instanceof CommandError ? e.statusCode : 503;
         out.payload = { error: englishOf.get(e) ?? e.message };
         send(out);
