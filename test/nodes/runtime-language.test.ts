@@ -139,7 +139,7 @@ describe('runtime language: statuses and errors in the language Node-RED runs wi
     assert.deepEqual(seen, {
       p1: 'pageSize: muss eine ganze Zahl von 1 bis 500 sein (erhalten: "900")',
       errorP1: 'Error: pageSize: muss eine ganze Zahl von 1 bis 500 sein (erhalten: "900")',
-      s1: 'kein Token: API geschlossen · ✓ 0 verbunden · 0 fehlgeschlagen · 0 wartend',
+      s1: 'kein Token: API geschlossen · ✓ 0 verbunden · 0 Fehler · 0 wartend',
       errorS1: 'Error: msg.payload.type muss "order", "product" oder "summary" sein',
     });
   });

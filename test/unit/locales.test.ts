@@ -76,7 +76,7 @@ describe('message catalogues (nodes/locales)', () => {
     );
     assert.equal(
       nodeTexts(redIn('de'), 'tg-status')('status.counts', counts),
-      '12.345 verbunden · 2 fehlgeschlagen · 0 wartend',
+      '12.345 verbunden · 2 Fehler · 0 wartend',
     );
     assert.equal(
       nodeTexts(redIn('it'), 'tg-status')('status.counts', counts),
