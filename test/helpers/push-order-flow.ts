@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { dist, helper, waitFor, type nodeRedWithSandboxes } from './red';
 
 type Sandboxes = ReturnType<typeof nodeRedWithSandboxes>;
@@ -60,3 +61,16 @@ export const queueIdle = (): Promise<void> =>
     5000,
     'the queue to drain',
   );
+
+/** Asserts that connection c1's state database holds no order in any state. */
+export const assertNoOrderStored = (): void =>
+  assert.deepEqual(helper.getNode('c1').connection().orders.counts(), {
+    pending: 0,
+    sending: 0,
+    done: 0,
+    failed: 0,
+    dead: 0,
+    skipped: 0,
+    invalid: 0,
+    needs_review: 0,
+  });
