@@ -4,43 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { ProductSync } from '../../src/engine/product-sync';
-import { Framework360Client } from '../../src/framework360/client';
-import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
 import { ProductStore } from '../../src/store/product-store';
-import { TotalGestClient } from '../../src/totalgest/client';
-import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
-import { control, demoCredentials, startFramework360, startTotalGest } from '../helpers/sandboxes';
+import { productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
+import { control } from '../helpers/sandboxes';
 
 describe('regression (issue 12 review): Retry-After across runs', function () {
   this.timeout(60_000);
-  let tg: TotalGestSandbox;
-  let fw: Framework360Sandbox;
-  let db: StateDatabase;
-  let client: TotalGestClient;
-  let writer: Framework360Client;
+  let { fw, db, client, writer } = {} as ProductSyncSandboxes;
   const sync = () => new ProductSync(client, new ProductStore(db), writer, { pageSize: 100 });
 
-  before(async () => {
-    tg = await startTotalGest({ articles: 50, demoArticles: false });
-    fw = await startFramework360();
-  });
-  beforeEach(() => {
-    tg.reset();
-    fw.reset();
-    db = openStateDatabase(':memory:');
-    client = new TotalGestClient({ endpoint: tg.url, ...demoCredentials });
-    writer = new Framework360Client({ siteUrl: fw.url, apiKey: 'demo-key' });
-  });
-  afterEach(() => {
-    client.close();
-    writer.close();
-    db.close();
-  });
-  after(async () => {
-    await tg.stop();
-    await fw.stop();
-  });
+  const sandboxes = productSyncSandboxes({ articles: 50 });
+  beforeEach(() => ({ fw, db, client, writer } = sandboxes));
 
   const saves = () => fw.requests.filter((r) => r.path === '/m/api/products/save');
 

@@ -4,15 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { ProductSync, type BatchPart } from '../../src/engine/product-sync';
-import { Framework360Client } from '../../src/framework360/client';
 import type { Fw360Product } from '../../src/framework360/schemas';
-import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
 import { ProductStore } from '../../src/store/product-store';
-import { TotalGestClient } from '../../src/totalgest/client';
 import type { Article } from '../../src/totalgest/schemas';
 import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
-import { control, demoCredentials, startFramework360, startTotalGest } from '../helpers/sandboxes';
+import { productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
+import { control } from '../helpers/sandboxes';
 
 const iso = (t: number): string => new Date(t).toISOString();
 
@@ -43,32 +40,10 @@ async function upsert(tg: TotalGestSandbox, items: Article[]): Promise<void> {
 
 describe('regression (issue 12 review): product convergence', function () {
   this.timeout(60_000);
-  let tg: TotalGestSandbox;
-  let fw: Framework360Sandbox;
-  let db: StateDatabase;
-  let client: TotalGestClient;
-  let writer: Framework360Client;
+  let { tg, fw, db, client, writer } = {} as ProductSyncSandboxes;
 
-  before(async () => {
-    tg = await startTotalGest({ articles: 0, demoArticles: false });
-    fw = await startFramework360();
-  });
-  beforeEach(() => {
-    tg.reset();
-    fw.reset();
-    db = openStateDatabase(':memory:');
-    client = new TotalGestClient({ endpoint: tg.url, ...demoCredentials });
-    writer = new Framework360Client({ siteUrl: fw.url, apiKey: 'demo-key', timeoutMs: 400 });
-  });
-  afterEach(() => {
-    client.close();
-    writer.close();
-    db.close();
-  });
-  after(async () => {
-    await tg.stop();
-    await fw.stop();
-  });
+  const sandboxes = productSyncSandboxes({ articles: 0, writerTimeoutMs: 400 });
+  beforeEach(() => ({ tg, fw, db, client, writer } = sandboxes));
 
   it('D1: an article updated during a run (seen on two adjacent pages) ends with the newest version in the shop', async () => {
     const t = Date.now() - 3_600_000;

@@ -1,52 +1,20 @@
 /** Adversarial review of issue 12: the adaptive write limit under storms, timeouts and latency spikes. */
 import assert from 'node:assert/strict';
 import { ProductSync } from '../../src/engine/product-sync';
-import { Framework360Client } from '../../src/framework360/client';
-import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
 import { ProductStore } from '../../src/store/product-store';
-import { TotalGestClient } from '../../src/totalgest/client';
-import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
-import { control, demoCredentials, startFramework360, startTotalGest } from '../helpers/sandboxes';
+import { maxInFlight, productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
+import { control } from '../helpers/sandboxes';
 
 type Logged = { at: number; doneAt?: number; status?: number; retryAfter?: string; path: string };
 
-function maxInFlight(log: Logged[]): number {
-  const events = log.flatMap((r) => [
-    [r.at, 1],
-    [r.doneAt ?? Infinity, -1],
-  ]);
-  events.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
-  let n = 0;
-  let max = 0;
-  for (const [, d] of events) max = Math.max(max, (n += d!));
-  return max;
-}
-
 describe('regression (issue 12 review): adaptive limit', function () {
   this.timeout(120_000);
-  let tg: TotalGestSandbox;
-  let fw: Framework360Sandbox;
-  let db: StateDatabase;
-  let client: TotalGestClient;
-  let writer: Framework360Client;
+  let { fw, db, client, writer } = {} as ProductSyncSandboxes;
 
-  before(async () => {
-    tg = await startTotalGest({ articles: 600, demoArticles: false });
-    fw = await startFramework360();
-  });
-  after(async () => {
-    client.close();
-    writer.close();
-    db.close();
-    await tg.stop();
-    await fw.stop();
-  });
+  const sandboxes = productSyncSandboxes({ articles: 600, writerTimeoutMs: 300 });
+  beforeEach(() => ({ fw, db, client, writer } = sandboxes));
 
   it('L1: mixed storm (429 with Retry-After, 503 without, hangs to timeout, latency spike): within [floor, ceiling], nothing before Retry-After, all written', async () => {
-    db = openStateDatabase(':memory:');
-    client = new TotalGestClient({ endpoint: tg.url, ...demoCredentials });
-    writer = new Framework360Client({ siteUrl: fw.url, apiKey: 'demo-key', timeoutMs: 300 });
     await control(fw.url, '/_sandbox/faults', {
       latencyMs: 15,
       rules: [

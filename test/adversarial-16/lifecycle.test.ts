@@ -1,40 +1,20 @@
 import assert from 'node:assert/strict';
 import { control } from '../helpers/sandboxes';
-import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { pushOrderCredentials, pushOrderFlow, pushOrderNodes } from '../helpers/push-order-flow';
 
-const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js')];
-const creds = { c1: { username: 'demo', password: 'demo-password' }, f1: { apiKey: 'demo-key', webhookSecret: 'sek' } };
+const creds = pushOrderCredentials('sek');
 
 describe('adversarial review of issue 16: connection lifecycle', function () {
   this.timeout(60_000);
   const env = nodeRedWithSandboxes('tg-adv16-life-');
 
-  const flow = (concurrency = 8) => [
-    {
-      id: 'c1',
-      type: 'totalgest-config',
-      endpoint: env.tg.url,
-      shopId: 'demo-shop',
-      ownerId: 'demo-owner',
-      concurrency,
-    },
-    { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-    {
-      id: 'p1',
-      type: 'tg-push-order',
-      connection: 'c1',
-      framework360: 'f1',
-      mode: 'queue',
-      reconcileStatuses: '3',
-      reconcileDays: 7,
-      wires: [['out']],
-    },
-    { id: 'out', type: 'helper' },
-  ];
+  const flow = (concurrency = 8) =>
+    pushOrderFlow(env, { connection: { concurrency }, push: { reconcileStatuses: '3', reconcileDays: 7 } });
   const listings = () => env.fw.requests.filter((r) => r.path.endsWith('/orders/list')).length;
 
   it('R16-1: stop() during a reconcile sweep that Framework360 holds off (503 + Retry-After) does not wait out the retries', async () => {
-    await helper.load(nodes, flow(), creds);
+    await helper.load(pushOrderNodes, flow(), creds);
     // Framework360 is busy: it answers the listing with 503 and Retry-After: 4 s, a few times.
     await control(env.fw.url, '/_sandbox/faults', { status: 503, retryAfter: 4, path: '/orders/list', count: 3 });
     helper.getNode('p1').receive({ topic: 'reconcile', payload: {} });
@@ -54,7 +34,7 @@ describe('adversarial review of issue 16: connection lifecycle', function () {
     await redeploy;
   });
   it("R16-2: a push node redeployed on its own (modified nodes) during a sweep: the closed node's sweep does not go on", async () => {
-    await helper.load(nodes, flow(), creds);
+    await helper.load(pushOrderNodes, flow(), creds);
     const connection = helper.getNode('c1').connection();
     const sweeps = (connection as unknown as { tracked: Set<unknown> }).tracked;
     await control(env.fw.url, '/_sandbox/faults', { status: 503, retryAfter: 4, path: '/orders/list', count: 1 });
@@ -70,7 +50,7 @@ describe('adversarial review of issue 16: connection lifecycle', function () {
     assert.equal(listings(), 1, "the closed push node's sweep went on listing Framework360 with its old settings");
   });
   it('R16-4: a reconcile with a since that is not a date is a bad input (400), not "unavailable, redeliver" (503)', async () => {
-    await helper.load(nodes, flow(), creds);
+    await helper.load(pushOrderNodes, flow(), creds);
     const answer = new Promise<{ statusCode?: number; payload: { error?: string } }>((resolve) =>
       helper.getNode('out').once('input', resolve),
     );

@@ -3,34 +3,14 @@
  * asserts what the promise requires; a failing test is a proven defect.
  */
 import assert from 'node:assert/strict';
-import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
-
-const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js')];
+import { helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { loadPushOrderFlow } from '../helpers/push-order-flow';
 
 describe('tg-push-order regressions found by adversarial review (each once a failing reproduction)', function () {
   this.timeout(60_000);
   const env = nodeRedWithSandboxes('tg-adv-node-');
 
-  const load = () =>
-    helper.load(
-      nodes,
-      [
-        { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-        { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-        {
-          id: 'p1',
-          type: 'tg-push-order',
-          connection: 'c1',
-          framework360: 'f1',
-          mode: 'queue',
-          reconcileStatuses: '3',
-          reconcileDays: 7,
-          wires: [['out']],
-        },
-        { id: 'out', type: 'helper' },
-      ],
-      { c1: { username: 'demo', password: 'demo-password' }, f1: { apiKey: 'demo-key', webhookSecret: 'sek' } },
-    );
+  const load = () => loadPushOrderFlow(env, 'sek', { push: { reconcileStatuses: '3', reconcileDays: 7 } });
   const row = (id: string) => helper.getNode('c1').connection().orders.get(id);
 
   it('N1: a real `reconcile` that arrives during a dry-run sweep gets the dry run: nothing is stored or exported', async () => {

@@ -1,20 +1,13 @@
 import { fixtures } from './fixtures';
 import { httpNodeServer } from './http-node-server';
+import { pushOrderNode as pushOrderFlowNode } from './push-order-flow';
 import { dist, helper, nodeRedWithSandboxes } from './red';
 
 export const TOKEN = 'tok-export-5b1e';
 
 /** A tg-push-order node on c1/f1 in queue mode (the export's intake), with any fields replaced. */
-export const pushOrderNode = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
-  id: 'p1',
-  type: 'tg-push-order',
-  connection: 'c1',
-  framework360: 'f1',
-  mode: 'queue',
-  cancelledStatuses: '5,Annullato',
-  wires: [[]],
-  ...over,
-});
+export const pushOrderNode = (over: Record<string, unknown> = {}): Record<string, unknown> =>
+  pushOrderFlowNode({ cancelledStatuses: '5,Annullato', wires: [[]], ...over });
 
 /**
  * The status API's export action as Node-RED serves it: tg-status (token TOKEN, at /totalgest/status)

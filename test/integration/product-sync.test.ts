@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
 import { productFromStored } from '../../src/core/product-mapping';
 import { ProductSync } from '../../src/engine/product-sync';
-import { Framework360Client } from '../../src/framework360/client';
-import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
+import { openStateDatabase } from '../../src/store/state-db';
 import { ProductStore } from '../../src/store/product-store';
 import { TotalGestClient } from '../../src/totalgest/client';
 import { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
 import type { Fw360Product } from '../../src/framework360/schemas';
-import { control, demoCredentials, startFramework360, startTotalGest } from '../helpers/sandboxes';
-
-type Logged = { at: number; doneAt?: number };
-
-/** Most requests the server held at once (from its own log of arrivals and answers). */
-function maxInFlight(log: Logged[]): number {
-  const events = log.flatMap((r) => [
-    [r.at, 1],
-    [r.doneAt ?? Infinity, -1],
-  ]);
-  events.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
-  let n = 0;
-  let max = 0;
-  for (const [, d] of events) max = Math.max(max, (n += d!));
-  return max;
-}
+import { maxInFlight, productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
+import { control, demoCredentials } from '../helpers/sandboxes';
 
 async function waitUntil(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
   const t0 = Date.now();
@@ -35,24 +19,14 @@ async function waitUntil(cond: () => boolean, timeoutMs = 30_000): Promise<void>
 
 describe('ProductSync (engine) against the sandboxes', function () {
   this.timeout(60_000);
-  let tg: TotalGestSandbox;
-  let fw: Framework360Sandbox;
-  let db: StateDatabase;
-  let client: TotalGestClient;
-  let writer: Framework360Client;
+  let { tg, fw, db, client, writer } = {} as ProductSyncSandboxes;
   /** serverTime of each article page the engine read (observed on the real client, not mocked). */
   let serverTimes: string[];
   const sync = (opts = {}) => new ProductSync(client, new ProductStore(db), writer, { pageSize: 100, ...opts });
 
-  before(async () => {
-    tg = await startTotalGest({ articles: 500, demoArticles: false });
-    fw = await startFramework360();
-  });
+  const sandboxes = productSyncSandboxes({ articles: 500 });
   beforeEach(() => {
-    tg.reset();
-    fw.reset();
-    db = openStateDatabase(':memory:');
-    client = new TotalGestClient({ endpoint: tg.url, ...demoCredentials });
+    ({ tg, fw, db, client, writer } = sandboxes);
     serverTimes = [];
     const page = client.articlePage.bind(client);
     client.articlePage = async (q) => {
@@ -60,16 +34,6 @@ describe('ProductSync (engine) against the sandboxes', function () {
       serverTimes.push(p.serverTime);
       return p;
     };
-    writer = new Framework360Client({ siteUrl: fw.url, apiKey: 'demo-key' });
-  });
-  afterEach(() => {
-    client.close();
-    writer.close();
-    db.close();
-  });
-  after(async () => {
-    await tg.stop();
-    await fw.stop();
   });
 
   it('full sync writes all 500 articles as products', async () => {

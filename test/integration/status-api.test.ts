@@ -8,6 +8,7 @@ import type { NodeAPI } from 'node-red';
 import { openStateDatabase } from '../../src/store/state-db';
 import { dist, helper } from '../helpers/red';
 import { seedStatusRows } from '../helpers/status-fixtures';
+import { offlineConnectionCredentials, statusFlow } from '../helpers/status-node-flow';
 
 const TOKEN = 'tok-9f2c41d7e8';
 type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
@@ -54,30 +55,9 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
   ) {
     helper.settings({ userDir, ...opts.settings });
     await helper.startServer();
-    const creds: Record<string, Record<string, string>> = { c1: { username: 'demo', password: 'x' } };
+    const creds: Record<string, Record<string, string>> = { c1: offlineConnectionCredentials };
     if (opts.token !== null) creds.s1 = { token: opts.token ?? TOKEN };
-    await helper.load(
-      [dist('totalgest-config.js'), dist('tg-status.js'), capture],
-      [
-        {
-          id: 'c1',
-          type: 'totalgest-config',
-          endpoint: 'http://127.0.0.1:1',
-          shopId: 'demo-shop',
-          ownerId: 'demo-owner',
-        },
-        {
-          id: 's1',
-          type: 'tg-status',
-          connection: 'c1',
-          path: '/totalgest/status',
-          lang: 'en',
-          wires: [[]],
-          ...opts.node,
-        },
-      ],
-      creds,
-    );
+    await helper.load([dist('totalgest-config.js'), dist('tg-status.js'), capture], statusFlow(opts.node), creds);
     const root = opts.root ?? '';
     const app = httpNode!;
     server = http.createServer((req, res) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { control } from '../helpers/sandboxes';
 import { helper, waitFor } from '../helpers/red';
+import { assertNoOrderStored } from '../helpers/push-order-flow';
 import { exportHarness } from '../helpers/status-export';
 
 /**
@@ -11,17 +12,7 @@ describe('status API: POST orders/export (real HTTP on loopback)', function () {
   this.timeout(30_000);
   const { h, env, start, order, exportIds, counts, auth } = exportHarness('tg-status-export-');
   const tgOrderCalls = () => env.tg.requests.filter((r) => r.path.includes('/orders'));
-  const nothingStored = () =>
-    assert.deepEqual(counts(), {
-      pending: 0,
-      sending: 0,
-      done: 0,
-      failed: 0,
-      dead: 0,
-      skipped: 0,
-      invalid: 0,
-      needs_review: 0,
-    });
+  const nothingStored = assertNoOrderStored;
 
   it('exports a mixed selection and answers the exact report; the same report leaves tg-status as export-report', async () => {
     const linked = order('03');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { signBody } from '../../src/framework360/signature';
 import { fixtures } from '../helpers/fixtures';
-import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { loadPushOrderFlow } from '../helpers/push-order-flow';
 
-const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js')];
 const SECRET = 'whsec-lifecycle';
 
 interface Out {
@@ -16,25 +16,7 @@ describe('tg-push-order: order lifecycle in Node-RED', function () {
   this.timeout(30_000);
   const env = nodeRedWithSandboxes('tg-life-');
 
-  const load = (push: Record<string, unknown> = {}) =>
-    helper.load(
-      nodes,
-      [
-        { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-        { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-        {
-          id: 'p1',
-          type: 'tg-push-order',
-          connection: 'c1',
-          framework360: 'f1',
-          mode: 'queue',
-          wires: [['out']],
-          ...push,
-        },
-        { id: 'out', type: 'helper' },
-      ],
-      { c1: { username: 'demo', password: 'demo-password' }, f1: { apiKey: 'demo-key', webhookSecret: SECRET } },
-    );
+  const load = (push: Record<string, unknown> = {}) => loadPushOrderFlow(env, SECRET, { push });
 
   /** Every error the node raised (to Catch nodes), with the message it raised it with. */
   let raised: Array<{ text: string; msg: any }> = [];

@@ -6,10 +6,10 @@ import { TotalGestClient } from '../../src/totalgest/client';
 import { openStateDatabase } from '../../src/store/state-db';
 import { OrderStore } from '../../src/store/order-store';
 import { control, demoCredentials } from '../helpers/sandboxes';
-import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { assertNoOrderStored, loadPushOrderFlow, pushOrderNodes, queueIdle } from '../helpers/push-order-flow';
 import { assertSameDocument, fixtures } from '../helpers/fixtures';
 
-const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js')];
 const SECRET = 'whsec-test-secret';
 
 interface Out {
@@ -20,38 +20,8 @@ interface Out {
 describe('tg-push-order in Node-RED against the sandboxes', function () {
   this.timeout(30_000);
   const env = nodeRedWithSandboxes('tg-push-');
-  /** The positive signal that the export is over: nothing queued, nothing in flight — then absence can be asserted. */
-  const queueIdle = () =>
-    waitFor(
-      () => {
-        const c = helper.getNode('c1').connection().orders.counts();
-        return c.pending + c.sending === 0;
-      },
-      5000,
-      'the queue to drain',
-    );
-
-  const flow = (push: Record<string, unknown> = {}) => [
-    { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-    { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-    {
-      id: 'p1',
-      type: 'tg-push-order',
-      connection: 'c1',
-      framework360: 'f1',
-      mode: 'queue',
-      cancelledStatuses: '5,Annullato',
-      cashOnDelivery: true,
-      wires: [['out']],
-      ...push,
-    },
-    { id: 'out', type: 'helper' },
-  ];
-  const creds = {
-    c1: { username: 'demo', password: 'demo-password' },
-    f1: { apiKey: 'demo-key', webhookSecret: SECRET },
-  };
-  const load = (push: Record<string, unknown> = {}) => helper.load(nodes, flow(push), creds);
+  const load = (push: Record<string, unknown> = {}) =>
+    loadPushOrderFlow(env, SECRET, { push: { cancelledStatuses: '5,Annullato', cashOnDelivery: true, ...push } });
 
   /** Sends one message and collects the answer and any error reported to Catch nodes. */
   async function roundTrip(msg: Record<string, unknown>): Promise<{ out: Out; errors: string[] }> {
@@ -246,16 +216,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
   it('dry run (by message, by the node setting, by webhook) maps and reports the exact documents without storing or sending', async () => {
     const exportable = fixtures.filter(([, fx]) => fx.expected.outcome === 'exported');
     const checkNothingHappened = () => {
-      assert.deepEqual(helper.getNode('c1').connection().orders.counts(), {
-        pending: 0,
-        sending: 0,
-        done: 0,
-        failed: 0,
-        dead: 0,
-        skipped: 0,
-        invalid: 0,
-        needs_review: 0,
-      });
+      assertNoOrderStored();
       assert.deepEqual(
         env.tg.requests.filter((r) => r.path.includes('/orders')),
         [],
@@ -296,7 +257,7 @@ describe('tg-push-order in Node-RED against the sandboxes', function () {
     );
     await helper.unload();
     await helper.load(
-      nodes,
+      pushOrderNodes,
       [
         { id: 'c1', type: 'totalgest-config', endpoint: '', shopId: 'demo-shop', ownerId: 'demo-owner' },
         { id: 'p1', type: 'tg-push-order', connection: 'c1', wires: [[]] },

@@ -2,51 +2,17 @@ import assert from 'node:assert/strict';
 import { signBody } from '../../src/framework360/signature';
 import { getMeta } from '../../src/store/state-db';
 import { control } from '../helpers/sandboxes';
-import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
-
-const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-push-order.js')];
+import { helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { loadPushOrderFlow, queueIdle } from '../helpers/push-order-flow';
 
 describe('reconciliation: orders whose webhook never arrived', function () {
   this.timeout(60_000);
   const env = nodeRedWithSandboxes('tg-rec-');
-  /** The positive signal that the export is over: nothing queued, nothing in flight — then absence can be asserted. */
-  const queueIdle = () =>
-    waitFor(
-      () => {
-        const c = helper.getNode('c1').connection().orders.counts();
-        return c.pending + c.sending === 0;
-      },
-      5000,
-      'the queue to drain',
-    );
-
   const load = () =>
-    helper.load(
-      nodes,
-      [
-        {
-          id: 'c1',
-          type: 'totalgest-config',
-          endpoint: env.tg.url,
-          shopId: 'demo-shop',
-          ownerId: 'demo-owner',
-          concurrency: 8,
-        },
-        { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-        {
-          id: 'p1',
-          type: 'tg-push-order',
-          connection: 'c1',
-          framework360: 'f1',
-          mode: 'queue',
-          reconcileStatuses: '3',
-          reconcileDays: 7,
-          wires: [['out']],
-        },
-        { id: 'out', type: 'helper' },
-      ],
-      { c1: { username: 'demo', password: 'demo-password' }, f1: { apiKey: 'demo-key', webhookSecret: 'sek' } },
-    );
+    loadPushOrderFlow(env, 'sek', {
+      connection: { concurrency: 8 },
+      push: { reconcileStatuses: '3', reconcileDays: 7 },
+    });
   const send = (msg: Record<string, unknown>) =>
     new Promise<{ payload: any; error?: string }>((resolve) => {
       const p1 = helper.getNode('p1');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { nodeRedPerTest } from '../helpers/node-red-runtime';
 import { dist, helper, waitFor } from '../helpers/red';
 import { seedStatusDatabase } from '../helpers/status-fixtures';
+import { offlineConnection, offlineConnectionCredentials, statusFlow } from '../helpers/status-node-flow';
 
 const nodes = [dist('totalgest-config.js'), dist('tg-status.js')];
 
@@ -12,26 +13,8 @@ describe('tg-status in Node-RED', () => {
   const load = (over: Record<string, unknown> = {}) =>
     helper.load(
       nodes,
-      [
-        {
-          id: 'c1',
-          type: 'totalgest-config',
-          endpoint: 'http://127.0.0.1:1',
-          shopId: 'demo-shop',
-          ownerId: 'demo-owner',
-        },
-        {
-          id: 's1',
-          type: 'tg-status',
-          connection: 'c1',
-          path: '/totalgest/status-test',
-          lang: 'en',
-          wires: [['out']],
-          ...over,
-        },
-        { id: 'out', type: 'helper' },
-      ],
-      { c1: { username: 'demo', password: 'x' }, s1: { token: 'node-test-token' } },
+      [...statusFlow({ path: '/totalgest/status-test', wires: [['out']], ...over }), { id: 'out', type: 'helper' }],
+      { c1: offlineConnectionCredentials, s1: { token: 'node-test-token' } },
     );
   const ask = (payload: unknown) =>
     new Promise<any>((resolve, reject) => {
@@ -79,17 +62,11 @@ describe('tg-status in Node-RED', () => {
     await helper.load(
       nodes,
       [
-        {
-          id: 'c1',
-          type: 'totalgest-config',
-          endpoint: 'http://127.0.0.1:1',
-          shopId: 'demo-shop',
-          ownerId: 'demo-owner',
-        },
+        offlineConnection(),
         { id: 's1', type: 'tg-status', connection: 'c1', path: '/totalgest/same', wires: [[]] },
         { id: 's2', type: 'tg-status', connection: 'c1', path: '/totalgest/same', wires: [[]] },
       ],
-      { c1: { username: 'demo', password: 'x' } },
+      { c1: offlineConnectionCredentials },
     );
     // The status was set while the node started: read it from the node's last status call.
     const s2 = helper.getNode('s2');

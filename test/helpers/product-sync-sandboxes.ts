@@ -1,0 +1,59 @@
+import { Framework360Client } from '../../src/framework360/client';
+import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
+import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
+import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
+import { TotalGestClient } from '../../src/totalgest/client';
+import { demoCredentials, startFramework360, startTotalGest } from './sandboxes';
+
+/** What a ProductSync engine test works with: both sandboxes, the state database, both clients. */
+export interface ProductSyncSandboxes {
+  tg: TotalGestSandbox;
+  fw: Framework360Sandbox;
+  db: StateDatabase;
+  client: TotalGestClient;
+  writer: Framework360Client;
+}
+
+/**
+ * Mocha hooks for a ProductSync engine test against the sandboxes on loopback: both sandboxes for the
+ * whole describe (TotalGest with `articles` generated articles, no demo ones); before each test both
+ * reset, a fresh in-memory state database and the two clients (the writer with `writerTimeoutMs` if
+ * given), closed after it. The returned object holds the current ones once a test runs.
+ */
+export function productSyncSandboxes(opts: { articles: number; writerTimeoutMs?: number }): ProductSyncSandboxes {
+  const s = {} as ProductSyncSandboxes;
+  before(async () => {
+    s.tg = await startTotalGest({ articles: opts.articles, demoArticles: false });
+    s.fw = await startFramework360();
+  });
+  beforeEach(() => {
+    s.tg.reset();
+    s.fw.reset();
+    s.db = openStateDatabase(':memory:');
+    s.client = new TotalGestClient({ endpoint: s.tg.url, ...demoCredentials });
+    s.writer = new Framework360Client({ siteUrl: s.fw.url, apiKey: 'demo-key', timeoutMs: opts.writerTimeoutMs });
+  });
+  afterEach(() => {
+    s.client.close();
+    s.writer.close();
+    s.db.close();
+  });
+  after(async () => {
+    await s.tg.stop();
+    await s.fw.stop();
+  });
+  return s;
+}
+
+/** Most requests a sandbox held at once, from its own log of arrivals and answers. */
+export function maxInFlight(log: ReadonlyArray<{ at: number; doneAt?: number }>): number {
+  const events = log.flatMap((r) => [
+    [r.at, 1],
+    [r.doneAt ?? Infinity, -1],
+  ]);
+  events.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let n = 0;
+  let max = 0;
+  for (const [, d] of events) max = Math.max(max, (n += d!));
+  return max;
+}
