@@ -189,22 +189,24 @@ export class TotalGestConnection extends EventEmitter {
   }
 
   /**
-   * The nodes that raise background order failures to Catch nodes: the first one registered
-   * does, so each transition reaches the flow once, not once per node.
+   * The nodes that raise background order failures to Catch nodes: the first one of the lowest
+   * rank does (push nodes before status nodes), so each transition reaches the flow once.
    */
-  private readonly reporters: object[] = [];
+  private readonly reporters: Array<{ node: object; rank: number }> = [];
 
-  addReporter(node: object): void {
-    this.reporters.push(node);
+  addReporter(node: object, rank = 0): void {
+    this.removeReporter(node);
+    const at = this.reporters.findIndex((r) => r.rank > rank);
+    this.reporters.splice(at < 0 ? this.reporters.length : at, 0, { node, rank });
   }
 
   removeReporter(node: object): void {
-    const i = this.reporters.indexOf(node);
+    const i = this.reporters.findIndex((r) => r.node === node);
     if (i >= 0) this.reporters.splice(i, 1);
   }
 
   isReporter(node: object): boolean {
-    return this.reporters[0] === node;
+    return this.reporters[0]?.node === node;
   }
 
   /**

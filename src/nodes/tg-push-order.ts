@@ -1,7 +1,7 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { DEFAULT_REF_PREFIX, type EligibilityRule } from '../core/order-mapping';
 import type { IntakeRules } from '../engine/order-prepare';
-import { ALERT_STATES, type OrderExporter, type SubmitResult, type Transition } from '../engine/order-exporter';
+import type { OrderExporter, SubmitResult } from '../engine/order-exporter';
 import { OrderExportCommands, type ExportResult } from '../engine/order-export';
 import { CommandError } from '../engine/errors';
 import { reportItem } from '../engine/export-report';
@@ -14,6 +14,7 @@ import { NodeStatus, tone, type Status } from './node-status';
 import { parseSettings, pushOrderSettings, settingsProblemText } from './node-settings';
 import { commonTexts, englishTexts, nodeTexts, type TextParams } from './i18n';
 import { lastSendText, localisedReport } from './report-text';
+import { reportBackgroundFailures } from './background-failures';
 
 interface Def extends NodeDef {
   connection: string;
@@ -121,34 +122,11 @@ export = function register(RED: NodeAPI): void {
 
     // Background failures reach Catch nodes once per transition (from one node per connection);
     // orders a message is waiting for are reported by that message's report instead.
-    const onTransition = (tr: Transition): void => {
-      if (!connection?.isReporter(this) || !ALERT_STATES.has(tr.to) || commands.isAwaited(tr.orderId)) return;
-      const { orderId, to: state, row } = tr;
-      const reason = row.reason ?? state;
-      const text = t(`transition.${state}`, { id: orderId, error: row.error ?? reason });
-      this.error(new Error(text), {
-        topic: `order-${state}`,
-        payload: { orderId, state, reason, error: row.error, number: row.number },
-        orderId,
-        state,
-        reason,
-      } as NodeMessage);
-    };
-    const onWorkerError = (err: unknown): void => {
-      if (!connection?.isReporter(this)) return;
-      // `reason` is data for the flow (as the transitions' reason): it stays as it is.
-      const reason = `state database: ${errorMessage(err)}`;
-      this.error(new Error(t('workerStalled', { error: errorMessage(err) })), {
-        topic: 'worker-error',
-        payload: { state: 'worker_error', reason },
-        state: 'worker_error',
-        reason,
-      } as NodeMessage);
-      status.fail(new Error(t('databaseError', { error: errorMessage(err) })));
-    };
-    connection?.addReporter(this);
-    connection?.on('order_transition', onTransition);
-    connection?.on('worker_error', onWorkerError);
+    const stopReporting = reportBackgroundFailures(this, connection, common, {
+      rank: 'push',
+      isAwaited: (orderId) => commands.isAwaited(orderId),
+      onWorkerError: (err) => status.fail(new Error(t('databaseError', { error: errorMessage(err) }))),
+    });
     status.show();
 
     // The prefix is read per order: an invalid one is a configuration error on every input, never a silent default.
@@ -303,9 +281,7 @@ export = function register(RED: NodeAPI): void {
 
     this.on('close', (_removed: boolean, done: () => void) => {
       status.close();
-      connection?.off('order_transition', onTransition);
-      connection?.off('worker_error', onWorkerError);
-      connection?.removeReporter(this);
+      stopReporting();
       connection?.removeOrderExport(this);
       // A sweep this node started ends with it (a redeployed node sweeps with its new settings).
       connection?.endReconciles(commands);

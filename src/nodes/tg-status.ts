@@ -14,6 +14,7 @@ import { handleInput } from './node-io';
 import { NodeStatus, tone, type Status } from './node-status';
 import { parseSettings, settingsProblemText, statusSettings } from './node-settings';
 import { commonTexts, nodeTexts } from './i18n';
+import { reportBackgroundFailures } from './background-failures';
 import { localisedReport } from './report-text';
 
 interface Def extends NodeDef {
@@ -76,6 +77,8 @@ export = function register(RED: NodeAPI): void {
     const status = new NodeStatus(this, render, connection, 500);
     if (baseProblem) status.problem(baseProblem);
     else status.show();
+    // With no push node on the connection, this node tells Catch nodes of background order failures.
+    const stopReporting = reportBackgroundFailures(this, connection, common, { rank: 'status' });
 
     // The HTTP API and page, on Node-RED's HTTP node server (its middleware, auth and CORS apply).
     const httpSettings = RED.settings as unknown as {
@@ -212,6 +215,7 @@ export = function register(RED: NodeAPI): void {
 
     this.on('close', (_removed: boolean, done: () => void) => {
       status.close();
+      stopReporting();
       const queue = waiting.get(app)?.get(path);
       const at = takeOver && queue ? queue.indexOf(takeOver) : -1;
       if (at >= 0) queue!.splice(at, 1);

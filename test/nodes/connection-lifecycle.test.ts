@@ -70,6 +70,51 @@ describe('connection lifecycle: the config node owns the outbox worker', functio
     assert.equal(c1.connection().status.summary().queueDepth, 0);
   });
 
+  it('with only tg-status deployed, a background failure still reaches the Catch node, once', async () => {
+    queue(dbFile(), [91010]);
+    env.tg.faults.configure({ status: 422, code: 'validation_failed', count: 1, path: '/orders' });
+    const caught: Array<{ error: { message: string; source: { id: string } }; orderId?: string }> = [];
+    await helper.load(
+      [...nodes, dist('tg-push-order.js'), dist('framework360-config.js')],
+      [
+        ...flow(),
+        { id: 's2', type: 'tg-status', connection: 'c1', path: '/totalgest/life2', lang: 'en', wires: [[]] },
+        { id: 'ca', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ],
+      { ...creds, s2: { token: 't2' } },
+    );
+    helper.getNode('caught').on('input', (m: (typeof caught)[number]) => caught.push(m));
+    await waitFor(() => caught.length > 0, 10_000, 'the failure at the Catch node');
+    await waitFor(() => helper.getNode('c1').connection().orders.get('91010')?.state === 'failed', 5_000, 'failed');
+    assert.equal(caught.length, 1, 'once, not once per status node');
+    assert.equal(caught[0]!.orderId, '91010');
+    assert.match(caught[0]!.error.message, /order 91010 failed/);
+    assert.equal(caught[0]!.error.source.id, 's1');
+  });
+
+  it('a push node on the same connection reports instead of the status node', async () => {
+    queue(dbFile(), [91011]);
+    env.tg.faults.configure({ status: 422, code: 'validation_failed', count: 1, path: '/orders' });
+    const caught: Array<{ error: { message: string; source: { id: string } } }> = [];
+    await helper.load(
+      [...nodes, dist('tg-push-order.js'), dist('framework360-config.js')],
+      [
+        ...flow(),
+        { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
+        { id: 'p1', type: 'tg-push-order', connection: 'c1', framework360: 'f1', wires: [[]] },
+        { id: 'ca', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ],
+      creds,
+    );
+    helper.getNode('caught').on('input', (m: (typeof caught)[number]) => caught.push(m));
+    await waitFor(() => caught.length > 0, 10_000, 'the failure at the Catch node');
+    await waitFor(() => helper.getNode('c1').connection().orders.get('91011')?.state === 'failed', 5_000, 'failed');
+    assert.equal(caught.length, 1);
+    assert.equal(caught[0]!.error.source.id, 'p1');
+  });
+
   it('a redeployed connection (stop, then a new one on the same file) sends what was queued meanwhile, once', async () => {
     queue(dbFile(), [91002]);
     await helper.load(nodes, flow(), creds);
