@@ -19,7 +19,7 @@ export interface NodeTexts {
   (key: string, params?: TextParams): string;
   /** A count or rate as the runtime's language writes it ("1,234" / "1.234"). */
   num(n: number): string;
-  /** The BCP 47 locale the numbers are formatted in (the catalogue's own `runtime.locale`). */
+  /** The BCP 47 locale the numbers are formatted in (the catalogue's `runtime.locale`, with the runtime's region). */
   readonly locale: string;
 }
 
@@ -60,7 +60,29 @@ const MODULE = 'node-red-contrib-totalgest';
  * `namespaced`: look the key up in `<module>/<type>` explicitly, for texts a node borrows from
  * another type's catalogue (the shared ones live in totalgest-config's).
  */
-export function nodeTexts(RED: Partial<Pick<NodeAPI, '_'>>, type: string, namespaced = false): NodeTexts {
+/**
+ * The runtime's full locale where it names a region (`de-CH` from settings.js `lang`, or `de_CH.UTF-8`
+ * from the environment): Node-RED picks the catalogue by language only, but a Swiss runtime writes
+ * 12’345, not 12.345.
+ */
+export function runtimeLocale(settingsLang: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = ['LC_ALL', 'LC_MESSAGES', 'LANG'].map((n) => env[n]).find((v) => v !== undefined);
+  const raw = typeof settingsLang === 'string' && settingsLang !== '' ? settingsLang : fromEnv;
+  const m = /^([a-z]{2,3})(?:[-_]([A-Za-z]{2}|\d{3}))?/.exec(raw ?? '');
+  return m ? (m[2] ? `${m[1]}-${m[2].toUpperCase()}` : m[1]) : undefined;
+}
+
+/** The catalogue's locale, with the runtime's region when both speak the same language. */
+function numberLocale(catalogueLocale: string, regional: string | undefined): string {
+  const base = (l: string) => l.split('-')[0]!.toLowerCase();
+  return regional && regional.includes('-') && base(regional) === base(catalogueLocale) ? regional : catalogueLocale;
+}
+
+export function nodeTexts(
+  RED: Partial<Pick<NodeAPI, '_'>> & { settings?: unknown },
+  type: string,
+  namespaced = false,
+): NodeTexts {
   const raw = (key: string, params?: Record<string, string>): string => {
     const full = `${type}.runtime.${key}`;
     const asked = namespaced ? `${MODULE}/${type}:${full}` : full;
@@ -74,7 +96,8 @@ export function nodeTexts(RED: Partial<Pick<NodeAPI, '_'>>, type: string, namesp
   let locale = 'en-US';
   const num = (n: number): string => {
     if (!format) {
-      const wanted = raw('locale');
+      const settingsLang = (RED.settings as { lang?: unknown } | undefined)?.lang;
+      const wanted = numberLocale(raw('locale'), runtimeLocale(settingsLang));
       try {
         format = new Intl.NumberFormat(wanted);
         locale = wanted;
@@ -100,7 +123,7 @@ export function nodeTexts(RED: Partial<Pick<NodeAPI, '_'>>, type: string, namesp
 }
 
 /** Texts every node shares (settings, configuration): from totalgest-config's catalogue. */
-export function commonTexts(RED: Pick<NodeAPI, '_'>): NodeTexts {
+export function commonTexts(RED: Pick<NodeAPI, '_'> & { settings?: unknown }): NodeTexts {
   return nodeTexts(RED, 'totalgest-config', true);
 }
 

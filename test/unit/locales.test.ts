@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { nodeTexts } from '../../src/nodes/i18n';
+import { nodeTexts, runtimeLocale } from '../../src/nodes/i18n';
 
 const root = path.join(__dirname, '../..');
 const locales = path.join(root, 'nodes/locales');
@@ -87,5 +87,19 @@ describe('message catalogues (nodes/locales)', () => {
       nodeTexts({ _: (k: string) => k }, 'tg-status')('status.counts', counts),
       '12,345 linked · 2 failed · 0 queued',
     );
+  });
+
+  it("numbers follow the runtime's region when it speaks the catalogue's language (de-CH: 12’345)", () => {
+    assert.equal(runtimeLocale('de-CH', {}), 'de-CH');
+    assert.equal(runtimeLocale(undefined, { LANG: 'it_CH.UTF-8' }), 'it-CH');
+    assert.equal(runtimeLocale('', { LC_ALL: 'de_DE.UTF-8', LANG: 'en_US.UTF-8' }), 'de-DE');
+    assert.equal(runtimeLocale(undefined, { LANG: 'C.UTF-8' }), undefined);
+    const de = (key: string) => key.replace(/^tg-status\.runtime\.locale$/, 'de');
+    // The German catalogue answers `locale: de`; a Swiss runtime groups with ’, a German one with a dot.
+    // (ICU writes the Swiss separator as ' or ’ depending on its version)
+    assert.match(nodeTexts({ _: de, settings: { lang: 'de-CH' } }, 'tg-status').num(12345), /^12['’]345$/);
+    assert.equal(nodeTexts({ _: de, settings: { lang: 'de-DE' } }, 'tg-status').num(12345), '12.345');
+    // English words never come with another language's numbers.
+    assert.equal(nodeTexts({ _: (k: string) => k, settings: { lang: 'de-CH' } }, 'tg-status').num(12345), '12,345');
   });
 });
