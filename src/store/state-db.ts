@@ -129,6 +129,9 @@ export function openStateDatabase(file: string): StateDatabase {
     db.pragma('wal_autocheckpoint = 200');
     db.pragma('journal_size_limit = 1048576');
     db.pragma('foreign_keys = ON');
+    // SQLite's own default page cache (2 MB): better-sqlite3 builds with 16 MB, which a full
+    // product sync fills (+14 MB resident) without writing any faster (measured, README).
+    db.pragma('cache_size = -2000');
     migrate(db);
   } catch (err) {
     db.close();
