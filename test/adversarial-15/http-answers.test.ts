@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { signBody } from '../../src/framework360/signature';
-import { withNodeRed } from './red-process';
+import { withNodeRed } from '../helpers/red-process';
 
 /**
  * Adversarial review of the runtime language (issue 15): what an HTTP caller (Framework360's

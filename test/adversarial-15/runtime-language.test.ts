@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
 import { control, demoCredentials, startTotalGest } from '../helpers/sandboxes';
-import { withNodeRed } from './red-process';
+import { withNodeRed } from '../helpers/red-process';
 
 /**
  * Adversarial review of the runtime language (issue 15): texts a node shows or raises that stay

@@ -6,7 +6,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 
 /**
- * A real Node-RED as its own process (as test/nodes/runtime-language.test.ts runs it): the package
+ * A real Node-RED as its own process (test/nodes/runtime-language.test.ts, test/adversarial-15): the package
  * linked into a fresh user directory, `lang` in settings.js, no locale from the environment.
  * Statuses are read from the editor's /comms websocket; every error a Catch node sees and every
  * message the flow sends to the `keep` node are answered on GET /probe.
