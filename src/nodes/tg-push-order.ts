@@ -29,6 +29,9 @@ type Msg = NodeMessageInFlow & {
   orderIds?: unknown;
 };
 
+/** Settings only the reconcile sweep reads. */
+const SWEEP_SETTINGS = new Set(['reconcileDays', 'reconcileStatuses']);
+
 export = function register(RED: NodeAPI): void {
   const t = nodeTexts(RED, 'tg-push-order');
   const common = commonTexts(RED);
@@ -47,8 +50,17 @@ export = function register(RED: NodeAPI): void {
   function TgPushOrder(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
     const fwConfig = def.framework360 ? (RED.nodes.getNode(def.framework360) as Framework360ConfigNode | null) : null;
-    const parsed = parseSettings(pushOrderSettings, def);
-    // A refused setting: every input is refused with it (after a webhook's signature check), never a default.
+    const parsedAll = parseSettings(pushOrderSettings, def);
+    // A refused setting of the sweep alone refuses the sweep, not the orders: webhooks are still stored.
+    const sweepProblem = !parsedAll.ok && SWEEP_SETTINGS.has(parsedAll.problem.setting) ? parsedAll.problem : undefined;
+    const parsed = sweepProblem
+      ? parseSettings(pushOrderSettings, { ...def, reconcileDays: undefined, reconcileStatuses: undefined })
+      : parsedAll;
+    const sweepRefusal = sweepProblem && {
+      text: settingsProblemText(sweepProblem, common),
+      english: settingsProblemText(sweepProblem, commonEn),
+    };
+    // Any other refused setting: every input is refused with it (after a webhook's signature check), never a default.
     const settings = parsed.ok ? parsed.settings : pushOrderSettings.parse({});
     const rule: EligibilityRule = {
       cancelledStatuses: settings.cancelledStatuses,
@@ -99,6 +111,7 @@ export = function register(RED: NodeAPI): void {
         failed ? t('status.failed', { n: failed }) : '',
         c.dead ? t('status.dead', { n: c.dead }) : '',
         c.needs_review ? t('status.toReview', { n: c.needs_review }) : '',
+        sweepRefusal?.text ?? '',
       ].filter(Boolean);
       // The last send: references and numbers, or the API's own error; the rest in the runtime's language.
       const lastSend = last && lastSendText(common, last.externalRef, last.result);
@@ -180,6 +193,7 @@ export = function register(RED: NodeAPI): void {
       }
       const ex = getExporter();
       if (msg.topic === 'reconcile') {
+        if (sweepRefusal) throw failure(sweepRefusal.text, sweepRefusal.english, 500);
         const result = await connection!.reconcile(commands, {
           fw: fwConfig ? () => fwConfig.client() : undefined,
           options: { statuses: settings.reconcileStatuses, lookbackDays: settings.reconcileDays },

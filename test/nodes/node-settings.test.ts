@@ -101,15 +101,29 @@ describe('node settings: refused, not clamped', function () {
   });
 
   it('tg-push-order: an unsigned webhook is still refused for its signature first (it learns nothing of the setting)', async () => {
-    const n = await load({ type: 'tg-push-order', reconcileDays: '400' });
-    assert.equal(lastStatus(n).text, 'reconcileDays: must be a whole number from 1 to 365 (got "400")');
+    const n = await load({ type: 'tg-push-order', mode: 'wait', waitTimeout: '0' });
+    assert.equal(lastStatus(n).text, 'waitTimeout: must be a whole number from 1 to 3600 (got "0")');
     const answers: Array<{ statusCode?: number; payload: { error?: string } }> = [];
     helper.getNode('out').on('input', (m: (typeof answers)[number]) => answers.push(m));
     const err = await errorOn(n, { req: { headers: {} }, payload: '{}' });
     assert.match(err, /X-Fw360-Signature header is missing/);
     await waitFor(() => answers.length === 1);
     assert.equal(answers[0]!.statusCode, 401);
-    assert.doesNotMatch(JSON.stringify(answers[0]!.payload), /reconcileDays/);
+    assert.doesNotMatch(JSON.stringify(answers[0]!.payload), /waitTimeout/);
+  });
+
+  it('tg-push-order: a refused sweep setting refuses the sweep alone; orders are still stored and sent', async () => {
+    const n = await load({ type: 'tg-push-order', reconcileDays: '400' });
+    const expected = 'reconcileDays: must be a whole number from 1 to 365 (got "400")';
+    await waitFor(() => (lastStatus(n).text ?? '').includes(expected));
+    assert.equal(lastStatus(n).fill, 'red');
+    assert.equal(await errorOn(n, { topic: 'reconcile', payload: {} }), `Error: ${expected}`);
+    const order = structuredClone(fixtures[0]![1].order) as { id: number };
+    const answers: Array<{ payload: { outcome?: string } }> = [];
+    helper.getNode('out').on('input', (m: (typeof answers)[number]) => answers.push(m));
+    n.receive({ payload: order });
+    await waitFor(() => answers.some((a) => a.payload.outcome === 'queued'));
+    await waitFor(() => helper.getNode('c1').connection().orders.get(String(order.id))?.state === 'done');
   });
 
   it('tg-push-order: an unknown mode is refused', async () => {
