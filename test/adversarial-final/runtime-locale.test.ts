@@ -1,0 +1,22 @@
+/**
+ * runtimeLocale: POSIX treats an empty LC_ALL / LC_MESSAGES as unset (`LC_ALL= node-red` is common in
+ * service files and containers), so LANG then decides; odd values never throw in a status render.
+ */
+import assert from 'node:assert/strict';
+import { nodeTexts, runtimeLocale } from '../../src/nodes/i18n';
+
+describe('adversarial-final: runtimeLocale', () => {
+  it('an empty LC_ALL or LC_MESSAGES does not hide LANG', () => {
+    assert.equal(runtimeLocale(undefined, { LC_ALL: '', LANG: 'de_CH.UTF-8' }), 'de-CH');
+    assert.equal(runtimeLocale(undefined, { LC_ALL: '', LC_MESSAGES: '', LANG: 'it_CH.UTF-8' }), 'it-CH');
+  });
+
+  it('odd values: C, POSIX, @modifiers; an invalid settings.lang never throws', () => {
+    assert.equal(runtimeLocale(undefined, { LANG: 'C' }), undefined);
+    assert.equal(runtimeLocale(undefined, { LANG: 'POSIX' }), undefined);
+    assert.equal(runtimeLocale(undefined, { LANG: 'de_CH@euro' }), 'de-CH');
+    const de = (key: string) => key.replace(/^tg-status\.runtime\.locale$/, 'de');
+    for (const lang of ['de-Latn-CH', 'de_', 'de-XX-YY', '12', 'de-999', 'de-CH-u-nu-arab', { x: 1 }, 'de\u0000CH'])
+      assert.doesNotThrow(() => nodeTexts({ _: de, settings: { lang } }, 'tg-status').num(12345), String(lang));
+  });
+});
