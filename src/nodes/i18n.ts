@@ -66,7 +66,8 @@ const MODULE = 'node-red-contrib-totalgest';
  * 12’345, not 12.345.
  */
 export function runtimeLocale(settingsLang: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const fromEnv = ['LC_ALL', 'LC_MESSAGES', 'LANG'].map((n) => env[n]).find((v) => v !== undefined);
+  // POSIX: an empty variable counts as unset (`LC_ALL=` must not hide LANG).
+  const fromEnv = ['LC_ALL', 'LC_MESSAGES', 'LANG'].map((n) => env[n]).find((v) => v !== undefined && v !== '');
   const raw = typeof settingsLang === 'string' && settingsLang !== '' ? settingsLang : fromEnv;
   const m = /^([a-z]{2,3})(?:[-_]([A-Za-z]{2}|\d{3}))?/.exec(raw ?? '');
   return m ? (m[2] ? `${m[1]}-${m[2].toUpperCase()}` : m[1]) : undefined;
