@@ -4,6 +4,9 @@ import { ALERT_STATES, type Transition } from '../engine/order-exporter';
 import type { NodeTexts } from './i18n';
 import { errorMessage } from './red-helpers';
 
+/** Per connection: every registered node's check for orders a message of its is waiting for. */
+const awaitedBy = new WeakMap<TotalGestConnection, Set<(orderId: string) => boolean>>();
+
 /**
  * Background order failures (failed, dead, needs review, a stalled worker) raised to Catch nodes,
  * once per transition, from one node per connection: a push node when there is one, else a
@@ -23,8 +26,16 @@ export function reportBackgroundFailures(
   },
 ): () => void {
   if (!connection) return () => undefined;
+  // Every node's awaited orders count, not only the reporter's: another push node's message (or the status
+  // API's export action through it) reports them itself.
+  let awaited = awaitedBy.get(connection);
+  if (!awaited) awaitedBy.set(connection, (awaited = new Set()));
+  const awaitedSet = awaited;
+  const isAwaited = opts.isAwaited;
+  if (isAwaited) awaitedSet.add(isAwaited);
   const onTransition = (tr: Transition): void => {
-    if (!connection.isReporter(node) || !ALERT_STATES.has(tr.to) || opts.isAwaited?.(tr.orderId)) return;
+    if (!connection.isReporter(node) || !ALERT_STATES.has(tr.to)) return;
+    for (const waits of awaitedSet) if (waits(tr.orderId)) return;
     const { orderId, to: state, row } = tr;
     const reason = row.reason ?? state;
     const text = common(`background.${state}`, { id: orderId, error: row.error ?? reason });
@@ -55,5 +66,6 @@ export function reportBackgroundFailures(
     connection.off('order_transition', onTransition);
     connection.off('worker_error', onWorkerError);
     connection.removeReporter(node);
+    if (isAwaited) awaitedSet.delete(isAwaited);
   };
 }
