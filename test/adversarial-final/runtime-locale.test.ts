@@ -11,6 +11,12 @@ describe('adversarial-final: runtimeLocale', () => {
     assert.equal(runtimeLocale(undefined, { LC_ALL: '', LC_MESSAGES: '', LANG: 'it_CH.UTF-8' }), 'it-CH');
   });
 
+  it('a script subtag is skipped, not read as the region (de-Latn-CH is Swiss, not Laos)', () => {
+    assert.equal(runtimeLocale('de-Latn-CH', {}), 'de-CH');
+    assert.equal(runtimeLocale(undefined, { LANG: 'zh_Hant_TW.UTF-8' }), 'zh-TW');
+    assert.equal(runtimeLocale(undefined, { LANG: 'sr-Latn-RS' }), 'sr-RS');
+  });
+
   it('odd values: C, POSIX, @modifiers; an invalid settings.lang never throws', () => {
     assert.equal(runtimeLocale(undefined, { LANG: 'C' }), undefined);
     assert.equal(runtimeLocale(undefined, { LANG: 'POSIX' }), undefined);
