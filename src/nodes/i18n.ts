@@ -69,7 +69,8 @@ export function runtimeLocale(settingsLang: unknown, env: NodeJS.ProcessEnv = pr
   // POSIX: an empty variable counts as unset (`LC_ALL=` must not hide LANG).
   const fromEnv = ['LC_ALL', 'LC_MESSAGES', 'LANG'].map((n) => env[n]).find((v) => v !== undefined && v !== '');
   const raw = typeof settingsLang === 'string' && settingsLang !== '' ? settingsLang : fromEnv;
-  const m = /^([a-z]{2,3})(?:[-_]([A-Za-z]{2}|\d{3}))?/.exec(raw ?? '');
+  // language, an optional script (skipped: Latn is no region), region; then nothing alphanumeric (`.UTF-8`, `@euro`).
+  const m = /^([a-z]{2,3})(?:[-_][A-Za-z]{4})?(?:[-_]([A-Za-z]{2}|\d{3}))?(?![A-Za-z0-9])/.exec(raw ?? '');
   return m ? (m[2] ? `${m[1]}-${m[2].toUpperCase()}` : m[1]) : undefined;
 }
 
