@@ -66,8 +66,7 @@ const MODULE = 'node-red-contrib-totalgest';
  * 12’345, not 12.345.
  */
 export function runtimeLocale(settingsLang: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  // POSIX: an empty variable counts as unset (`LC_ALL=` must not hide LANG).
-  const fromEnv = ['LC_ALL', 'LC_MESSAGES', 'LANG'].map((n) => env[n]).find((v) => v !== undefined && v !== '');
+  const fromEnv = ['LC_ALL', 'LC_MESSAGES', 'LANG'].map((n) => env[n]).find((v) => v !== undefined);
   const raw = typeof settingsLang === 'string' && settingsLang !== '' ? settingsLang : fromEnv;
   // language, an optional script (skipped: Latn is no region), region; then nothing alphanumeric (`.UTF-8`, `@euro`).
   const m = /^([a-z]{2,3})(?:[-_][A-Za-z]{4})?(?:[-_]([A-Za-z]{2}|\d{3}))?(?![A-Za-z0-9])/.exec(raw ?? '');
