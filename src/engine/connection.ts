@@ -190,14 +190,15 @@ export class TotalGestConnection extends EventEmitter {
 
   /**
    * The nodes that raise background order failures to Catch nodes: the first one of the lowest
-   * rank does (push nodes before status nodes), so each transition reaches the flow once.
+   * rank does (push nodes before status nodes), so each transition reaches the flow once. Each may
+   * name the orders a message of its is waiting for: that message's report tells of them instead.
    */
-  private readonly reporters: Array<{ node: object; rank: number }> = [];
+  private readonly reporters: Array<{ node: object; rank: number; awaits?: (orderId: string) => boolean }> = [];
 
-  addReporter(node: object, rank = 0): void {
+  addReporter(node: object, rank = 0, awaits?: (orderId: string) => boolean): void {
     this.removeReporter(node);
     const at = this.reporters.findIndex((r) => r.rank > rank);
-    this.reporters.splice(at < 0 ? this.reporters.length : at, 0, { node, rank });
+    this.reporters.splice(at < 0 ? this.reporters.length : at, 0, { node, rank, awaits });
   }
 
   removeReporter(node: object): void {
@@ -207,6 +208,11 @@ export class TotalGestConnection extends EventEmitter {
 
   isReporter(node: object): boolean {
     return this.reporters[0]?.node === node;
+  }
+
+  /** Whether a message of any registered node is waiting for this order (the reporter then stays silent). */
+  isAwaited(orderId: string): boolean {
+    return this.reporters.some((r) => r.awaits?.(orderId) === true);
   }
 
   /**

@@ -4,9 +4,6 @@ import { ALERT_STATES, type Transition } from '../engine/order-exporter';
 import type { NodeTexts } from './i18n';
 import { errorMessage } from './red-helpers';
 
-/** Per connection: every registered node's check for orders a message of its is waiting for. */
-const awaitedBy = new WeakMap<TotalGestConnection, Set<(orderId: string) => boolean>>();
-
 /**
  * Background order failures (failed, dead, needs review, a stalled worker) raised to Catch nodes,
  * once per transition, from one node per connection: a push node when there is one, else a
@@ -26,16 +23,10 @@ export function reportBackgroundFailures(
   },
 ): () => void {
   if (!connection) return () => undefined;
-  // Every node's awaited orders count, not only the reporter's: another push node's message (or the status
-  // API's export action through it) reports them itself.
-  let awaited = awaitedBy.get(connection);
-  if (!awaited) awaitedBy.set(connection, (awaited = new Set()));
-  const awaitedSet = awaited;
-  const isAwaited = opts.isAwaited;
-  if (isAwaited) awaitedSet.add(isAwaited);
   const onTransition = (tr: Transition): void => {
-    if (!connection.isReporter(node) || !ALERT_STATES.has(tr.to)) return;
-    for (const waits of awaitedSet) if (waits(tr.orderId)) return;
+    // Every node's awaited orders count, not only the reporter's: another push node's message (or the status
+    // API's export action through it) reports them itself.
+    if (!connection.isReporter(node) || !ALERT_STATES.has(tr.to) || connection.isAwaited(tr.orderId)) return;
     const { orderId, to: state, row } = tr;
     const reason = row.reason ?? state;
     const text = common(`background.${state}`, { id: orderId, error: row.error ?? reason });
@@ -59,13 +50,12 @@ export function reportBackgroundFailures(
       reason,
     } as NodeMessage);
   };
-  connection.addReporter(node, opts.rank === 'push' ? 0 : 1);
+  connection.addReporter(node, opts.rank === 'push' ? 0 : 1, opts.isAwaited);
   connection.on('order_transition', onTransition);
   connection.on('worker_error', onWorkerError);
   return () => {
     connection.off('order_transition', onTransition);
     connection.off('worker_error', onWorkerError);
     connection.removeReporter(node);
-    if (isAwaited) awaitedSet.delete(isAwaited);
   };
 }
