@@ -1,6 +1,7 @@
 import {
   acknowledgePatch,
   intake,
+  ORDER_STATES,
   retryPatch,
   settle,
   type Decision,
@@ -311,16 +312,7 @@ export class OrderStore {
   }
 
   counts(): Record<OrderState, number> {
-    const out: Record<OrderState, number> = {
-      pending: 0,
-      sending: 0,
-      done: 0,
-      failed: 0,
-      dead: 0,
-      skipped: 0,
-      invalid: 0,
-      needs_review: 0,
-    };
+    const out = Object.fromEntries(ORDER_STATES.map((state) => [state, 0])) as Record<OrderState, number>;
     for (const r of this.stmts.counts.all()) out[r.state] = r.n;
     return out;
   }

@@ -3,6 +3,7 @@ import {
   acknowledgePatch,
   CLOCK_SKEW_MS,
   intake,
+  ORDER_STATES,
   isStale,
   retryDelay,
   retryPatch,
@@ -113,16 +114,7 @@ describe('order lifecycle: intake transitions', () => {
   }
 
   it('an older event never overrides a newer one, in any state', () => {
-    for (const state of [
-      'pending',
-      'sending',
-      'done',
-      'failed',
-      'dead',
-      'skipped',
-      'invalid',
-      'needs_review',
-    ] as const) {
+    for (const state of ORDER_STATES) {
       const d = intake(job(state, { eventAt: NOW }), doc('Z'), shop(NOW - 1), NOW);
       assert.deepEqual(d, { outcome: 'stale', patch: null }, state);
     }
