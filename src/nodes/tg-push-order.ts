@@ -54,7 +54,10 @@ export = function register(RED: NodeAPI): void {
     // A refused setting of the sweep alone refuses the sweep, not the orders: webhooks are still stored.
     const sweepProblem = !parsedAll.ok && SWEEP_SETTINGS.has(parsedAll.problem.setting) ? parsedAll.problem : undefined;
     const parsed = sweepProblem
-      ? parseSettings(pushOrderSettings, { ...def, reconcileDays: undefined, reconcileStatuses: undefined })
+      ? parseSettings(pushOrderSettings, {
+          ...def,
+          ...Object.fromEntries([...SWEEP_SETTINGS].map((k) => [k, undefined])),
+        })
       : parsedAll;
     const sweepRefusal = sweepProblem && {
       text: settingsProblemText(sweepProblem, common),
