@@ -4,7 +4,7 @@ import { Framework360Client } from '../framework360/client';
 import { toFramework360Settings, type Framework360Settings } from '../framework360/settings';
 import { ConfigError } from '../engine/errors';
 import { DEFAULT_REF_PREFIX, refPrefixProblem } from '../core/order-mapping';
-import { errorMessage, jsonBody, sendJson, testConnectionInput, type DeployedTarget } from './red-helpers';
+import { errorMessage, registerTestConnection, type DeployedTarget } from './red-helpers';
 import type { Framework360ConfigNode } from './config-types';
 import { commonTexts, nodeTexts } from './i18n';
 
@@ -85,24 +85,15 @@ export = function register(RED: NodeAPI): void {
     credentials: { apiKey: { type: 'password' }, webhookSecret: { type: 'password' } },
   });
 
-  RED.httpAdmin.post(
-    '/totalgest/framework360/test',
-    RED.auth.needsPermission('framework360-config.write'),
-    (req, res) => {
-      const body = jsonBody(req);
-      // As for TotalGest: the stored API key goes only to the deployed site, never less securely.
-      const checked = testConnectionInput(RED, body, { url: 'siteUrl', secret: 'apiKey' }, deployedSites, {
-        urlName: 'site URL',
-        secretName: 'the API key',
-        storedName: 'key',
-        target: 'site',
-      });
-      if ('refusal' in checked) return sendJson(res, 200, checked.refusal);
-      const { input } = checked;
-      checkConnection(input).then(
-        (result) => sendJson(res, 200, result),
-        (err: unknown) => sendJson(res, 500, { ok: false, cause: 'error', message: errorMessage(err) }),
-      );
+  // As for TotalGest: the stored API key goes only to the deployed site, never less securely.
+  registerTestConnection(
+    RED,
+    { path: '/totalgest/framework360/test', permission: 'framework360-config.write' },
+    {
+      fields: { url: 'siteUrl', secret: 'apiKey' },
+      deployed: deployedSites,
+      words: { urlName: 'site URL', secretName: 'the API key', storedName: 'key', target: 'site' },
     },
+    (input) => checkConnection(input),
   );
 };

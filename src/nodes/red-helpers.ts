@@ -52,12 +52,34 @@ export interface SecretGuardWords {
 }
 
 /**
- * Test connection from the editor, for both config nodes: typed-in values as typed; with the stored
- * secret (blank or `__PWRD__` in the dialog) only against the deployed URL and only as securely
- * as the deployed node allows — an editor user must not send a stored secret to a host of their
- * choice by typing another URL. Returns the check's input, or the refusal to answer with.
+ * Test connection from the editor, for both config nodes: an admin route that answers JSON. Typed-in
+ * values are tested as typed; with the stored secret (blank or `__PWRD__` in the dialog) only against
+ * the deployed URL and only as securely as the deployed node allows — an editor user must not send a
+ * stored secret to a host of their choice by typing another URL.
  */
-export function testConnectionInput(
+export function registerTestConnection(
+  RED: NodeAPI,
+  route: { path: string; permission: string },
+  guard: {
+    fields: { url: string; secret: string };
+    deployed: ReadonlyMap<string, DeployedTarget>;
+    words: SecretGuardWords;
+  },
+  check: (input: Record<string, unknown>, body: Record<string, unknown>) => Promise<unknown>,
+): void {
+  RED.httpAdmin.post(route.path, RED.auth.needsPermission(route.permission), (req, res) => {
+    const body = jsonBody(req);
+    const checked = testConnectionInput(RED, body, guard.fields, guard.deployed, guard.words);
+    if ('refusal' in checked) return sendJson(res, 200, checked.refusal);
+    check(checked.input, body).then(
+      (result) => sendJson(res, 200, result),
+      (err: unknown) => sendJson(res, 500, { ok: false, cause: 'error', message: errorMessage(err) }),
+    );
+  });
+}
+
+/** The check's input, or the refusal to answer with (registerTestConnection). */
+function testConnectionInput(
   RED: NodeAPI,
   body: Record<string, unknown>,
   fields: { url: string; secret: string },

@@ -5,7 +5,7 @@ import { TotalGestConnection } from '../engine/connection';
 import { ConfigError } from '../engine/errors';
 import { TotalGestClient } from '../totalgest/client';
 import { toClientOptions, toOutboxOptions } from '../totalgest/settings';
-import { errorMessage, jsonBody, sendJson, testConnectionInput, type DeployedTarget } from './red-helpers';
+import { errorMessage, registerTestConnection, type DeployedTarget } from './red-helpers';
 import type { TotalGestConfigNode } from './config-types';
 import { nodeTexts } from './i18n';
 
@@ -90,23 +90,20 @@ export = function register(RED: NodeAPI): void {
   });
 
   // Test connection from the editor: works with typed-in values and with stored ones.
-  RED.httpAdmin.post('/totalgest/connection/test', RED.auth.needsPermission('totalgest-config.write'), (req, res) => {
-    const body = jsonBody(req);
-    const checked = testConnectionInput(RED, body, { url: 'endpoint', secret: 'password' }, deployedEndpoints, {
-      urlName: 'endpoint',
-      secretName: 'the password',
-      storedName: 'password',
-      target: 'endpoint',
-    });
-    if ('refusal' in checked) return sendJson(res, 200, checked.refusal);
-    const { input } = checked;
-    if (!input.username && typeof body.id === 'string') {
-      const stored = RED.nodes.getCredentials(body.id) as Credentials | undefined;
-      input.username = stored?.username;
-    }
-    checkConnection(input).then(
-      (result) => sendJson(res, 200, result),
-      (err: unknown) => sendJson(res, 500, { ok: false, cause: 'error', message: errorMessage(err) }),
-    );
-  });
+  registerTestConnection(
+    RED,
+    { path: '/totalgest/connection/test', permission: 'totalgest-config.write' },
+    {
+      fields: { url: 'endpoint', secret: 'password' },
+      deployed: deployedEndpoints,
+      words: { urlName: 'endpoint', secretName: 'the password', storedName: 'password', target: 'endpoint' },
+    },
+    (input, body) => {
+      if (!input.username && typeof body.id === 'string') {
+        const stored = RED.nodes.getCredentials(body.id) as Credentials | undefined;
+        input.username = stored?.username;
+      }
+      return checkConnection(input);
+    },
+  );
 };
