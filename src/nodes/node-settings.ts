@@ -25,24 +25,34 @@ const text = (fallback: string) =>
     .unknown()
     .optional()
     .transform((v) => (typeof v === 'string' ? v : fallback));
+/** Why a list setting is refused (the runtime catalogues word it from `list`). */
+export const LIST_REASON = 'must be a comma-separated list';
 /**
  * A comma-separated list; missing → the default, but an emptied field is an empty list (it means "none"/"all").
- * A flow JSON written by hand or a script may hold a number (`5`) or an array: it means those values, never the default.
+ * A flow JSON written by hand or a script may hold a number (`5`) or an array: it means those values, never the
+ * default. Anything else (an object, a boolean, an array holding one) is refused, not replaced by the default.
  */
 const list = (fallback: readonly string[]) =>
   z
     .unknown()
     .optional()
-    .transform((v) => {
+    .transform((v, ctx): string[] => {
+      if (v === undefined || v === null) return [...fallback];
       const items =
         typeof v === 'string'
           ? v.split(',')
-          : typeof v === 'number'
+          : typeof v === 'number' && Number.isFinite(v)
             ? [String(v)]
-            : Array.isArray(v)
-              ? v.filter((i) => typeof i === 'string' || typeof i === 'number').map(String)
+            : Array.isArray(v) && v.every((i) => typeof i === 'string' || (typeof i === 'number' && Number.isFinite(i)))
+              ? v.map(String)
               : undefined;
-      return items ? items.map((s) => s.trim()).filter(Boolean) : [...fallback];
+      if (!items) {
+        // The value as JSON, shortened: String() of an object says nothing ("[object Object]").
+        const got = typeof v === 'object' ? (JSON.stringify(v) ?? String(v)).slice(0, 60) : String(v);
+        ctx.addIssue({ code: 'custom', message: LIST_REASON, params: { list: true, got } });
+        return z.NEVER;
+      }
+      return items.map((s) => s.trim()).filter(Boolean);
     });
 const whole = (min: number, max: number): NumberRange => ({ min, max, whole: true });
 
@@ -113,6 +123,8 @@ export interface SettingProblem {
   range: NumberRange | undefined;
   /** Set when the setting must be one of these values. */
   choices: string[] | undefined;
+  /** Set when the setting must be a comma-separated list. */
+  list: boolean;
 }
 
 export type ParsedSettings<T> = { ok: true; settings: T } | { ok: false; problem: SettingProblem };
@@ -121,7 +133,7 @@ export function parseSettings<T>(schema: z.ZodType<T>, def: object): ParsedSetti
   const parsed = schema.safeParse(def);
   if (parsed.success) return { ok: true, settings: parsed.data };
   const issue = parsed.error.issues[0]!;
-  const params = (issue as { params?: { range?: NumberRange; got?: unknown } }).params;
+  const params = (issue as { params?: { range?: NumberRange; list?: boolean; got?: unknown } }).params;
   const values = (issue as { values?: unknown[] }).values;
   const setting = formatPath(issue.path);
   return {
@@ -132,6 +144,7 @@ export function parseSettings<T>(schema: z.ZodType<T>, def: object): ParsedSetti
       got: params && 'got' in params ? params.got : (def as Record<string, unknown>)[setting],
       range: params?.range,
       choices: issue.code === 'invalid_value' && values ? values.map(String) : undefined,
+      list: params?.list === true,
     },
   };
 }
@@ -145,6 +158,8 @@ export function settingsProblemText(p: SettingProblem, t: NodeTexts): string {
     ? t(p.range.whole ? 'wholeRange' : 'numberRange', { min: String(p.range.min), max: String(p.range.max) })
     : p.choices
       ? t('choice', { values: p.choices.join(` ${t('or')} `) })
-      : p.reason;
+      : p.list
+        ? t('list')
+        : p.reason;
   return t('settingRefused', { setting: p.setting, reason, got: JSON.stringify(String(p.got)) });
 }

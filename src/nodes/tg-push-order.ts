@@ -288,8 +288,11 @@ export = function register(RED: NodeAPI): void {
       status,
       onError: (e, msg, send) => {
         // Nothing was stored: answer so Framework360 redelivers (a copy: Catch nodes get the message as it came,
-        // with the order that failed; the copy keeps req/res for the http response).
-        const out = RED.util.cloneMessage(msg);
+        // with the order that failed; the copy keeps req/res for the http response). The payload is left out of
+        // the copy: it is replaced, and a large order would be deep-copied only to be thrown away.
+        const head: Partial<Msg> = { ...msg };
+        delete head.payload;
+        const out = RED.util.cloneMessage(head);
         out.statusCode = e instanceof CommandError ? e.statusCode : 503;
         out.payload = { error: englishOf.get(e) ?? e.message };
         send(out);

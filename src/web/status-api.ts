@@ -257,7 +257,9 @@ export function statusApiHandler(opts: StatusApiOptions) {
         res.end();
         return;
       }
-      if (path === '/' && req.method === 'GET') {
+      // HEAD as GET throughout (a proxy or a monitor checks it so): Node sends the headers only.
+      const read = req.method === 'GET' || req.method === 'HEAD';
+      if (path === '/' && read) {
         if (!route.sub.endsWith('/')) {
           res.writeHead(301, { Location: `${route.mount}/` });
           res.end();
@@ -275,8 +277,7 @@ export function statusApiHandler(opts: StatusApiOptions) {
         return;
       }
       // Like the page, its script holds no data: served without a token.
-      // HEAD as GET (a proxy or a cache checks it so): Node sends the headers only.
-      if (path === `/${STATUS_SCRIPT}` && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (path === `/${STATUS_SCRIPT}` && read) {
         res.writeHead(200, {
           'Content-Type': 'text/javascript; charset=utf-8',
           'Cache-Control': 'no-cache',
@@ -285,7 +286,7 @@ export function statusApiHandler(opts: StatusApiOptions) {
         res.end(statusScript());
         return;
       }
-      const action = req.method !== 'GET' && req.method !== 'HEAD';
+      const action = !read;
       // A page elsewhere must not drive the actions (cross-site request forgery): only this
       // origin, or one allowed by CORS, may send them.
       if (
@@ -334,7 +335,7 @@ export function statusApiHandler(opts: StatusApiOptions) {
           throw new CommandError(`order ${id}: nothing to retry (only failed orders can be retried)`, 409);
         return send(res, 202, { retried }, cors);
       }
-      if (req.method !== 'GET') throw new CommandError(`${req.method ?? ''} is not allowed here`, 405);
+      if (!read) throw new CommandError(`${req.method ?? ''} is not allowed here`, 405);
       switch (path) {
         case '/summary':
           return send(res, 200, status.summary(), cors);

@@ -343,6 +343,39 @@ describe('status API through Node-RED (real HTTP on loopback)', () => {
     assert.ok(!/\binterface\s+\w+\s*\{/.test(String(script.body)), 'compiled, not the TypeScript source');
   });
 
+  it('answers HEAD as GET without a body: the page and its script without a token, the API only with it', async () => {
+    await start({ root: '/red' });
+    const head = async (p: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${base}${p}`, { method: 'HEAD', headers, redirect: 'manual' });
+      return {
+        status: res.status,
+        type: res.headers.get('content-type'),
+        location: res.headers.get('location'),
+        body: await res.text(),
+      };
+    };
+    for (const [p, headers] of [
+      ['/', {}],
+      ['/?lang=de', {}],
+      ['', {}],
+      ['/status-page.js', {}],
+      ['/summary', auth],
+      ['/summary', {}],
+      ['/orders?ids=1001', auth],
+      ['/orders?ids=x y', auth],
+      ['/nothing-here', auth],
+    ] as const) {
+      const got = await get(p, headers);
+      assert.deepEqual(
+        await head(p, headers),
+        { status: got.status, type: got.headers.get('content-type'), location: got.headers.get('location'), body: '' },
+        `HEAD ${p || '(no slash)'}`,
+      );
+    }
+    assert.equal((await head('/')).status, 200);
+    assert.equal((await head('/summary')).status, 401);
+  });
+
   it('serves the path again after a redeploy, from the new node only', async () => {
     await start();
     assert.equal((await get('/summary')).status, 200);

@@ -126,6 +126,33 @@ describe('node settings: refused, not clamped', function () {
     await waitFor(() => helper.getNode('c1').connection().orders.get(String(order.id))?.state === 'done');
   });
 
+  it('tg-push-order: reconcileStatuses as an object (an imported flow) refuses the sweep alone, not the default list', async () => {
+    const n = await load({ type: 'tg-push-order', reconcileStatuses: { 0: '3' } });
+    const expected = 'reconcileStatuses: must be a comma-separated list (got "{\\"0\\":\\"3\\"}")';
+    // The status is shortened; the error below carries the whole text.
+    await waitFor(() => (lastStatus(n).text ?? '').includes('reconcileStatuses: must be a comma-separated list'));
+    assert.equal(lastStatus(n).fill, 'red');
+    const fwCalls = () => env.fw.requests.filter((r) => !r.path.startsWith('/_sandbox')).length;
+    const before = fwCalls();
+    assert.equal(await errorOn(n, { topic: 'reconcile', payload: {} }), `Error: ${expected}`);
+    assert.equal(fwCalls(), before, 'no sweep asked Framework360 for orders');
+    const order = structuredClone(fixtures[0]![1].order) as { id: number };
+    const answers: Array<{ payload: { outcome?: string } }> = [];
+    helper.getNode('out').on('input', (m: (typeof answers)[number]) => answers.push(m));
+    n.receive({ payload: order });
+    await waitFor(() => answers.some((a) => a.payload.outcome === 'queued'));
+    await waitFor(() => helper.getNode('c1').connection().orders.get(String(order.id))?.state === 'done');
+  });
+
+  it('tg-push-order: cancelledStatuses as an object refuses every input (it decides which orders are exported)', async () => {
+    const n = await load({ type: 'tg-push-order', cancelledStatuses: { a: 1 } });
+    const expected = 'cancelledStatuses: must be a comma-separated list (got "{\\"a\\":1}")';
+    assert.deepEqual(lastStatus(n), { fill: 'red', shape: 'ring', text: expected });
+    const order = structuredClone(fixtures[0]![1].order) as { id: number };
+    assert.equal(await errorOn(n, { payload: order }), `Error: ${expected}`);
+    assert.equal(helper.getNode('c1').connection().exporter.store.get(String(order.id)), undefined);
+  });
+
   it('tg-push-order: an unknown mode is refused', async () => {
     const n = await load({ type: 'tg-push-order', mode: 'later' });
     assert.equal(lastStatus(n).text, 'mode: must be queue or wait (got "later")');

@@ -13,16 +13,19 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { chromiumAvailable, launchChromium } from '../helpers/demo';
 
 /**
  * The package as a user gets it: `npm pack`, the tarball installed into a fresh Node-RED user
  * directory, Node-RED (the project's dev dependency, or NODE_RED_PACKAGE) started on it as its
- * own process on a loopback port picked by the system. What the editor needs must be served.
+ * own process on a loopback port picked by the system, its editor under a non-root httpAdminRoot
+ * (as behind a proxy). What the editor needs must be served.
  */
 const root = path.join(__dirname, '../..');
 const MODULE = 'node-red-contrib-totalgest';
 const TYPES = ['totalgest-config', 'framework360-config', 'tg-push-order', 'tg-pull-products', 'tg-status'];
 const EXAMPLES = ['manual-export', 'order-export-webhook', 'product-sync', 'status-column'];
+const ADMIN_ROOT = '/red-admin';
 
 /** npm run by npm (`npm test`) passes its own npm_* settings on; the user's npm has none of them. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -72,7 +75,7 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
     copyFileSync(path.join(sqliteDir, 'build/Release/better_sqlite3.node'), path.join(addonDir, 'better_sqlite3.node'));
     writeFileSync(
       path.join(userDir, 'settings.js'),
-      `module.exports = { uiHost: '127.0.0.1', uiPort: 0, flowFile: 'flows.json', credentialSecret: false,
+      `module.exports = { uiHost: '127.0.0.1', uiPort: 0, httpAdminRoot: '${ADMIN_ROOT}', flowFile: 'flows.json', credentialSecret: false,
   editorTheme: { tours: false, projects: { enabled: false } }, diagnostics: { enabled: false }, telemetry: { enabled: false } };\n`,
     );
     const redJs = require.resolve(`${process.env.NODE_RED_PACKAGE ?? 'node-red'}/red.js`);
@@ -85,7 +88,8 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
       const onData = (d: Buffer) => {
         log += d.toString();
         const m = /Server now running at (http:\/\/127\.0\.0\.1:\d+)\//.exec(log);
-        if (m) resolve(m[1]!);
+        // Every request of this file is to the editor and its admin API, under httpAdminRoot.
+        if (m) resolve(m[1]! + ADMIN_ROOT);
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);
@@ -121,6 +125,7 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
       'dist/nodes/tg-push-order.html',
       'dist/sandbox/cli.js',
       'dist/web/browser/status-page.js',
+      'resources/editor.js',
     ])
       assert.ok(files.includes(f), `${f} is in the package`);
     assert.ok(
@@ -167,6 +172,227 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
       assert.equal(res.status, 200, icon);
       assert.match(res.headers.get('content-type') ?? '', /svg/, icon);
       assert.match(await res.text(), /<svg/, icon);
+    }
+  });
+
+  it('serves the editor script the node forms load (relative to the editor, so under httpAdminRoot)', async () => {
+    const html = await (await get('/nodes', 'text/html')).text();
+    // Each node set of this module, and the scripts it loads by URL.
+    const sets = html
+      .split(/(?=<!-- --- \[red-module:)/)
+      .filter((set) => set.startsWith(`<!-- --- [red-module:${MODULE}/`))
+      .map((set) => ({
+        type: /\[red-module:[^/]+\/(\S+)\]/.exec(set)![1]!,
+        srcs: [...set.matchAll(/<script[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]!),
+      }))
+      .sort((a, b) => (a.type < b.type ? -1 : 1));
+    const editorJs = `resources/${MODULE}/editor.js`;
+    assert.deepEqual(
+      sets,
+      [...TYPES].sort().map((type) => ({ type, srcs: type === 'tg-status' ? [] : [editorJs] })),
+    );
+    const res = await get(`/${editorJs}`, '*/*');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /javascript/);
+    assert.match(await res.text(), /TotalGestEditor\.range|api\.range = function/);
+  });
+
+  it('in the editor: a node from the palette and an imported flow validate their numbers (blank = default)', async function () {
+    if (!chromiumAvailable()) return this.skip();
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const failed: string[] = [];
+      page.on('response', (r) => {
+        if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+      });
+      page.on('pageerror', (e) => failed.push(`page error: ${e.message}`));
+      await page.goto(`${base}/`);
+      // Node-RED shows the palette only once every node set (and the scripts they load) is in.
+      await page.waitForSelector('.red-ui-palette-node[data-palette-type="tg-push-order"]', { timeout: 60_000 });
+      await page.waitForFunction(() => !document.querySelector('#red-ui-loading'), undefined, { timeout: 60_000 });
+      // A flow as an integrator imports it: blank numbers (the defaults), numbers in range, numbers out of range.
+      const flow = [
+        { id: 'tab1', type: 'tab', label: 'imported' },
+        {
+          id: 'tgok',
+          type: 'totalgest-config',
+          endpoint: 'tg00.bweb.ch',
+          shopId: 's',
+          ownerId: 'o',
+          timeout: '',
+          concurrency: 4,
+          rateLimit: '0',
+          maxAgeHours: '',
+          deliveryDays: 7,
+        },
+        {
+          id: 'tgbad',
+          type: 'totalgest-config',
+          endpoint: 'tg00.bweb.ch',
+          shopId: 's',
+          ownerId: 'o',
+          timeout: 0,
+          concurrency: '33',
+          rateLimit: 1.5,
+          maxAgeHours: 'x',
+          deliveryDays: 366,
+        },
+        { id: 'fwok', type: 'framework360-config', siteUrl: 'shop.example.ch', timeout: '', concurrency: '32' },
+        { id: 'fwbad', type: 'framework360-config', siteUrl: 'shop.example.ch', timeout: 301, concurrency: -1 },
+        {
+          id: 'pushok',
+          type: 'tg-push-order',
+          z: 'tab1',
+          x: 200,
+          y: 80,
+          connection: 'tgok',
+          framework360: 'fwok',
+          waitTimeout: '',
+          reconcileDays: 365,
+          wires: [],
+        },
+        {
+          id: 'pushbad',
+          type: 'tg-push-order',
+          z: 'tab1',
+          x: 200,
+          y: 140,
+          connection: 'tgok',
+          framework360: 'fwok',
+          waitTimeout: 3601,
+          reconcileDays: '0',
+          wires: [],
+        },
+        {
+          id: 'pullok',
+          type: 'tg-pull-products',
+          z: 'tab1',
+          x: 200,
+          y: 200,
+          connection: 'tgok',
+          framework360: 'fwok',
+          batchSize: '',
+          overlap: 0,
+          pageSize: 500,
+          maxConcurrency: '',
+          wires: [[], []],
+        },
+        {
+          id: 'pullbad',
+          type: 'tg-pull-products',
+          z: 'tab1',
+          x: 200,
+          y: 260,
+          connection: 'tgok',
+          framework360: 'fwok',
+          batchSize: 5001,
+          overlap: '-1',
+          pageSize: 0,
+          maxConcurrency: 65,
+          wires: [[], []],
+        },
+      ];
+      const errors = await page.evaluate((nodes) => {
+        const RED = (window as any).RED;
+        RED.view.importNodes(nodes, { generateIds: false });
+        const out: Record<string, string[]> = {};
+        for (const n of nodes.filter((x) => x.type !== 'tab')) {
+          const node = RED.nodes.node(n.id);
+          RED.editor.validateNode(node);
+          out[n.id] = node.validationErrors;
+        }
+        return out;
+      }, flow);
+      /** The editor's text for a number out of range, from the node's English catalogue. */
+      const range = (type: string, field: string, min: number, max: number) => {
+        const texts = (
+          JSON.parse(readFileSync(path.join(root, 'nodes/locales/en-US', `${type}.json`), 'utf8')) as Record<
+            string,
+            { label: Record<string, string>; validation: { range: string } }
+          >
+        )[type]!;
+        return texts.validation.range
+          .replace('__label__', texts.label[field]!)
+          .replace('__min__', String(min))
+          .replace('__max__', String(max));
+      };
+      assert.deepEqual(errors, {
+        tgok: [],
+        tgbad: [
+          range('totalgest-config', 'timeout', 1, 300),
+          range('totalgest-config', 'concurrency', 1, 32),
+          range('totalgest-config', 'rateLimit', 0, 1000),
+          range('totalgest-config', 'maxAgeHours', 1, 8760),
+          range('totalgest-config', 'deliveryDays', 1, 365),
+        ],
+        fwok: [],
+        fwbad: [range('framework360-config', 'timeout', 1, 300), range('framework360-config', 'concurrency', 1, 32)],
+        pushok: [],
+        pushbad: [range('tg-push-order', 'waitTimeout', 1, 3600), range('tg-push-order', 'reconcileDays', 1, 365)],
+        pullok: [],
+        pullbad: [
+          range('tg-pull-products', 'batchSize', 1, 5000),
+          range('tg-pull-products', 'overlap', 0, 86400),
+          range('tg-pull-products', 'pageSize', 1, 500),
+          range('tg-pull-products', 'maxConcurrency', 1, 64),
+        ],
+      });
+      // A push node dragged from the palette: its numbers are the defaults, valid.
+      const before = await page.evaluate(() => (window as any).RED.nodes.filterNodes({ type: 'tg-push-order' }).length);
+      const paletteNode = page.locator('.red-ui-palette-node[data-palette-type="tg-push-order"]');
+      await paletteNode.scrollIntoViewIfNeeded();
+      const from = (await paletteNode.boundingBox())!;
+      const to = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
+      await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+      await page.mouse.down();
+      for (let i = 1; i <= 10; i++)
+        await page.mouse.move(from.x + ((to.x + 500 - from.x) * i) / 10, from.y + ((to.y + 400 - from.y) * i) / 10);
+      await page.mouse.up();
+      const dropped = await page.waitForFunction(
+        (n) => {
+          const nodes = (window as any).RED.nodes.filterNodes({ type: 'tg-push-order' });
+          if (nodes.length <= n) return undefined;
+          const node = nodes.find((x: { id: string }) => x.id !== 'pushok' && x.id !== 'pushbad');
+          return { waitTimeout: node.waitTimeout, reconcileDays: node.reconcileDays, errors: node.validationErrors };
+        },
+        before,
+        { timeout: 60_000 },
+      );
+      const got = (await dropped.jsonValue()) as { waitTimeout: unknown; reconcileDays: unknown; errors: string[] };
+      assert.deepEqual([got.waitTimeout, got.reconcileDays], [60, 7]);
+      assert.deepEqual(
+        got.errors.filter((e) => / a whole number from /.test(e)),
+        [],
+        got.errors.join(' | '),
+      );
+      // Its form: a number typed out of range is marked at once; blank (the default) and in range are not.
+      const id = await page.evaluate(
+        () =>
+          (window as any).RED.nodes
+            .filterNodes({ type: 'tg-push-order' })
+            .find((x: { id: string }) => x.id !== 'pushok' && x.id !== 'pushbad').id as string,
+      );
+      await page.evaluate((i) => (window as any).RED.editor.edit((window as any).RED.nodes.node(i)), id);
+      const field = page.locator('#node-input-reconcileDays');
+      await field.waitFor({ state: 'visible', timeout: 60_000 });
+      const marked: Array<[string, boolean]> = [];
+      for (const value of ['0', '', '365', '366', '7']) {
+        await field.fill(value);
+        await field.dispatchEvent('change');
+        marked.push([value, /\binput-error\b/.test((await field.getAttribute('class')) ?? '')]);
+      }
+      assert.deepEqual(marked, [
+        ['0', true],
+        ['', false],
+        ['365', false],
+        ['366', true],
+        ['7', false],
+      ]);
+      await page.click('#node-dialog-cancel');
+      assert.deepEqual(failed, []);
+    } finally {
+      await browser.close();
     }
   });
 

@@ -58,4 +58,42 @@ describe('node settings: one schema per node, the same numbers as the editor', (
     );
     assert.deepEqual([problem({}), problem({ pageSize: '' }), problem({ pageSize: ' 20 ' })], [500, 500, 20]);
   });
+
+  it('a list setting: text, a number or an array of them; anything else refused naming it, never the default', () => {
+    const statuses = (def: object) => {
+      const r = parseSettings(pushOrderSettings, def);
+      return r.ok
+        ? r.settings.reconcileStatuses
+        : `${r.problem.setting}: ${r.problem.reason} (got ${String(r.problem.got)}) list=${String(r.problem.list)}`;
+    };
+    assert.deepEqual(
+      [
+        statuses({}),
+        statuses({ reconcileStatuses: null }),
+        statuses({ reconcileStatuses: '' }),
+        statuses({ reconcileStatuses: ' 3, 4 ' }),
+        statuses({ reconcileStatuses: 3 }),
+        statuses({ reconcileStatuses: ['3', 4] }),
+      ],
+      [['3'], ['3'], [], ['3', '4'], ['3'], ['3', '4']],
+    );
+    assert.deepEqual(
+      [
+        statuses({ reconcileStatuses: { 0: '3' } }),
+        statuses({ reconcileStatuses: {} }),
+        statuses({ reconcileStatuses: true }),
+        statuses({ reconcileStatuses: ['3', { id: 4 }] }),
+        statuses({ reconcileStatuses: Number.NaN }),
+      ],
+      [
+        'reconcileStatuses: must be a comma-separated list (got {"0":"3"}) list=true',
+        'reconcileStatuses: must be a comma-separated list (got {}) list=true',
+        'reconcileStatuses: must be a comma-separated list (got true) list=true',
+        'reconcileStatuses: must be a comma-separated list (got ["3",{"id":4}]) list=true',
+        'reconcileStatuses: must be a comma-separated list (got NaN) list=true',
+      ],
+    );
+    const cancelled = parseSettings(pushOrderSettings, { cancelledStatuses: { a: 1 } });
+    assert.equal(cancelled.ok ? 'accepted' : cancelled.problem.setting, 'cancelledStatuses');
+  });
 });
