@@ -41,3 +41,37 @@ describe('adversarial 12f: a SKU handed to another article across a page boundar
     });
   }
 });
+
+describe('adversarial 12f: a SKU taken over from an article the shop never received', function () {
+  this.timeout(60_000);
+  let s: ProductSyncSandboxes;
+  const sandboxes = productSyncSandboxes({ articles: 20 });
+  beforeEach(() => (s = sandboxes));
+
+  // A and B both carried SKU DUP-1 between two runs (a duplicate, cleaned up by deleting A after B
+  // was made). The feed serves B (active) and then A's tombstone; no row named a holder before the
+  // run, so the holder check let A's tombstone deactivate what B had just written.
+  for (const pageSize of [100, 1]) {
+    it(`a tombstone of a never-synced article does not deactivate the live holder (page size ${pageSize})`, async () => {
+      const sync = () => new ProductSync(s.client, new ProductStore(s.db), s.writer, { pageSize });
+      await sync().run();
+      const base = s.tg.articles.get('A-000007')!;
+      const t = Date.now() + 5_000;
+      const b: Article = { ...base, id: 'C-2', sku: 'DUP-1', name: 'Live', updatedAt: new Date(t).toISOString() };
+      const a: Article = {
+        ...base,
+        id: 'C-1',
+        sku: 'DUP-1',
+        name: 'Duplicate',
+        deleted: true,
+        active: false,
+        updatedAt: new Date(t + 1).toISOString(),
+      };
+      await control(s.tg.url, '/_sandbox/articles', { items: [b, a] });
+      const run = await sync().run();
+      assert.equal(run.failed, 0);
+      const p = s.fw.products.get('DUP-1')!;
+      assert.deepEqual([p.totalgestId, p.active, p.name], ['C-2', true, 'Live']);
+    });
+  }
+});
