@@ -159,6 +159,9 @@ interface Work extends PageRecord {
   emit?: Change[];
 }
 
+/** SKU → the article that holds it after a page (live or not). */
+type Holders = Map<string, Pick<Known, 'totalgestId' | 'state'>>;
+
 /** The retry set keeps either the mapped product (the override is applied again) or the final one. */
 const pendingSchema = z.union([z.object({ mapped: productSchema }), z.object({ final: productSchema })]);
 
@@ -372,6 +375,7 @@ export class ProductSync {
             req.signal,
           );
         let pending: Promise<ArticlePage> | undefined = fetchPage(continuing?.after ?? undefined);
+        let previous: Holders | undefined;
         while (pending) {
           const page: ArticlePage = await pending;
           // Fetch the next page while this one is handled: download and work overlap.
@@ -392,7 +396,12 @@ export class ProductSync {
                 : undefined,
           );
           const changes = this.goneInvalid(page.invalid, work, summary);
-          changes.push(...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary)));
+          const holders: Holders = new Map();
+          changes.push(
+            ...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary, previous, holders)),
+          );
+          // Write mode records this page only after the next one is worked: that one must see who holds a SKU now.
+          previous = pool ? holders : undefined;
           if (mark) {
             const skus: string[] = [];
             for (const a of page.articles) skus.push(a.sku);
@@ -577,8 +586,16 @@ export class ProductSync {
     force: boolean,
     full: boolean,
     summary: SyncSummary,
+    previous: Holders | undefined,
+    holders: Holders,
   ): Promise<Change[]> {
     const known = this.store.known(articles.map((a) => a.sku));
+    if (previous)
+      for (const a of articles) {
+        const held = previous.get(a.sku);
+        const k = known.get(a.sku);
+        if (held) known.set(a.sku, { hash: k?.hash ?? null, hasBody: k?.hasBody ?? false, ...held });
+      }
     const out: Change[] = [];
     for (const a of articles) {
       const mapped = articleToProduct(a);
@@ -588,8 +605,11 @@ export class ProductSync {
         summary.unchanged += 1;
         continue;
       }
-      // Later articles of this page with the same SKU see who holds it now.
-      if (holder) known.set(a.sku, { ...holder, totalgestId: a.id, state: mapped.active ? 'linked' : 'deactivated' });
+      // Later articles with the same SKU (this page's, and the next page's: it is worked before
+      // this one is recorded) see who holds it now, also when no row named a holder before.
+      const holds = { totalgestId: a.id, state: mapped.active ? ('linked' as const) : ('deactivated' as const) };
+      known.set(a.sku, { hash: holder?.hash ?? null, hasBody: holder?.hasBody ?? false, ...holds });
+      holders.set(a.sku, holds);
       let product = mapped;
       // Only an override costs a promise per article.
       if (this.opts.override) {
