@@ -193,8 +193,9 @@ export class ProductSync {
     const dryRun = req.dryRun === true;
     const cursorBefore = this.store.cursor() ?? null;
     const resume = dryRun ? undefined : this.store.resume();
-    // An interrupted run of the same kind is continued where it stopped.
-    const full = req.full === true || cursorBefore === null;
+    // An interrupted run is continued where it stopped; an interrupted full run also by an
+    // incremental trigger (it reads all an incremental one would, and its sweep is still owed).
+    const full = req.full === true || cursorBefore === null || (resume?.full === true && resume.mark !== undefined);
     // A full run recorded without its mark (an older version) starts over: its pages carry no mark to sweep by.
     const continuing = resume && resume.full === full && (!full || resume.mark) ? resume : undefined;
     if (resume && !continuing) this.store.setResume(undefined);
