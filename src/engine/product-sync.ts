@@ -386,7 +386,9 @@ export class ProductSync {
           // server prepares the next page while this one is worked on), and a stop or a
           // confirmation waiting in the loop is handled once per page.
           await yieldToLoop();
-          startServerTime ??= page.serverTime;
+          // The earliest clock of the run: when TotalGest's clock steps back during it, the cursor follows.
+          if (startServerTime === undefined || Date.parse(page.serverTime) < Date.parse(startServerTime))
+            startServerTime = page.serverTime;
           summary.pages += 1;
           summary.fetched += page.articles.length + page.invalid.length;
           const work = newWork(
