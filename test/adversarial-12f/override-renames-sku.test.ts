@@ -29,6 +29,7 @@ describe('adversarial 12f: an override that gives the shop its own SKUs', functi
   const sync = () =>
     new ProductSync(s.client, new ProductStore(s.db), s.writer, {
       pageSize: 20,
+      overlapMs: 0,
       override: prefix,
       overrideText: '$merge([$, {"sku": "TG-" & sku}])',
     });
@@ -55,6 +56,27 @@ describe('adversarial 12f: an override that gives the shop its own SKUs', functi
     const later = await sync().run();
     assert.deepEqual(
       [fixed.stillFailed, later.failed, new ProductStore(s.db).counts().failed],
+      [0, 0, 0],
+      JSON.stringify(new ProductStore(s.db).list({ states: ['failed'], offset: 0, limit: 5 }).rows),
+    );
+  });
+
+  it('an override failure is cleared once a fixed override writes it from the retry set', async () => {
+    await sync().run();
+    const a = s.tg.articles.get('A-000004')!;
+    await control(s.tg.url, '/_sandbox/articles/corrupt', { id: a.id, set: { price: '0' } });
+    assert.equal((await sync().run()).failed, 1);
+    // The integrator fixes the override instead: a product without a price is written inactive.
+    const fixedOverride = new ProductSync(s.client, new ProductStore(s.db), s.writer, {
+      pageSize: 20,
+      overlapMs: 0,
+      override: async (p: Fw360Product) => ({ ...p, sku: `TG-${p.sku}`, active: p.price !== '0.00' && p.active }),
+      overrideText: 'v2',
+    });
+    const fixed = await fixedOverride.run();
+    assert.equal(s.fw.products.get(`TG-${a.sku}`)!.active, false);
+    assert.deepEqual(
+      [fixed.failed, fixed.stillFailed, new ProductStore(s.db).counts().failed],
       [0, 0, 0],
       JSON.stringify(new ProductStore(s.db).list({ states: ['failed'], offset: 0, limit: 5 }).rows),
     );
