@@ -140,6 +140,8 @@ interface Change {
   pendingText?: string;
   /** From the retry set; `carried`: failed earlier in this same run (before a restart). */
   retry?: { carried: boolean };
+  /** A failure record under another SKU (TotalGest's, the override renamed it) that this write supersedes. */
+  forget?: string;
 }
 
 /** A page's outcome, committed to the store in page order. */
@@ -157,6 +159,8 @@ interface Work extends PageRecord {
   settled: Promise<unknown>;
   /** Emit mode: the page's products, handed to the flow once the page is recorded. */
   emit?: Change[];
+  /** SKUs the override gave products of this page (marked seen by a full run). */
+  shopSkus?: string[];
 }
 
 /** SKU → the article that holds it after a page (live or not). */
@@ -408,6 +412,7 @@ export class ProductSync {
           if (mark) {
             const skus: string[] = [];
             for (const a of page.articles) skus.push(a.sku);
+            for (const sku of work.shopSkus ?? []) skus.push(sku);
             for (const b of page.invalid) if (b.sku) skus.push(b.sku);
             work.seen = { mark, skus };
           }
@@ -546,6 +551,7 @@ export class ProductSync {
 
   private succeeded(work: Work, c: Change, record?: ProductRecord): void {
     if (record) work.done.push(record);
+    if (c.forget) (work.forget ??= []).push(c.forget);
     if (!c.retry) work.counts[c.kind] += 1;
     else if (c.retry.carried) work.resolved.push(c.product.sku);
     else work.retried += 1;
@@ -624,9 +630,17 @@ export class ProductSync {
         }
         product = final.product;
       }
+      let before = holder;
+      if (product.sku !== a.sku) {
+        // The override gave the shop its own SKU: the product's row is kept under it.
+        before = known.get(product.sku) ?? this.store.known([product.sku]).get(product.sku);
+        (work.shopSkus ??= []).push(product.sku);
+        // This article's own failure record (override or validation, never sent to the shop) is superseded.
+        if (holder?.state === 'failed' && !holder.hasBody && holder.totalgestId === a.id)
+          (work.forget ??= []).push(a.sku);
+      }
       const body = productValues(product);
       const hash = this.hashOf(body);
-      const before = product.sku === a.sku ? holder : known.get(product.sku);
       // A full resync emits again what the flow never confirmed (a lost batch).
       if (!force && before?.hash === hash && !(full && before.state === 'emitted')) {
         summary.unchanged += 1;
@@ -701,6 +715,7 @@ export class ProductSync {
         kind: this.kindOf(before, product),
         pendingText: row.pending!,
         retry: { carried },
+        ...(product.sku !== row.sku && row.body === null && row.fw360_id === null ? { forget: row.sku } : {}),
       });
     }
     return out;

@@ -47,6 +47,8 @@ export interface PageRecord {
   seen?: { mark: string; skus: string[] };
   /** Rows from before bodies were kept: unchanged products whose body is stored now. */
   bodies?: Array<{ sku: string; body: string }>;
+  /** Failure records the page superseded (an article's product now kept under another SKU); never a row the shop got. */
+  forget?: string[];
 }
 
 const failureSchema = z.object({ sku: z.string().optional(), id: z.string().optional(), reason: z.string() });
@@ -141,6 +143,9 @@ export class ProductStore {
       ),
       body: db.prepare<[string, string]>('UPDATE products SET body = ? WHERE sku = ? AND body IS NULL'),
       remove: db.prepare<[string]>('DELETE FROM products WHERE sku = ?'),
+      forget: db.prepare<[string]>(
+        "DELETE FROM products WHERE sku = ? AND state = 'failed' AND body IS NULL AND fw360_id IS NULL",
+      ),
       retry: db.prepare<[number, string, number], ProductRow>(
         `SELECT * FROM products WHERE state = 'failed' AND pending IS NOT NULL AND updated_at <= ? AND sku > ? ORDER BY sku LIMIT ?`,
       ),
@@ -190,6 +195,7 @@ export class ProductStore {
     runTransaction(
       this.db,
       () => {
+        for (const sku of page.forget ?? []) this.stmts.forget.run(sku);
         const mark = page.seen?.mark ?? null;
         const done = page.done;
         let i = 0;
