@@ -75,3 +75,34 @@ describe('adversarial 12f: a SKU taken over from an article the shop never recei
     });
   }
 });
+
+describe('adversarial 12f: the old holder’s tombstone served invalid, on the next page', function () {
+  this.timeout(60_000);
+  let s: ProductSyncSandboxes;
+  const sandboxes = productSyncSandboxes({ articles: 20 });
+  beforeEach(() => (s = sandboxes));
+
+  // As above, but TotalGest serves A's tombstone with a broken field: the engine deactivates from
+  // the copy it kept, after the same holder check — which read the store before page N was recorded.
+  for (const pageSize of [100, 1]) {
+    it(`an invalid tombstone of the old holder never deactivates the new one (page size ${pageSize})`, async () => {
+      const sync = () => new ProductSync(s.client, new ProductStore(s.db), s.writer, { pageSize });
+      await sync().run();
+      const a = s.tg.articles.get('A-000006')!;
+      const b: Article = {
+        ...a,
+        id: 'B-000006',
+        name: 'New holder',
+        updatedAt: new Date(Date.now() - 1000).toISOString(),
+      };
+      await control(s.tg.url, '/_sandbox/articles', { items: [b] });
+      await control(s.tg.url, '/_sandbox/articles/corrupt', {
+        id: a.id,
+        set: { deleted: true, active: false, price: 'twelve' },
+      });
+      await sync().run();
+      const p = s.fw.products.get(a.sku)!;
+      assert.deepEqual([p.totalgestId, p.active, p.name], ['B-000006', true, 'New holder']);
+    });
+  }
+});
