@@ -402,7 +402,7 @@ export class ProductSync {
                 ? { phase: 'sweep', sweepAfter: '' }
                 : undefined,
           );
-          const changes = this.goneInvalid(page.invalid, work, summary);
+          const changes = this.goneInvalid(page.invalid, work, summary, previous);
           const holders: Holders = new Map();
           changes.push(
             ...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary, previous, holders)),
@@ -656,12 +656,20 @@ export class ProductSync {
    * Articles TotalGest serves invalid are failed (field and reason); one deleted or inactive in
    * TotalGest is still deactivated from the copy last written, which the store keeps.
    */
-  private goneInvalid(invalid: ArticlePage['invalid'], work: Work, summary: SyncSummary): Change[] {
+  private goneInvalid(
+    invalid: ArticlePage['invalid'],
+    work: Work,
+    summary: SyncSummary,
+    previous: Holders | undefined,
+  ): Change[] {
     const out: Change[] = [];
     const rows = this.store.getMany(invalid.flatMap((b) => (b.gone && b.sku ? [b.sku] : [])));
     for (const bad of invalid) {
       const row = bad.sku ? rows.get(bad.sku) : undefined;
-      if (row && bad.gone && heldByAnother({ totalgestId: row.totalgest_id, state: row.state }, bad.id)) {
+      // The previous page (not recorded yet) may have given the SKU to another article.
+      const holder =
+        (bad.sku && previous?.get(bad.sku)) || (row && { totalgestId: row.totalgest_id, state: row.state });
+      if (row && bad.gone && heldByAnother(holder || undefined, bad.id)) {
         summary.unchanged += 1;
         continue;
       }
