@@ -229,7 +229,9 @@ export class ProductSync {
     const runStartedAt = continuing?.startedAt ?? t0;
     // The mark is the run's start: a product is swept when no full run since then has seen it, so
     // two runs on one connection never sweep what the other saw.
-    const mark = full ? (continuing?.mark ?? new Date(runStartedAt).toISOString()) : undefined;
+    // Never earlier than a mark already given: after the host's clock stepped back, a start-time
+    // mark would count every product the last full run saw as seen again.
+    const mark = full ? (continuing?.mark ?? this.newMark(runStartedAt)) : undefined;
     let startServerTime = continuing?.startServerTime;
 
     const limit = new AdaptiveLimit({
@@ -738,6 +740,12 @@ export class ProductSync {
       state: emitted ?? (c.product.active ? 'linked' : 'deactivated'),
       body: c.body,
     };
+  }
+
+  private newMark(startedAt: number): string {
+    const latest = this.store.latestMark();
+    const latestMs = latest === undefined ? NaN : Date.parse(latest);
+    return new Date(latestMs >= startedAt ? latestMs + 1 : startedAt).toISOString();
   }
 
   private hashOf(body: string): string {

@@ -158,6 +158,7 @@ export class ProductStore {
            fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL
          WHERE sku = ? AND state = 'emitted'`,
       ),
+      latestMark: db.prepare<[], { mark: string | null }>('SELECT MAX(seen) AS mark FROM products'),
       counts: db.prepare<[], { state: ProductState; n: number }>(
         'SELECT state, COUNT(*) AS n FROM products GROUP BY state',
       ),
@@ -243,6 +244,11 @@ export class ProductStore {
   /** Products no full run since `mark` has seen, not yet deactivated, in SKU order after `afterSku`. */
   unseen(mark: string, afterSku: string, limit: number): ProductRow[] {
     return this.stmts.sweep.all(afterSku, mark, limit);
+  }
+
+  /** The latest full run's mark on any product (ISO), if any. */
+  latestMark(): string | undefined {
+    return this.stmts.latestMark.get()?.mark ?? undefined;
   }
 
   /** Forgets products the shop never received (TotalGest no longer serves them). */
