@@ -415,8 +415,11 @@ export class ProductSync {
             const skus: string[] = [];
             for (const a of page.articles) skus.push(a.sku);
             for (const sku of work.shopSkus ?? []) skus.push(sku);
-            for (const b of page.invalid) if (b.sku) skus.push(b.sku);
-            work.seen = { mark, skus };
+            const ids: string[] = [];
+            for (const b of page.invalid)
+              if (b.sku) skus.push(b.sku);
+              else if (b.id) ids.push(b.id);
+            work.seen = ids.length ? { mark, skus, ids } : { mark, skus };
           }
           dispatch(changes, work);
           if (outstanding) {

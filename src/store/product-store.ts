@@ -44,7 +44,7 @@ export interface PageRecord {
   done: ProductRecord[];
   failed: FailedRecord[];
   /** A full run's mark (its start, ISO) on every SKU TotalGest served (mark and sweep). */
-  seen?: { mark: string; skus: string[] };
+  seen?: { mark: string; skus: string[]; ids?: string[] };
   /** Rows from before bodies were kept: unchanged products whose body is stored now. */
   bodies?: Array<{ sku: string; body: string }>;
   /** Failure records the page superseded (an article's product now kept under another SKU); never a row the shop got. */
@@ -141,6 +141,10 @@ export class ProductStore {
       seen: db.prepare<[string, string, string]>(
         'UPDATE products SET seen = ? WHERE sku = ? AND (seen IS NULL OR seen < ?)',
       ),
+      // An article served without a usable SKU still owns its products: found by its id (rare: no index).
+      seenById: db.prepare<[string, string, string]>(
+        'UPDATE products SET seen = ? WHERE totalgest_id = ? AND (seen IS NULL OR seen < ?)',
+      ),
       body: db.prepare<[string, string]>('UPDATE products SET body = ? WHERE sku = ? AND body IS NULL'),
       remove: db.prepare<[string]>('DELETE FROM products WHERE sku = ?'),
       forget: db.prepare<[string]>(
@@ -229,6 +233,7 @@ export class ProductStore {
           const written = page.done.length ? new Set(page.done.map((d) => d.sku)) : undefined;
           for (const sku of page.seen.skus)
             if (!written?.has(sku)) this.stmts.seen.run(page.seen.mark, sku, page.seen.mark);
+          for (const id of page.seen.ids ?? []) this.stmts.seenById.run(page.seen.mark, id, page.seen.mark);
         }
         if (resume !== null) this.setResume(resume);
       },
