@@ -486,13 +486,15 @@ export class ProductSync {
       // 3. The retry set: products that failed before this run began.
       if (!summary.aborted) {
         let after = '';
+        // Rows this run failed carry times from t0 to now; any later one predates a step back of the host's clock.
+        const now = Date.now();
         for (;;) {
-          const rows = this.store.retrySet(t0, after, STORE_PAGE);
+          const rows = this.store.retrySet(t0, after, STORE_PAGE, now);
           if (rows.length === 0) break;
           after = rows.at(-1)!.sku;
           const work = newWork(null);
           // Only a resumed run carries failures of its own from before the restart.
-          dispatch(await this.retryChanges(rows, work, continuing ? runStartedAt : Infinity), work);
+          dispatch(await this.retryChanges(rows, work, continuing ? runStartedAt : Infinity, now), work);
           await work.settled;
           commit(work);
           if (resumeBlocked || aborted()) {
@@ -697,10 +699,10 @@ export class ProductSync {
     return out;
   }
 
-  private async retryChanges(rows: ProductRow[], work: Work, runStartedAt: number): Promise<Change[]> {
+  private async retryChanges(rows: ProductRow[], work: Work, runStartedAt: number, now: number): Promise<Change[]> {
     const out: Change[] = [];
     for (const row of rows) {
-      const carried = row.updated_at >= runStartedAt;
+      const carried = row.updated_at >= runStartedAt && row.updated_at <= now;
       const parsed = pendingSchema.safeParse(safeJson(row.pending ?? ''));
       const before: Known = { hash: row.hash, state: row.state, hasBody: row.body !== null };
       if (!parsed.success) {

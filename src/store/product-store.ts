@@ -150,8 +150,8 @@ export class ProductStore {
       forget: db.prepare<[string]>(
         "DELETE FROM products WHERE sku = ? AND state = 'failed' AND body IS NULL AND fw360_id IS NULL",
       ),
-      retry: db.prepare<[number, string, number], ProductRow>(
-        `SELECT * FROM products WHERE state = 'failed' AND pending IS NOT NULL AND updated_at <= ? AND sku > ? ORDER BY sku LIMIT ?`,
+      retry: db.prepare<[number, number, string, number], ProductRow>(
+        `SELECT * FROM products WHERE state = 'failed' AND pending IS NOT NULL AND (updated_at <= ? OR updated_at > ?) AND sku > ? ORDER BY sku LIMIT ?`,
       ),
       sweep: db.prepare<[string, string, number], ProductRow>(
         `SELECT * FROM products WHERE sku > ? AND state != 'deactivated' AND (seen IS NULL OR seen < ?) ORDER BY sku LIMIT ?`,
@@ -241,9 +241,12 @@ export class ProductStore {
     );
   }
 
-  /** Failed products with something to write, last touched by `before` (ms; a run passes its start), in SKU order after `afterSku`. */
-  retrySet(before: number, afterSku: string, limit: number): ProductRow[] {
-    return this.stmts.retry.all(before, afterSku, limit);
+  /**
+   * Failed products with something to write, last touched by `before` (ms; a run passes its start)
+   * or after `now` (touched before the host's clock stepped back: not this run's), in SKU order after `afterSku`.
+   */
+  retrySet(before: number, afterSku: string, limit: number, now = Date.now()): ProductRow[] {
+    return this.stmts.retry.all(before, now, afterSku, limit);
   }
 
   /** Products no full run since `mark` has seen, not yet deactivated, in SKU order after `afterSku`. */
