@@ -140,6 +140,8 @@ interface Change {
   pendingText?: string;
   /** From the retry set; `carried`: failed earlier in this same run (before a restart). */
   retry?: { carried: boolean };
+  /** A failure record under another SKU (TotalGest's, the override renamed it) that this write supersedes. */
+  forget?: string;
 }
 
 /** A page's outcome, committed to the store in page order. */
@@ -157,7 +159,12 @@ interface Work extends PageRecord {
   settled: Promise<unknown>;
   /** Emit mode: the page's products, handed to the flow once the page is recorded. */
   emit?: Change[];
+  /** SKUs the override gave products of this page (marked seen by a full run). */
+  shopSkus?: string[];
 }
+
+/** SKU → the article that holds it after a page (live or not). */
+type Holders = Map<string, Pick<Known, 'totalgestId' | 'state'>>;
 
 /** The retry set keeps either the mapped product (the override is applied again) or the final one. */
 const pendingSchema = z.union([z.object({ mapped: productSchema }), z.object({ final: productSchema })]);
@@ -190,8 +197,9 @@ export class ProductSync {
     const dryRun = req.dryRun === true;
     const cursorBefore = this.store.cursor() ?? null;
     const resume = dryRun ? undefined : this.store.resume();
-    // An interrupted run of the same kind is continued where it stopped.
-    const full = req.full === true || cursorBefore === null;
+    // An interrupted run is continued where it stopped; an interrupted full run also by an
+    // incremental trigger (it reads all an incremental one would, and its sweep is still owed).
+    const full = req.full === true || cursorBefore === null || (resume?.full === true && resume.mark !== undefined);
     // A full run recorded without its mark (an older version) starts over: its pages carry no mark to sweep by.
     const continuing = resume && resume.full === full && (!full || resume.mark) ? resume : undefined;
     if (resume && !continuing) this.store.setResume(undefined);
@@ -221,7 +229,9 @@ export class ProductSync {
     const runStartedAt = continuing?.startedAt ?? t0;
     // The mark is the run's start: a product is swept when no full run since then has seen it, so
     // two runs on one connection never sweep what the other saw.
-    const mark = full ? (continuing?.mark ?? new Date(runStartedAt).toISOString()) : undefined;
+    // Never earlier than a mark already given: after the host's clock stepped back, a start-time
+    // mark would count every product the last full run saw as seen again.
+    const mark = full ? (continuing?.mark ?? this.newMark(runStartedAt)) : undefined;
     let startServerTime = continuing?.startServerTime;
 
     const limit = new AdaptiveLimit({
@@ -372,6 +382,7 @@ export class ProductSync {
             req.signal,
           );
         let pending: Promise<ArticlePage> | undefined = fetchPage(continuing?.after ?? undefined);
+        let previous: Holders | undefined;
         while (pending) {
           const page: ArticlePage = await pending;
           // Fetch the next page while this one is handled: download and work overlap.
@@ -381,7 +392,9 @@ export class ProductSync {
           // server prepares the next page while this one is worked on), and a stop or a
           // confirmation waiting in the loop is handled once per page.
           await yieldToLoop();
-          startServerTime ??= page.serverTime;
+          // The earliest clock of the run: when TotalGest's clock steps back during it, the cursor follows.
+          if (startServerTime === undefined || Date.parse(page.serverTime) < Date.parse(startServerTime))
+            startServerTime = page.serverTime;
           summary.pages += 1;
           summary.fetched += page.articles.length + page.invalid.length;
           const work = newWork(
@@ -391,13 +404,22 @@ export class ProductSync {
                 ? { phase: 'sweep', sweepAfter: '' }
                 : undefined,
           );
-          const changes = this.goneInvalid(page.invalid, work, summary);
-          changes.push(...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary)));
+          const changes = this.goneInvalid(page.invalid, work, summary, previous);
+          const holders: Holders = new Map();
+          changes.push(
+            ...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary, previous, holders)),
+          );
+          // Write mode records this page only after the next one is worked: that one must see who holds a SKU now.
+          previous = pool ? holders : undefined;
           if (mark) {
             const skus: string[] = [];
             for (const a of page.articles) skus.push(a.sku);
-            for (const b of page.invalid) if (b.sku) skus.push(b.sku);
-            work.seen = { mark, skus };
+            for (const sku of work.shopSkus ?? []) skus.push(sku);
+            const ids: string[] = [];
+            for (const b of page.invalid)
+              if (b.sku) skus.push(b.sku);
+              else if (b.id) ids.push(b.id);
+            work.seen = ids.length ? { mark, skus, ids } : { mark, skus };
           }
           dispatch(changes, work);
           if (outstanding) {
@@ -464,13 +486,15 @@ export class ProductSync {
       // 3. The retry set: products that failed before this run began.
       if (!summary.aborted) {
         let after = '';
+        // Rows this run failed carry times from t0 to now; any later one predates a step back of the host's clock.
+        const now = Date.now();
         for (;;) {
-          const rows = this.store.retrySet(t0, after, STORE_PAGE);
+          const rows = this.store.retrySet(t0, after, STORE_PAGE, now);
           if (rows.length === 0) break;
           after = rows.at(-1)!.sku;
           const work = newWork(null);
           // Only a resumed run carries failures of its own from before the restart.
-          dispatch(await this.retryChanges(rows, work, continuing ? runStartedAt : Infinity), work);
+          dispatch(await this.retryChanges(rows, work, continuing ? runStartedAt : Infinity, now), work);
           await work.settled;
           commit(work);
           if (resumeBlocked || aborted()) {
@@ -534,6 +558,7 @@ export class ProductSync {
 
   private succeeded(work: Work, c: Change, record?: ProductRecord): void {
     if (record) work.done.push(record);
+    if (c.forget) (work.forget ??= []).push(c.forget);
     if (!c.retry) work.counts[c.kind] += 1;
     else if (c.retry.carried) work.resolved.push(c.product.sku);
     else work.retried += 1;
@@ -577,8 +602,16 @@ export class ProductSync {
     force: boolean,
     full: boolean,
     summary: SyncSummary,
+    previous: Holders | undefined,
+    holders: Holders,
   ): Promise<Change[]> {
     const known = this.store.known(articles.map((a) => a.sku));
+    if (previous)
+      for (const a of articles) {
+        const held = previous.get(a.sku);
+        const k = known.get(a.sku);
+        if (held) known.set(a.sku, { hash: k?.hash ?? null, hasBody: k?.hasBody ?? false, ...held });
+      }
     const out: Change[] = [];
     for (const a of articles) {
       const mapped = articleToProduct(a);
@@ -588,8 +621,11 @@ export class ProductSync {
         summary.unchanged += 1;
         continue;
       }
-      // Later articles of this page with the same SKU see who holds it now.
-      if (holder) known.set(a.sku, { ...holder, totalgestId: a.id, state: mapped.active ? 'linked' : 'deactivated' });
+      // Later articles with the same SKU (this page's, and the next page's: it is worked before
+      // this one is recorded) see who holds it now, also when no row named a holder before.
+      const holds = { totalgestId: a.id, state: mapped.active ? ('linked' as const) : ('deactivated' as const) };
+      known.set(a.sku, { hash: holder?.hash ?? null, hasBody: holder?.hasBody ?? false, ...holds });
+      holders.set(a.sku, holds);
       let product = mapped;
       // Only an override costs a promise per article.
       if (this.opts.override) {
@@ -601,9 +637,17 @@ export class ProductSync {
         }
         product = final.product;
       }
+      let before = holder;
+      if (product.sku !== a.sku) {
+        // The override gave the shop its own SKU: the product's row is kept under it.
+        before = known.get(product.sku) ?? this.store.known([product.sku]).get(product.sku);
+        (work.shopSkus ??= []).push(product.sku);
+        // This article's own failure record (override or validation, never sent to the shop) is superseded.
+        if (holder?.state === 'failed' && !holder.hasBody && holder.totalgestId === a.id)
+          (work.forget ??= []).push(a.sku);
+      }
       const body = productValues(product);
       const hash = this.hashOf(body);
-      const before = product.sku === a.sku ? holder : known.get(product.sku);
       // A full resync emits again what the flow never confirmed (a lost batch).
       if (!force && before?.hash === hash && !(full && before.state === 'emitted')) {
         summary.unchanged += 1;
@@ -619,12 +663,20 @@ export class ProductSync {
    * Articles TotalGest serves invalid are failed (field and reason); one deleted or inactive in
    * TotalGest is still deactivated from the copy last written, which the store keeps.
    */
-  private goneInvalid(invalid: ArticlePage['invalid'], work: Work, summary: SyncSummary): Change[] {
+  private goneInvalid(
+    invalid: ArticlePage['invalid'],
+    work: Work,
+    summary: SyncSummary,
+    previous: Holders | undefined,
+  ): Change[] {
     const out: Change[] = [];
     const rows = this.store.getMany(invalid.flatMap((b) => (b.gone && b.sku ? [b.sku] : [])));
     for (const bad of invalid) {
       const row = bad.sku ? rows.get(bad.sku) : undefined;
-      if (row && bad.gone && heldByAnother({ totalgestId: row.totalgest_id, state: row.state }, bad.id)) {
+      // The previous page (not recorded yet) may have given the SKU to another article.
+      const holder =
+        (bad.sku && previous?.get(bad.sku)) || (row && { totalgestId: row.totalgest_id, state: row.state });
+      if (row && bad.gone && heldByAnother(holder || undefined, bad.id)) {
         summary.unchanged += 1;
         continue;
       }
@@ -647,10 +699,10 @@ export class ProductSync {
     return out;
   }
 
-  private async retryChanges(rows: ProductRow[], work: Work, runStartedAt: number): Promise<Change[]> {
+  private async retryChanges(rows: ProductRow[], work: Work, runStartedAt: number, now: number): Promise<Change[]> {
     const out: Change[] = [];
     for (const row of rows) {
-      const carried = row.updated_at >= runStartedAt;
+      const carried = row.updated_at >= runStartedAt && row.updated_at <= now;
       const parsed = pendingSchema.safeParse(safeJson(row.pending ?? ''));
       const before: Known = { hash: row.hash, state: row.state, hasBody: row.body !== null };
       if (!parsed.success) {
@@ -678,6 +730,7 @@ export class ProductSync {
         kind: this.kindOf(before, product),
         pendingText: row.pending!,
         retry: { carried },
+        ...(product.sku !== row.sku && row.body === null && row.fw360_id === null ? { forget: row.sku } : {}),
       });
     }
     return out;
@@ -692,6 +745,12 @@ export class ProductSync {
       state: emitted ?? (c.product.active ? 'linked' : 'deactivated'),
       body: c.body,
     };
+  }
+
+  private newMark(startedAt: number): string {
+    const latest = this.store.latestMark();
+    const latestMs = latest === undefined ? NaN : Date.parse(latest);
+    return new Date(latestMs >= startedAt ? latestMs + 1 : startedAt).toISOString();
   }
 
   private hashOf(body: string): string {

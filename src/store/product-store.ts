@@ -44,9 +44,11 @@ export interface PageRecord {
   done: ProductRecord[];
   failed: FailedRecord[];
   /** A full run's mark (its start, ISO) on every SKU TotalGest served (mark and sweep). */
-  seen?: { mark: string; skus: string[] };
+  seen?: { mark: string; skus: string[]; ids?: string[] };
   /** Rows from before bodies were kept: unchanged products whose body is stored now. */
   bodies?: Array<{ sku: string; body: string }>;
+  /** Failure records the page superseded (an article's product now kept under another SKU); never a row the shop got. */
+  forget?: string[];
 }
 
 const failureSchema = z.object({ sku: z.string().optional(), id: z.string().optional(), reason: z.string() });
@@ -139,10 +141,17 @@ export class ProductStore {
       seen: db.prepare<[string, string, string]>(
         'UPDATE products SET seen = ? WHERE sku = ? AND (seen IS NULL OR seen < ?)',
       ),
+      // An article served without a usable SKU still owns its products: found by its id (rare: no index).
+      seenById: db.prepare<[string, string, string]>(
+        'UPDATE products SET seen = ? WHERE totalgest_id = ? AND (seen IS NULL OR seen < ?)',
+      ),
       body: db.prepare<[string, string]>('UPDATE products SET body = ? WHERE sku = ? AND body IS NULL'),
       remove: db.prepare<[string]>('DELETE FROM products WHERE sku = ?'),
-      retry: db.prepare<[number, string, number], ProductRow>(
-        `SELECT * FROM products WHERE state = 'failed' AND pending IS NOT NULL AND updated_at <= ? AND sku > ? ORDER BY sku LIMIT ?`,
+      forget: db.prepare<[string]>(
+        "DELETE FROM products WHERE sku = ? AND state = 'failed' AND body IS NULL AND fw360_id IS NULL",
+      ),
+      retry: db.prepare<[number, number, string, number], ProductRow>(
+        `SELECT * FROM products WHERE state = 'failed' AND pending IS NOT NULL AND (updated_at <= ? OR updated_at > ?) AND sku > ? ORDER BY sku LIMIT ?`,
       ),
       sweep: db.prepare<[string, string, number], ProductRow>(
         `SELECT * FROM products WHERE sku > ? AND state != 'deactivated' AND (seen IS NULL OR seen < ?) ORDER BY sku LIMIT ?`,
@@ -153,6 +162,7 @@ export class ProductStore {
            fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL
          WHERE sku = ? AND state = 'emitted'`,
       ),
+      latestMark: db.prepare<[], { mark: string | null }>('SELECT MAX(seen) AS mark FROM products'),
       counts: db.prepare<[], { state: ProductState; n: number }>(
         'SELECT state, COUNT(*) AS n FROM products GROUP BY state',
       ),
@@ -190,6 +200,7 @@ export class ProductStore {
     runTransaction(
       this.db,
       () => {
+        for (const sku of page.forget ?? []) this.stmts.forget.run(sku);
         const mark = page.seen?.mark ?? null;
         const done = page.done;
         let i = 0;
@@ -222,6 +233,7 @@ export class ProductStore {
           const written = page.done.length ? new Set(page.done.map((d) => d.sku)) : undefined;
           for (const sku of page.seen.skus)
             if (!written?.has(sku)) this.stmts.seen.run(page.seen.mark, sku, page.seen.mark);
+          for (const id of page.seen.ids ?? []) this.stmts.seenById.run(page.seen.mark, id, page.seen.mark);
         }
         if (resume !== null) this.setResume(resume);
       },
@@ -229,14 +241,22 @@ export class ProductStore {
     );
   }
 
-  /** Failed products with something to write, last touched by `before` (ms; a run passes its start), in SKU order after `afterSku`. */
-  retrySet(before: number, afterSku: string, limit: number): ProductRow[] {
-    return this.stmts.retry.all(before, afterSku, limit);
+  /**
+   * Failed products with something to write, last touched by `before` (ms; a run passes its start)
+   * or after `now` (touched before the host's clock stepped back: not this run's), in SKU order after `afterSku`.
+   */
+  retrySet(before: number, afterSku: string, limit: number, now = Date.now()): ProductRow[] {
+    return this.stmts.retry.all(before, now, afterSku, limit);
   }
 
   /** Products no full run since `mark` has seen, not yet deactivated, in SKU order after `afterSku`. */
   unseen(mark: string, afterSku: string, limit: number): ProductRow[] {
     return this.stmts.sweep.all(afterSku, mark, limit);
+  }
+
+  /** The latest full run's mark on any product (ISO), if any. */
+  latestMark(): string | undefined {
+    return this.stmts.latestMark.get()?.mark ?? undefined;
   }
 
   /** Forgets products the shop never received (TotalGest no longer serves them). */
