@@ -231,7 +231,7 @@ export class ProductSync {
     // two runs on one connection never sweep what the other saw.
     // Never earlier than a mark already given: after the host's clock stepped back, a start-time
     // mark would count every product the last full run saw as seen again.
-    const mark = full ? (continuing?.mark ?? this.newMark(runStartedAt)) : undefined;
+    const mark = full ? (continuing?.mark ?? this.newMark(runStartedAt, !dryRun)) : undefined;
     let startServerTime = continuing?.startServerTime;
 
     const limit = new AdaptiveLimit({
@@ -747,10 +747,13 @@ export class ProductSync {
     };
   }
 
-  private newMark(startedAt: number): string {
+  /** A full run's mark: its start, or just after the latest one given (the host's clock stepped back); kept unless a dry run. */
+  private newMark(startedAt: number, keep: boolean): string {
     const latest = this.store.latestMark();
     const latestMs = latest === undefined ? NaN : Date.parse(latest);
-    return new Date(latestMs >= startedAt ? latestMs + 1 : startedAt).toISOString();
+    const mark = new Date(latestMs >= startedAt ? latestMs + 1 : startedAt).toISOString();
+    if (keep) this.store.setLatestMark(mark);
+    return mark;
   }
 
   private hashOf(body: string): string {

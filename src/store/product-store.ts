@@ -89,6 +89,7 @@ const CURSOR = 'products.cursor';
 const RESUME = 'products.resume';
 const LAST_SUCCESS = 'products.lastSuccessAt';
 const WRITE_PAUSE = 'products.writePausedUntil';
+const LATEST_MARK = 'products.latestMark';
 
 type KnownRow = {
   sku: string;
@@ -141,10 +142,6 @@ export class ProductStore {
       seen: db.prepare<[string, string, string]>(
         'UPDATE products SET seen = ? WHERE sku = ? AND (seen IS NULL OR seen < ?)',
       ),
-      // An article served without a usable SKU still owns its products: found by its id (rare: no index).
-      seenById: db.prepare<[string, string, string]>(
-        'UPDATE products SET seen = ? WHERE totalgest_id = ? AND (seen IS NULL OR seen < ?)',
-      ),
       body: db.prepare<[string, string]>('UPDATE products SET body = ? WHERE sku = ? AND body IS NULL'),
       remove: db.prepare<[string]>('DELETE FROM products WHERE sku = ?'),
       forget: db.prepare<[string]>(
@@ -162,6 +159,7 @@ export class ProductStore {
            fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL
          WHERE sku = ? AND state = 'emitted'`,
       ),
+      // Databases from before the mark was kept in meta: read once, then kept there.
       latestMark: db.prepare<[], { mark: string | null }>('SELECT MAX(seen) AS mark FROM products'),
       counts: db.prepare<[], { state: ProductState; n: number }>(
         'SELECT state, COUNT(*) AS n FROM products GROUP BY state',
@@ -233,7 +231,15 @@ export class ProductStore {
           const written = page.done.length ? new Set(page.done.map((d) => d.sku)) : undefined;
           for (const sku of page.seen.skus)
             if (!written?.has(sku)) this.stmts.seen.run(page.seen.mark, sku, page.seen.mark);
-          for (const id of page.seen.ids ?? []) this.stmts.seenById.run(page.seen.mark, id, page.seen.mark);
+          // An article served without a usable SKU still owns its products: found by its id. No index
+          // on the id (it would cost every row written), so one scan per page that has such articles.
+          const ids = page.seen.ids ?? [];
+          if (ids.length)
+            this.db
+              .prepare(
+                `UPDATE products SET seen = ? WHERE totalgest_id IN (${ids.map(() => '?').join(',')}) AND (seen IS NULL OR seen < ?)`,
+              )
+              .run(page.seen.mark, ...ids, page.seen.mark);
         }
         if (resume !== null) this.setResume(resume);
       },
@@ -254,9 +260,13 @@ export class ProductStore {
     return this.stmts.sweep.all(afterSku, mark, limit);
   }
 
-  /** The latest full run's mark on any product (ISO), if any. */
+  /** The latest mark a full run was given (ISO), if any. */
   latestMark(): string | undefined {
-    return this.stmts.latestMark.get()?.mark ?? undefined;
+    return getMeta(this.db, LATEST_MARK) ?? this.stmts.latestMark.get()?.mark ?? undefined;
+  }
+
+  setLatestMark(mark: string): void {
+    setMeta(this.db, LATEST_MARK, mark);
   }
 
   /** Forgets products the shop never received (TotalGest no longer serves them). */
