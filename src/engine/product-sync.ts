@@ -405,12 +405,12 @@ export class ProductSync {
                 : undefined,
           );
           const changes = this.goneInvalid(page.invalid, work, summary, previous);
-          const holders: Holders = new Map();
+          // Write mode records this page only after the next one is worked: that one must see who holds a SKU now.
+          const holders: Holders | undefined = pool ? new Map() : undefined;
           changes.push(
             ...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary, previous, holders)),
           );
-          // Write mode records this page only after the next one is worked: that one must see who holds a SKU now.
-          previous = pool ? holders : undefined;
+          previous = holders;
           if (mark) {
             const skus: string[] = [];
             for (const a of page.articles) skus.push(a.sku);
@@ -603,14 +603,20 @@ export class ProductSync {
     full: boolean,
     summary: SyncSummary,
     previous: Holders | undefined,
-    holders: Holders,
+    holders: Holders | undefined,
   ): Promise<Change[]> {
     const known = this.store.known(articles.map((a) => a.sku));
     if (previous)
       for (const a of articles) {
         const held = previous.get(a.sku);
         const k = known.get(a.sku);
-        if (held) known.set(a.sku, { hash: k?.hash ?? null, hasBody: k?.hasBody ?? false, ...held });
+        if (held)
+          known.set(a.sku, {
+            hash: k?.hash ?? null,
+            hasBody: k?.hasBody ?? false,
+            totalgestId: held.totalgestId,
+            state: held.state,
+          });
       }
     const out: Change[] = [];
     for (const a of articles) {
@@ -623,9 +629,14 @@ export class ProductSync {
       }
       // Later articles with the same SKU (this page's, and the next page's: it is worked before
       // this one is recorded) see who holds it now, also when no row named a holder before.
-      const holds = { totalgestId: a.id, state: mapped.active ? ('linked' as const) : ('deactivated' as const) };
-      known.set(a.sku, { hash: holder?.hash ?? null, hasBody: holder?.hasBody ?? false, ...holds });
-      holders.set(a.sku, holds);
+      const holds: Known = {
+        hash: holder?.hash ?? null,
+        hasBody: holder?.hasBody ?? false,
+        totalgestId: a.id,
+        state: mapped.active ? 'linked' : 'deactivated',
+      };
+      known.set(a.sku, holds);
+      holders?.set(a.sku, holds);
       let product = mapped;
       // Only an override costs a promise per article.
       if (this.opts.override) {
