@@ -418,7 +418,8 @@ export class ProductSync {
             const ids: string[] = [];
             for (const b of page.invalid)
               if (b.sku) skus.push(b.sku);
-              else if (b.id) ids.push(b.id);
+              // One the record says is inactive or deleted is not served: the sweep deactivates its products.
+              else if (b.id && !b.gone) ids.push(b.id);
             work.seen = ids.length ? { mark, skus, ids } : { mark, skus };
           }
           dispatch(changes, work);
