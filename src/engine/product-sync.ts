@@ -383,6 +383,8 @@ export class ProductSync {
           );
         let pending: Promise<ArticlePage> | undefined = fetchPage(continuing?.after ?? undefined);
         let previous: Holders | undefined;
+        // A dry run records no page: each one sees the holders of every page before it.
+        const dryHolders: Holders | undefined = dryRun ? new Map() : undefined;
         while (pending) {
           const page: ArticlePage = await pending;
           // Fetch the next page while this one is handled: download and work overlap.
@@ -406,7 +408,7 @@ export class ProductSync {
           );
           const changes = this.goneInvalid(page.invalid, work, summary, previous);
           // Write mode records this page only after the next one is worked: that one must see who holds a SKU now.
-          const holders: Holders | undefined = pool ? new Map() : undefined;
+          const holders: Holders | undefined = pool ? new Map() : dryHolders;
           changes.push(
             ...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary, previous, holders)),
           );
