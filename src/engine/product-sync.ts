@@ -161,6 +161,8 @@ interface Work extends PageRecord {
   emit?: Change[];
   /** SKUs the override gave products of this page (marked seen by a full run). */
   shopSkus?: string[];
+  /** TotalGest SKUs the override replaced: not marked seen, so a product still under one is swept. */
+  renamed?: Set<string>;
 }
 
 /** SKU → the article that holds it after a page (live or not). */
@@ -415,7 +417,8 @@ export class ProductSync {
           previous = holders;
           if (mark) {
             const skus: string[] = [];
-            for (const a of page.articles) skus.push(a.sku);
+            const renamed = work.renamed;
+            for (const a of page.articles) if (!renamed?.has(a.sku)) skus.push(a.sku);
             for (const sku of work.shopSkus ?? []) skus.push(sku);
             const ids: string[] = [];
             for (const b of page.invalid)
@@ -656,6 +659,7 @@ export class ProductSync {
         // The override gave the shop its own SKU: the product's row is kept under it.
         before = known.get(product.sku) ?? this.store.known([product.sku]).get(product.sku);
         (work.shopSkus ??= []).push(product.sku);
+        (work.renamed ??= new Set()).add(a.sku);
         // This article's own failure record (override or validation, never sent to the shop) is superseded.
         if (holder?.state === 'failed' && !holder.hasBody && holder.totalgestId === a.id)
           (work.forget ??= []).push(a.sku);
