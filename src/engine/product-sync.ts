@@ -163,6 +163,8 @@ interface Work extends PageRecord {
   shopSkus?: string[];
   /** TotalGest SKUs the override replaced: not marked seen, so a product still under one is swept. */
   renamed?: Set<string>;
+  /** Articles the override failed on: the shop SKU is unknown, so a full run marks their products by id. */
+  overrideFailed?: string[];
 }
 
 /** SKU → the article that holds it after a page (live or not). */
@@ -420,7 +422,7 @@ export class ProductSync {
             const renamed = work.renamed;
             for (const a of page.articles) if (!renamed?.has(a.sku)) skus.push(a.sku);
             for (const sku of work.shopSkus ?? []) skus.push(sku);
-            const ids: string[] = [];
+            const ids: string[] = work.overrideFailed ?? [];
             for (const b of page.invalid)
               if (b.sku) skus.push(b.sku);
               // One the record says is inactive or deleted is not served: the sweep deactivates its products.
@@ -650,6 +652,7 @@ export class ProductSync {
         if ('reason' in final) {
           this.noteFailure(work, { sku: a.sku, id: a.id, reason: final.reason });
           work.failed.push({ sku: a.sku, totalgestId: a.id, error: final.reason, pending: JSON.stringify({ mapped }) });
+          (work.overrideFailed ??= []).push(a.id);
           continue;
         }
         product = final.product;
