@@ -666,6 +666,11 @@ export class ProductSync {
         // This article's own failure record (override or validation, never sent to the shop) is superseded.
         if (holder?.state === 'failed' && !holder.hasBody && holder.totalgestId === a.id)
           (work.forget ??= []).push(a.sku);
+        // The holder check above read TotalGest's SKU; the shop's product is kept under this one.
+        if (!product.active && heldByAnother(before, a.id)) {
+          summary.unchanged += 1;
+          continue;
+        }
       }
       const body = productValues(product);
       const hash = this.hashOf(body);
