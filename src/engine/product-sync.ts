@@ -748,6 +748,16 @@ export class ProductSync {
         continue;
       }
       const product = final.product;
+      // A failure record kept under TotalGest's SKU (the override renames it) whose shop SKU another
+      // article took over since: superseded, never written over the new holder's product.
+      if (
+        product.sku !== row.sku &&
+        heldByAnother(this.store.known([product.sku]).get(product.sku), row.totalgest_id ?? undefined)
+      ) {
+        (work.forget ??= []).push(row.sku);
+        if (carried) work.resolved.push(row.sku);
+        continue;
+      }
       const body = productValues(product);
       out.push({
         product,
