@@ -387,6 +387,8 @@ export class ProductSync {
           );
         let pending: Promise<ArticlePage> | undefined = fetchPage(continuing?.after ?? undefined);
         let previous: Holders | undefined;
+        // With an override: the article each shop SKU was given to in this run (two must not share one).
+        const owners = this.opts.override ? new Map<string, string>() : undefined;
         // A dry run records no page: each one sees the holders of every page before it.
         const dryHolders: Holders | undefined = dryRun ? new Map() : undefined;
         while (pending) {
@@ -414,7 +416,16 @@ export class ProductSync {
           // Write mode records this page only after the next one is worked: that one must see who holds a SKU now.
           const holders: Holders | undefined = pool ? new Map() : dryHolders;
           changes.push(
-            ...(await this.changesOf(page.articles, work, req.forceWrite === true, full, summary, previous, holders)),
+            ...(await this.changesOf(
+              page.articles,
+              work,
+              req.forceWrite === true,
+              full,
+              summary,
+              previous,
+              holders,
+              owners,
+            )),
           );
           previous = holders;
           if (mark) {
@@ -612,6 +623,7 @@ export class ProductSync {
     summary: SyncSummary,
     previous: Holders | undefined,
     holders: Holders | undefined,
+    owners: Map<string, string> | undefined,
   ): Promise<Change[]> {
     const known = this.store.known(articles.map((a) => a.sku));
     if (previous)
@@ -656,6 +668,21 @@ export class ProductSync {
           continue;
         }
         product = final.product;
+        // Two articles the override gives one shop SKU would overwrite each other on every run.
+        const owner = owners?.get(product.sku);
+        if (owner !== undefined && owner !== a.id) {
+          // An inactive one (an old holder's tombstone) leaves the live product alone.
+          if (!product.active) {
+            summary.unchanged += 1;
+            continue;
+          }
+          // No failure record: the row under either SKU may be the product the first article holds.
+          const reason = `override result: sku: "${product.sku}" is given to article ${owner} too`;
+          this.noteFailure(work, { sku: a.sku, id: a.id, reason });
+          (work.overrideFailed ??= []).push(a.id);
+          continue;
+        }
+        if (product.active) owners?.set(product.sku, a.id);
       }
       let before = holder;
       if (product.sku !== a.sku) {

@@ -33,5 +33,10 @@ describe('adversarial 12g: an override that maps two articles to one shop SKU', 
       seen.push(s.fw.products.get('SKU-000001')!.totalgestId);
     }
     assert.deepEqual(writes, [0, 0, 0], `shop's SKU-000001 came from ${seen.join(', ')}`);
+    const last = await sync().run({ full: true });
+    assert.deepEqual(
+      last.failures.map((f) => [f.id, /sku/.test(f.reason)]),
+      [['A-000002', true]],
+    );
   });
 });
