@@ -507,13 +507,20 @@ export class ProductSync {
         let after = '';
         // Rows this run failed carry times from t0 to now; any later one predates a step back of the host's clock.
         const now = Date.now();
+        // Only a resumed run carries failures of its own from before the restart: those its record
+        // names (by SKU: times lie after a step back of the host's clock), or, when the record could
+        // not list them all, those stamped since it began.
+        const listed = new Set((continuing?.failures ?? []).flatMap((f) => (f.sku ? [f.sku] : [])));
+        const allListed = (continuing?.failures?.length ?? 0) >= (continuing?.failed ?? 0);
+        const carried = (row: ProductRow): boolean =>
+          continuing !== undefined &&
+          (listed.has(row.sku) || (!allListed && row.updated_at >= runStartedAt && row.updated_at <= now));
         for (;;) {
           const rows = this.store.retrySet(t0, after, STORE_PAGE, now);
           if (rows.length === 0) break;
           after = rows.at(-1)!.sku;
           const work = newWork(null);
-          // Only a resumed run carries failures of its own from before the restart.
-          dispatch(await this.retryChanges(rows, work, continuing ? runStartedAt : Infinity, now), work);
+          dispatch(await this.retryChanges(rows, work, carried), work);
           await work.settled;
           commit(work);
           if (resumeBlocked || aborted()) {
@@ -752,10 +759,14 @@ export class ProductSync {
     return out;
   }
 
-  private async retryChanges(rows: ProductRow[], work: Work, runStartedAt: number, now: number): Promise<Change[]> {
+  private async retryChanges(
+    rows: ProductRow[],
+    work: Work,
+    carriedOf: (row: ProductRow) => boolean,
+  ): Promise<Change[]> {
     const out: Change[] = [];
     for (const row of rows) {
-      const carried = row.updated_at >= runStartedAt && row.updated_at <= now;
+      const carried = carriedOf(row);
       const parsed = pendingSchema.safeParse(safeJson(row.pending ?? ''));
       const before: Known = { hash: row.hash, state: row.state, hasBody: row.body !== null };
       if (!parsed.success) {
