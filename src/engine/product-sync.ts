@@ -205,7 +205,12 @@ export class ProductSync {
     // incremental trigger (it reads all an incremental one would, and its sweep is still owed).
     const full = req.full === true || cursorBefore === null || (resume?.full === true && resume.mark !== undefined);
     // A full run recorded without its mark (an older version) starts over: its pages carry no mark to sweep by.
-    const continuing = resume && resume.full === full && (!full || resume.mark) ? resume : undefined;
+    // So does a run stopped under another mapping (override): the pages it read were written with that one.
+    const mapping = this.hashOf('[]');
+    const continuing =
+      resume && resume.full === full && (!full || resume.mark) && (resume.mapping ?? mapping) === mapping
+        ? resume
+        : undefined;
     if (resume && !continuing) this.store.setResume(undefined);
     const updatedSince = continuing ? continuing.updatedSince : full ? null : cursorBefore;
     const summary: SyncSummary = {
@@ -364,6 +369,7 @@ export class ProductSync {
                 startServerTime: startServerTime!,
                 full,
                 mark,
+                mapping,
                 startedAt: runStartedAt,
                 failed: summary.failed,
                 failures: summary.failures

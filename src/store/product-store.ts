@@ -61,6 +61,8 @@ const resumeSchema = z.object({
   full: z.boolean(),
   /** A full run's mark (mark and sweep). */
   mark: z.string().optional(),
+  /** The mapping (version and override) the run wrote with: another one starts the run over. */
+  mapping: z.string().optional(),
   /** 'sweep': the feed is read; deactivation continues after `sweepAfter`. */
   phase: z.enum(['feed', 'sweep']).optional(),
   sweepAfter: z.string().optional(),
