@@ -168,6 +168,28 @@ export class TotalGestConnection extends EventEmitter {
     return this.track(running);
   }
 
+  /**
+   * Where each pull node on this connection sends products (a shop's URL, or the flow). The
+   * products table keeps one shop's links and hashes, so all pull nodes of a connection must send
+   * to the same place: the one registered first decides while it lives; the others are refused.
+   */
+  private readonly productTargets = new Map<object, string>();
+
+  setProductTarget(node: object, target: string): void {
+    this.productTargets.set(node, target);
+  }
+
+  removeProductTarget(node: object): void {
+    this.productTargets.delete(node);
+  }
+
+  /** The target that holds this connection's products when it is not `node`'s, else undefined. */
+  productTargetConflict(node: object): string | undefined {
+    const mine = this.productTargets.get(node);
+    const first = this.productTargets.values().next();
+    return mine !== undefined && !first.done && first.value !== mine ? first.value : undefined;
+  }
+
   get products(): ProductStore {
     this.productStoreInstance ??= new ProductStore(this.db);
     return this.productStoreInstance;

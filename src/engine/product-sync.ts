@@ -199,6 +199,13 @@ export class ProductSync {
   async run(req: RunRequest = {}): Promise<SyncSummary> {
     const t0 = Date.now();
     const dryRun = req.dryRun === true;
+    // The kept state belongs to the shop it was written to: another shop starts from nothing.
+    const target = this.writer?.baseUrl ?? '';
+    const keptFor = this.store.target();
+    if (!dryRun && keptFor !== target) {
+      if (keptFor === undefined) this.store.setTarget(target);
+      else this.store.resetForTarget(target);
+    }
     const cursorBefore = this.store.cursor() ?? null;
     const resume = dryRun ? undefined : this.store.resume();
     // An interrupted run is continued where it stopped; an interrupted full run also by an

@@ -93,9 +93,21 @@ export = function register(RED: NodeAPI): void {
     const status = new NodeStatus(this, undefined);
     if (problem) status.problem(problem);
     const abort = new AbortController();
+    // Where this node sends products; a dry run sends nothing and may compare against any shop.
+    if (connection && settings && !settings.dryRun && !fwError)
+      connection.setProductTarget(this, fwConfig ? fwConfig.client().baseUrl : '');
+    /** Another pull node on this connection sends to another shop (asked at each message: a deploy may end it). */
+    const targetProblem = (): string | undefined => {
+      const other = connection?.productTargetConflict(this);
+      return other === undefined ? undefined : t('otherTarget', { target: other === '' ? t('targetFlow') : other });
+    };
+    const conflict = problem ? undefined : targetProblem();
+    if (conflict) status.set(tone.red(conflict));
 
     const runner = new Coalescer<Flags, SyncSummary>(async (flags) => {
       if (!connection || !settings || fwError) throw new Error(problem ?? common('notConfigured'));
+      const other = flags.dryRun ? undefined : targetProblem();
+      if (other) throw new Error(other);
       const sync = new ProductSync(connection.client, connection.products, fwConfig?.client(), {
         overlapMs: settings.overlap * 1000,
         pageSize: settings.pageSize,
@@ -186,6 +198,8 @@ export = function register(RED: NodeAPI): void {
     /** The flow wrote emitted products: they become linked (or failed, with the flow's error). */
     const confirm = async (msg: NodeMessageInFlow, send: Send): Promise<undefined> => {
       if (!connection) throw new Error(problem ?? common('notConfigured'));
+      const other = targetProblem();
+      if (other) throw new Error(other);
       const parsed = confirmSchema.safeParse(msg.payload);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
@@ -212,6 +226,7 @@ export = function register(RED: NodeAPI): void {
 
     this.on('close', (_removed: boolean, done: () => void) => {
       abort.abort();
+      connection?.removeProductTarget(this);
       runner.drain(new Error('node closed')).then(done, done);
     });
   }

@@ -92,6 +92,7 @@ const RESUME = 'products.resume';
 const LAST_SUCCESS = 'products.lastSuccessAt';
 const WRITE_PAUSE = 'products.writePausedUntil';
 const LATEST_MARK = 'products.latestMark';
+const TARGET = 'products.target';
 
 type KnownRow = {
   sku: string;
@@ -260,6 +261,29 @@ export class ProductStore {
   /** Products no full run since `mark` has seen, not yet deactivated, in SKU order after `afterSku`. */
   unseen(mark: string, afterSku: string, limit: number): ProductRow[] {
     return this.stmts.sweep.all(afterSku, mark, limit);
+  }
+
+  /** Where the kept products were sent: a shop's URL, '' for the flow; undefined before it was recorded. */
+  target(): string | undefined {
+    return getMeta(this.db, TARGET);
+  }
+
+  setTarget(target: string): void {
+    setMeta(this.db, TARGET, target);
+  }
+
+  /**
+   * The products now go to another shop (or to the flow): the links, hashes, marks and retry set
+   * kept belong to the old one, so all is forgotten and the next run writes every product.
+   */
+  resetForTarget(target: string): void {
+    runTransaction(this.db, () => {
+      this.db.prepare('DELETE FROM products').run();
+      this.db
+        .prepare('DELETE FROM meta WHERE key IN (?, ?, ?, ?, ?)')
+        .run(CURSOR, RESUME, LAST_SUCCESS, WRITE_PAUSE, LATEST_MARK);
+      setMeta(this.db, TARGET, target);
+    });
   }
 
   /** The latest mark a full run was given (ISO), if any. */

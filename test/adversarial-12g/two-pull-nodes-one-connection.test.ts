@@ -1,11 +1,11 @@
 /**
  * Two tg-pull-products nodes on one TotalGest connection (one state file), each with its own
- * Framework360 shop: a setup the editor accepts and nothing documents against (a second shop, or
- * a staging shop beside the live one). Both engines share the connection's products table (hashes,
- * links, marks, the resume record and the retry set are per connection, not per shop), so the
- * second shop's run finds every product "unchanged" — written by the first — and sends nothing:
- * the second shop never gets the catalogue. Not fixed here (the table would need the shop in its
- * key, or the node one connection per shop); the lead decides.
+ * Framework360 shop: both engines share the connection's products table (hashes, links, marks, the
+ * resume record and the retry set are per connection, not per shop), so the second shop's run found
+ * every product "unchanged" — written by the first — and sent nothing: the second shop never got the
+ * catalogue. Fixed by keeping the shop the state belongs to: a run for another shop starts from
+ * nothing (and the node refuses a second pull node with another shop on one connection while the
+ * first lives: test/nodes/pull-products-targets.test.ts).
  */
 import assert from 'node:assert/strict';
 import { ProductSync } from '../../src/engine/product-sync';

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
+import { startFramework360 } from '../helpers/sandboxes';
+import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+
+const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-pull-products.js')];
+
+/**
+ * A TotalGest connection keeps one shop's product state (links, hashes, marks, retry set). Two pull
+ * nodes on it that send to different shops would each find the other's products "unchanged": the
+ * second is refused, naming the shop the first sends to; when the first goes, the second runs, and
+ * its shop gets every product (the state kept for the other shop is dropped).
+ */
+describe('tg-pull-products: one shop per TotalGest connection', function () {
+  this.timeout(30_000);
+  const env = nodeRedWithSandboxes('tg-pull-targets-', { articles: 30 });
+  let fw2: Framework360Sandbox;
+  before(async () => (fw2 = await startFramework360()));
+  after(async () => fw2.stop());
+  beforeEach(() => fw2.reset());
+
+  const flow = (pulls: Array<{ id: string; fw: string }>) => [
+    { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
+    { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
+    { id: 'f2', type: 'framework360-config', siteUrl: fw2.url },
+    ...pulls.map((p) => ({
+      id: p.id,
+      type: 'tg-pull-products',
+      connection: 'c1',
+      framework360: p.fw,
+      pageSize: 10,
+      wires: [[], [`${p.id}-out`]],
+    })),
+    ...pulls.map((p) => ({ id: `${p.id}-out`, type: 'helper' })),
+  ];
+  const creds = {
+    c1: { username: 'demo', password: 'demo-password' },
+    f1: { apiKey: 'demo-key' },
+    f2: { apiKey: 'demo-key' },
+  };
+  const watch = (id: string) => {
+    const got = { errors: [] as string[], statuses: [] as Array<{ fill?: string; text?: string }>, out: [] as any[] };
+    const n = helper.getNode(id);
+    n.on('call:error', (c: { args: unknown[] }) => got.errors.push(String(c.args[0])));
+    n.on('call:status', (c: { args: Array<{ fill?: string; text?: string }> }) => got.statuses.push(c.args[0]!));
+    helper.getNode(`${id}-out`).on('input', (m: unknown) => got.out.push(m));
+    return got;
+  };
+
+  it('refuses a second pull node that sends to another shop, then serves that shop alone in full', async () => {
+    await helper.load(
+      nodes,
+      flow([
+        { id: 'p1', fw: 'f1' },
+        { id: 'p2', fw: 'f2' },
+      ]),
+      creds,
+    );
+    const p1 = watch('p1');
+    const p2 = watch('p2');
+    helper.getNode('p1').receive({});
+    await waitFor(() => p1.out.length === 1);
+    const all = env.tg.articles.size;
+    assert.equal(env.fw.products.size, all);
+    helper.getNode('p2').receive({});
+    helper.getNode('p2').receive({ topic: 'confirm', payload: [{ sku: 'SKU-000001' }] });
+    await waitFor(() => p2.errors.length === 2);
+    for (const e of p2.errors)
+      assert.match(e, new RegExp(`sends this TotalGest connection's products to ${env.fw.url}`));
+    assert.equal(p2.statuses.at(-1)?.fill, 'red');
+    assert.equal(fw2.products.size, 0);
+    assert.equal(p2.out.length, 0);
+
+    // The first node is gone: the second sends to its shop, which gets the whole catalogue.
+    await helper.unload();
+    await helper.load(nodes, flow([{ id: 'p2', fw: 'f2' }]), creds);
+    const again = watch('p2');
+    helper.getNode('p2').receive({});
+    await waitFor(() => again.out.length === 1);
+    assert.deepEqual([again.errors, fw2.products.size, again.out[0].payload.created], [[], all, all]);
+  });
+
+  it('lets a dry run through: it sends nothing', async () => {
+    await helper.load(
+      nodes,
+      flow([
+        { id: 'p1', fw: 'f1' },
+        { id: 'p2', fw: '' },
+      ]),
+      creds,
+    );
+    const p2 = watch('p2');
+    helper.getNode('p2').receive({ dryRun: true });
+    await waitFor(() => p2.out.length === 1);
+    assert.deepEqual([p2.errors, p2.out[0].payload.dryRun, fw2.products.size], [[], true, 0]);
+  });
+});
