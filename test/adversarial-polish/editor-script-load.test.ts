@@ -23,16 +23,13 @@ describe('adversarial-polish: the editor loads when the shared editor script can
   let red: ChildProcess | undefined;
   let base = '';
 
-  before(async function () {
-    if (!chromiumAvailable()) return this.skip();
+  /** Links the package into a fresh user directory under `name` and starts Node-RED on it. */
+  async function startAs(name: string): Promise<void> {
     work = mkdtempSync(path.join(os.tmpdir(), 'tg-polish-editor-'));
-    const pkgDir = path.join(work, 'node_modules/@acme/node-red-contrib-totalgest');
+    const pkgDir = path.join(work, 'node_modules', name);
     mkdirSync(pkgDir, { recursive: true });
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(
-      path.join(pkgDir, 'package.json'),
-      JSON.stringify({ ...pkg, name: '@acme/node-red-contrib-totalgest' }),
-    );
+    writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify({ ...pkg, name }));
     for (const d of ['dist', 'resources', 'examples']) symlinkSync(path.join(root, d), path.join(pkgDir, d), 'dir');
     writeFileSync(
       path.join(work, 'flows.json'),
@@ -49,10 +46,7 @@ describe('adversarial-polish: the editor loads when the shared editor script can
     red = spawn(
       process.execPath,
       [require.resolve('node-red/red.js'), '--userDir', work, '--settings', path.join(work, 'settings.js')],
-      {
-        env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const child = red;
     let log = '';
@@ -66,27 +60,19 @@ describe('adversarial-polish: the editor loads when the shared editor script can
       child.stderr!.on('data', onData);
       child.once('exit', (code) => reject(new Error(`Node-RED exited (${code}) before it listened:\n${log}`)));
     });
-    // The package's nodes are registered (under the scoped name): the runtime side is fine.
+    // The package's nodes are registered under that name: the runtime side is fine.
     const nodes = (await (await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } })).json()) as {
       module: string;
       types: string[];
     }[];
     assert.ok(
-      nodes.some((n) => n.module === '@acme/node-red-contrib-totalgest' && n.types.includes('tg-push-order')),
+      nodes.some((n) => n.module === name && n.types.includes('tg-push-order')),
       JSON.stringify(nodes.map((n) => n.module)),
     );
-  });
+  }
 
-  after(async () => {
-    if (red && red.exitCode === null && red.signalCode === null) {
-      const exited = new Promise((r) => red!.once('exit', r));
-      red.kill('SIGINT');
-      await exited;
-    }
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
-
-  it('the palette and the flows load (the editor is not stuck on "loading nodes")', async () => {
+  /** Opens the editor; resolves once it has loaded (the loader gone, the flow imported), with what it shows. */
+  async function openEditor() {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
@@ -106,11 +92,44 @@ describe('adversarial-polish: the editor loads when the shared editor script can
           () => true,
           () => false,
         );
-      const progress = await page.evaluate(() => document.querySelector('#red-ui-loading')?.textContent?.trim() ?? '');
-      assert.ok(loaded, `the editor never finished loading (${progress}); failed requests: ${failed.join(', ')}`);
-      assert.equal(await page.locator('.red-ui-palette-node[data-palette-type="inject"]').count(), 1);
+      assert.ok(loaded, `the editor never finished loading; failed requests: ${failed.join(', ')}`);
+      const inject = await page.locator('.red-ui-palette-node[data-palette-type="inject"]').count();
+      // The push node's form: registered, and what its validator says of a number out of range.
+      const push = await page.evaluate(() => {
+        const def = (window as any).RED.nodes.getType('tg-push-order');
+        return def ? { registered: true, zero: def.defaults.reconcileDays.validate('0', {}) as unknown } : undefined;
+      });
+      return { inject, push, failed };
     } finally {
       await browser.close();
     }
+  }
+
+  afterEach(async () => {
+    if (red && red.exitCode === null && red.signalCode === null) {
+      const exited = new Promise((r) => red!.once('exit', r));
+      red.kill('SIGINT');
+      await exited;
+    }
+    if (work) rmSync(work, { recursive: true, force: true });
+    red = undefined;
+    work = '';
+  });
+
+  it('the package under another name: the palette and the flows load, the forms register', async function () {
+    if (!chromiumAvailable()) return this.skip();
+    await startAs('@acme/node-red-contrib-totalgest');
+    const got = await openEditor();
+    assert.equal(got.inject, 1);
+    assert.equal(got.push?.registered, true);
+  });
+
+  it('the package under its own name: the forms use the shared validator, nothing fails to load', async function () {
+    if (!chromiumAvailable()) return this.skip();
+    await startAs('node-red-contrib-totalgest');
+    const got = await openEditor();
+    assert.deepEqual(got.failed, []);
+    assert.equal(got.inject, 1);
+    assert.equal(typeof got.push?.zero, 'string', 'reconcileDays 0 is refused by the shared validator');
   });
 });
