@@ -23,4 +23,19 @@
       return RED._(ns + 'validation.range', { label: RED._(ns + 'label.' + field), min: min, max: max });
     };
   };
+
+  /*
+   * A validator for a list setting, as the runtime reads it: comma-separated text, a number, or an array of
+   * texts and numbers (a flow written by a script); missing is the default. Anything else is refused there.
+   */
+  api.list = function (type, field) {
+    var ns = 'node-red-contrib-totalgest/' + type + ':' + type + '.';
+    var item = function (i) {
+      return typeof i === 'string' || (typeof i === 'number' && isFinite(i));
+    };
+    return function (v, opt) {
+      if (v === undefined || v === null || item(v) || (Array.isArray(v) && v.every(item))) return true;
+      return RED._(ns + 'validation.list', { label: RED._(ns + 'label.' + field) });
+    };
+  };
 })();

@@ -97,7 +97,9 @@ describe('adversarial-polish: the editor loads when the shared editor script can
       // The push node's form: registered, and what its validator says of a number out of range.
       const push = await page.evaluate(() => {
         const def = (window as any).RED.nodes.getType('tg-push-order');
-        return def ? { registered: true, zero: def.defaults.reconcileDays.validate('0', {}) as unknown } : undefined;
+        if (!def) return undefined;
+        const notList = def.defaults.cancelledStatuses.validate(true, {}) as unknown;
+        return { registered: true, zero: def.defaults.reconcileDays.validate('0', {}) as unknown, notList };
       });
       return { inject, push, failed };
     } finally {
@@ -131,5 +133,6 @@ describe('adversarial-polish: the editor loads when the shared editor script can
     assert.deepEqual(got.failed, []);
     assert.equal(got.inject, 1);
     assert.equal(typeof got.push?.zero, 'string', 'reconcileDays 0 is refused by the shared validator');
+    assert.equal(got.push?.notList, 'Cancelled statuses: a comma-separated list');
   });
 });
