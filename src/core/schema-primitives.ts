@@ -49,7 +49,13 @@ export function describeProblems(problems: FieldProblem[]): string {
 /** A number field from the editor: "" or missing → default; anything else must be a whole number in range. */
 export function wholeNumber(label: string, min: number, max: number, fallback: number) {
   return z.preprocess(
-    (v) => (v === '' || v === undefined || v === null ? fallback : typeof v === 'string' ? Number(v) : v),
+    // Whitespace is blank, as rangedNumber and the editor read it (not Number("  ") = 0).
+    (v) =>
+      v === undefined || v === null || (typeof v === 'string' && v.trim() === '')
+        ? fallback
+        : typeof v === 'string'
+          ? Number(v)
+          : v,
     z
       .number({ error: `${label} must be a number` })
       .int(`${label} must be a whole number`)

@@ -289,10 +289,17 @@ export = function register(RED: NodeAPI): void {
       onError: (e, msg, send) => {
         // Nothing was stored: answer so Framework360 redelivers (a copy: Catch nodes get the message as it came,
         // with the order that failed; the copy keeps req/res for the http response). The payload is left out of
-        // the copy: it is replaced, and a large order would be deep-copied only to be thrown away.
-        const head: Partial<Msg> = { ...msg };
-        delete head.payload;
-        const out = RED.util.cloneMessage(head);
+        // the copy: it is replaced, and a large order would be deep-copied only to be thrown away. Left out of the
+        // message itself for the copy, as cloneMessage does with req/res: a shallow spread would deep-copy the
+        // original (payload, req, res) wherever the message refers to itself.
+        const payload = Object.getOwnPropertyDescriptor(msg, 'payload');
+        if (payload?.configurable) delete (msg as Partial<Msg>).payload;
+        let out: Msg;
+        try {
+          out = RED.util.cloneMessage(msg);
+        } finally {
+          if (payload?.configurable) Object.defineProperty(msg, 'payload', payload);
+        }
         out.statusCode = e instanceof CommandError ? e.statusCode : 503;
         out.payload = { error: englishOf.get(e) ?? e.message };
         send(out);

@@ -335,7 +335,15 @@ export function statusApiHandler(opts: StatusApiOptions) {
           throw new CommandError(`order ${id}: nothing to retry (only failed orders can be retried)`, 409);
         return send(res, 202, { retried }, cors);
       }
-      if (!read) throw new CommandError(`${req.method ?? ''} is not allowed here`, 405);
+      // The actions exist for POST only: any other method there is 405 naming the allowed ones (RFC 9110), not 404.
+      const postOnly = path === '/orders/export' || retry !== null;
+      if (!read || postOnly)
+        return send(
+          res,
+          405,
+          { error: `${req.method ?? ''} is not allowed here` },
+          { ...cors, Allow: postOnly ? 'POST' : 'GET, HEAD' },
+        );
       switch (path) {
         case '/summary':
           return send(res, 200, status.summary(), cors);

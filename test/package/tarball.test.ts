@@ -189,7 +189,7 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
     const editorJs = `resources/${MODULE}/editor.js`;
     assert.deepEqual(
       sets,
-      [...TYPES].sort().map((type) => ({ type, srcs: type === 'tg-status' ? [] : [editorJs] })),
+      [...TYPES].sort().map((type) => ({ type, srcs: type === 'tg-status' ? [] : [`./${editorJs}`] })),
     );
     const res = await get(`/${editorJs}`, '*/*');
     assert.equal(res.status, 200);
