@@ -183,11 +183,18 @@ export class TotalGestConnection extends EventEmitter {
     this.productTargets.delete(node);
   }
 
-  /** The target that holds this connection's products when it is not `node`'s, else undefined. */
+  /**
+   * The target that holds this connection's products when it is not `node`'s, else undefined: the
+   * shop the kept state was written to while a live node sends there (a redeploy re-registers an
+   * edited node last; creation order must not hand the state to another shop), else the first.
+   */
   productTargetConflict(node: object): string | undefined {
     const mine = this.productTargets.get(node);
-    const first = this.productTargets.values().next();
-    return mine !== undefined && !first.done && first.value !== mine ? first.value : undefined;
+    if (mine === undefined || this.closed) return undefined;
+    const live = [...this.productTargets.values()];
+    const kept = this.products.target();
+    const owner = kept !== undefined && live.includes(kept) ? kept : live[0];
+    return owner !== undefined && owner !== mine ? owner : undefined;
   }
 
   get products(): ProductStore {
