@@ -13,10 +13,11 @@ import {
   type PageRecord,
   type ProductRecord,
   type ProductRow,
-  type ProductStore,
+  ProductStore,
   type SyncResume,
 } from '../store/product-store';
 import type { ArticlePage, TotalGestClient } from '../totalgest/client';
+import { openStateDatabase } from '../store/state-db';
 import { AdaptiveLimit, WritePool } from './write-pool';
 
 export interface SyncOptions {
@@ -202,6 +203,16 @@ export class ProductSync {
     // The kept state belongs to the shop it was written to: another shop starts from nothing.
     const target = this.writer?.baseUrl ?? '';
     const keptFor = this.store.target();
+    // A dry run for another shop previews what its real run does: from nothing (the kept state is
+    // the other shop's, and a dry run must not drop it), so against an empty throwaway state.
+    if (dryRun && keptFor !== undefined && keptFor !== target) {
+      const scratch = openStateDatabase(':memory:');
+      try {
+        return await new ProductSync(this.client, new ProductStore(scratch), this.writer, this.opts).run(req);
+      } finally {
+        scratch.close();
+      }
+    }
     if (!dryRun && keptFor !== target) {
       if (keptFor === undefined) this.store.setTarget(target);
       else this.store.resetForTarget(target);
