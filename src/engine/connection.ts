@@ -175,12 +175,14 @@ export class TotalGestConnection extends EventEmitter {
    */
   private readonly productTargets = new Map<object, string>();
 
+  /** Emits 'productTargets': a refusal may have begun or ended for the other pull nodes. */
   setProductTarget(node: object, target: string): void {
     this.productTargets.set(node, target);
+    this.emit('productTargets');
   }
 
   removeProductTarget(node: object): void {
-    this.productTargets.delete(node);
+    if (this.productTargets.delete(node)) this.emit('productTargets');
   }
 
   /**

@@ -101,8 +101,17 @@ export = function register(RED: NodeAPI): void {
       const other = connection?.productTargetConflict(this);
       return other === undefined ? undefined : t('otherTarget', { target: other === '' ? t('targetFlow') : other });
     };
-    const conflict = problem ? undefined : targetProblem();
-    if (conflict) status.set(tone.red(conflict));
+    // Shown from the deploy on, and again whenever a pull node of the connection comes or goes.
+    let showsConflict = false;
+    const showTarget = (): void => {
+      if (problem) return;
+      const conflict = targetProblem();
+      if (conflict) status.set(tone.red(conflict));
+      else if (showsConflict) this.status({});
+      showsConflict = conflict !== undefined;
+    };
+    showTarget();
+    connection?.on('productTargets', showTarget);
 
     const runner = new Coalescer<Flags, SyncSummary>(async (flags) => {
       if (!connection || !settings || fwError) throw new Error(problem ?? common('notConfigured'));
@@ -226,6 +235,7 @@ export = function register(RED: NodeAPI): void {
 
     this.on('close', (_removed: boolean, done: () => void) => {
       abort.abort();
+      connection?.off('productTargets', showTarget);
       connection?.removeProductTarget(this);
       runner.drain(new Error('node closed')).then(done, done);
     });
