@@ -215,7 +215,16 @@ export class ProductSync {
     }
     if (!dryRun && keptFor !== target) {
       if (keptFor === undefined) this.store.setTarget(target);
-      else this.store.resetForTarget(target);
+      else {
+        // Dropped only for a shop that answers: a mistyped URL or key must not cost the kept state.
+        if (this.writer)
+          await this.writer.checkConnection().catch((err: unknown) => {
+            throw new Error(
+              `${target} does not answer (${errorSummary(err)}): nothing written, the products kept for ${keptFor || 'the flow'} are left as they are`,
+            );
+          });
+        this.store.resetForTarget(target);
+      }
     }
     const cursorBefore = this.store.cursor() ?? null;
     const resume = dryRun ? undefined : this.store.resume();
