@@ -171,7 +171,8 @@ export class TotalGestConnection extends EventEmitter {
   /**
    * Where each pull node on this connection sends products (a shop's URL, or the flow). The
    * products table keeps one shop's links and hashes, so all pull nodes of a connection must send
-   * to the same place: the one registered first decides while it lives; the others are refused.
+   * to the same place: the one sending where the kept state was written decides while it lives
+   * (else the first registered); the others are refused.
    */
   private readonly productTargets = new Map<object, string>();
 
@@ -194,7 +195,12 @@ export class TotalGestConnection extends EventEmitter {
     const mine = this.productTargets.get(node);
     if (mine === undefined || this.closed) return undefined;
     const live = [...this.productTargets.values()];
-    const kept = this.products.target();
+    let kept: string | undefined;
+    try {
+      kept = this.products.target();
+    } catch {
+      // The state database does not open: the run reports that; the first registered decides meanwhile.
+    }
     const owner = kept !== undefined && live.includes(kept) ? kept : live[0];
     return owner !== undefined && owner !== mine ? owner : undefined;
   }
