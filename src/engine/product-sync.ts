@@ -223,7 +223,7 @@ export class ProductSync {
               `${target} does not answer (${errorSummary(err)}): nothing written, the products kept for ${keptFor || 'the flow'} are left as they are`,
             );
           });
-        this.store.resetForTarget(target);
+        this.store.switchTarget(keptFor, target);
       }
     }
     const cursorBefore = this.store.cursor() ?? null;

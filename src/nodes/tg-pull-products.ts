@@ -236,8 +236,12 @@ export = function register(RED: NodeAPI): void {
     this.on('close', (_removed: boolean, done: () => void) => {
       abort.abort();
       connection?.off('productTargets', showTarget);
-      connection?.removeProductTarget(this);
-      runner.drain(new Error('node closed')).then(done, done);
+      // Released once its run has stopped: another node must not switch the shop under it.
+      const release = (): void => {
+        connection?.removeProductTarget(this);
+        done();
+      };
+      runner.drain(new Error('node closed')).then(release, release);
     });
   }
 

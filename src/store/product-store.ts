@@ -93,6 +93,18 @@ const LAST_SUCCESS = 'products.lastSuccessAt';
 const WRITE_PAUSE = 'products.writePausedUntil';
 const LATEST_MARK = 'products.latestMark';
 const TARGET = 'products.target';
+/** What belongs to the shop the products go to, kept aside with its rows when another shop takes over. */
+const TARGET_META = [CURSOR, RESUME, LAST_SUCCESS, WRITE_PAUSE, LATEST_MARK];
+const keptMetaKey = (target: string): string => `products.kept:${target}`;
+
+function safeRecord(text: string | undefined): Record<string, unknown> {
+  try {
+    const v: unknown = text === undefined ? undefined : JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
 
 type KnownRow = {
   sku: string;
@@ -273,16 +285,31 @@ export class ProductStore {
   }
 
   /**
-   * The products now go to another shop (or to the flow): the links, hashes, marks and retry set
-   * kept belong to the old one, so all is forgotten and the next run writes every product.
+   * The products now go to another shop (or to the flow): the state kept (links, hashes, marks,
+   * retry set, cursor) belongs to the old one. It is put aside under the old shop, and the new
+   * shop's own state comes back if this connection sent to it before (else the next run starts
+   * from nothing and writes every product).
    */
-  resetForTarget(target: string): void {
+  switchTarget(from: string, to: string): void {
+    const cols = 'sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at, body, pending, seen';
     runTransaction(this.db, () => {
-      this.db.prepare('DELETE FROM products').run();
       this.db
-        .prepare('DELETE FROM meta WHERE key IN (?, ?, ?, ?, ?)')
-        .run(CURSOR, RESUME, LAST_SUCCESS, WRITE_PAUSE, LATEST_MARK);
-      setMeta(this.db, TARGET, target);
+        .prepare(`INSERT OR REPLACE INTO products_kept (target, ${cols}) SELECT ?, ${cols} FROM products`)
+        .run(from);
+      this.db.prepare('DELETE FROM products').run();
+      const meta: Record<string, string> = {};
+      for (const key of TARGET_META) {
+        const value = getMeta(this.db, key);
+        if (value !== undefined) meta[key] = value;
+      }
+      setMeta(this.db, keptMetaKey(from), JSON.stringify(meta));
+      this.db.prepare(`DELETE FROM meta WHERE key IN (${TARGET_META.map(() => '?').join(', ')})`).run(...TARGET_META);
+      this.db.prepare(`INSERT INTO products (${cols}) SELECT ${cols} FROM products_kept WHERE target = ?`).run(to);
+      this.db.prepare('DELETE FROM products_kept WHERE target = ?').run(to);
+      const kept = safeRecord(getMeta(this.db, keptMetaKey(to)));
+      for (const key of TARGET_META) if (typeof kept[key] === 'string') setMeta(this.db, key, kept[key]);
+      this.db.prepare('DELETE FROM meta WHERE key = ?').run(keptMetaKey(to));
+      setMeta(this.db, TARGET, to);
     });
   }
 

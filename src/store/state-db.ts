@@ -109,6 +109,24 @@ const MIGRATIONS: string[] = [
   // older object form). No table change: the version alone stops an older package from opening a
   // database whose bodies it could not read, instead of misreading them.
   `SELECT 1;`,
+  // The product state of shops a connection sent to before (one shop at a time in products): kept,
+  // so a connection pointed back at a shop resumes where it left it (its deletions still swept).
+  `CREATE TABLE products_kept (
+     target TEXT NOT NULL,
+     sku TEXT NOT NULL,
+     totalgest_id TEXT,
+     fw360_id TEXT,
+     hash TEXT,
+     state TEXT NOT NULL,
+     error TEXT,
+     synced_at INTEGER,
+     updated_at INTEGER NOT NULL,
+     body TEXT,
+     pending TEXT,
+     seen TEXT,
+     PRIMARY KEY (target, sku)
+   ) WITHOUT ROWID;
+`,
 ];
 
 export type StateDatabase = Database.Database;

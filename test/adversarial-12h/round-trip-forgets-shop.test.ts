@@ -1,13 +1,11 @@
 /**
  * A pull node is pointed at another shop for a while (a staging shop, or by mistake) and then back.
- * Each switch drops the kept state (links, hashes, marks), so when it comes back to shop A the
- * connection no longer knows what it wrote there: an article deleted in TotalGest in between (its
- * tombstone is still in the feed, but the full run back to A takes it for a product never written)
- * stays an active product in shop A for good: the full run back to A writes every product TotalGest
- * serves, but its mark-and-sweep only covers rows written since the switch, so "every product this
- * connection has written that TotalGest no longer serves becomes inactive" (issue 12) no longer
- * holds for A. (The same holds for any shop after a new state database; the switch makes it routine.)
- * Not fixed here: the state would have to be kept per shop (or the old shop's SKUs kept for its sweep).
+ * Each switch dropped the kept state (links, hashes, marks), so when it came back to shop A the
+ * connection no longer knew what it wrote there: an article deleted in TotalGest in between stayed
+ * an active product in shop A for good ("every product this connection has written that TotalGest
+ * no longer serves becomes inactive", issue 12, no longer held for A). Fixed: a switch puts the old
+ * shop's state aside (rows and cursor, table products_kept) and brings the new shop's back, so the
+ * run back to A is an incremental one from A's own cursor and meets the deletion.
  */
 import assert from 'node:assert/strict';
 import { Framework360Client } from '../../src/framework360/client';
@@ -38,7 +36,8 @@ describe('adversarial 12h: shop A, then shop B, then shop A again', function () 
       await to(writer2).run();
       assert.equal(fw2.products.get('SKU-000012')?.active, false);
       const back = await to(s.writer).run();
-      assert.equal(back.full, true);
+      // A's own state is back: an incremental run from A's cursor, not a full one from nothing.
+      assert.equal(back.full, false);
       const p = s.fw.products.get('SKU-000012')!;
       assert.deepEqual([p.active, p.stock], [false, '0'], 'shop A still sells the deleted article');
     } finally {

@@ -10,10 +10,10 @@ describe('state database: schema version', () => {
   beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'tg-schema-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('creates schema 4 and opens it again', () => {
+  it('creates schema 5 and opens it again', () => {
     const file = path.join(dir, 'state.sqlite');
     const db = openStateDatabase(file);
-    assert.equal(db.pragma('user_version', { simple: true }), 4);
+    assert.equal(db.pragma('user_version', { simple: true }), 5);
     db.close();
     openStateDatabase(file).close();
   });
@@ -21,8 +21,8 @@ describe('state database: schema version', () => {
   it('refuses a database from a newer version, naming it', () => {
     const file = path.join(dir, 'state.sqlite');
     const db = openStateDatabase(file);
-    db.pragma('user_version = 5');
+    db.pragma('user_version = 6');
     db.close();
-    assert.throws(() => openStateDatabase(file), /newer version of this package \(schema 5\)/);
+    assert.throws(() => openStateDatabase(file), /newer version of this package \(schema 6\)/);
   });
 });
