@@ -377,9 +377,19 @@ describe('package: the packed tarball installed into a fresh Node-RED', function
       const field = page.locator('#node-input-reconcileDays');
       await field.waitFor({ state: 'visible', timeout: 60_000 });
       const marked: Array<[string, boolean]> = [];
+      const expected: Record<string, boolean> = { '0': true, '': false, '365': false, '366': true, '7': false };
       for (const value of ['0', '', '365', '366', '7']) {
         await field.fill(value);
         await field.dispatchEvent('change');
+        // The editor may mark the field a moment later on a loaded machine: wait (bounded) for the
+        // expected mark, then record what the field shows — a wrong mark still fails below.
+        await page
+          .waitForFunction(
+            ([want]) => document.querySelector('#node-input-reconcileDays')?.classList.contains('input-error') === want,
+            [expected[value]] as const,
+            { timeout: 5_000 },
+          )
+          .catch(() => undefined);
         marked.push([value, /\binput-error\b/.test((await field.getAttribute('class')) ?? '')]);
       }
       assert.deepEqual(marked, [
