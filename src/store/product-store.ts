@@ -333,6 +333,21 @@ export class ProductStore {
     });
   }
 
+  /**
+   * What is kept aside for `target` (rows and its meta) copied into `into`, an empty throwaway
+   * store: a dry run for that shop previews the run back to it from where it was left.
+   */
+  copyKeptInto(target: string, into: ProductStore): void {
+    const rows = this.db.prepare(`SELECT ${ROW_COLS} FROM products_kept WHERE target = ?`).raw();
+    const insert = into.db.prepare(`INSERT INTO products (${ROW_COLS}) VALUES (${ROW_COLS.replace(/\w+/g, '?')})`);
+    const kept = safeRecord(getMeta(this.db, keptMetaKey(target)));
+    runTransaction(into.db, () => {
+      for (const row of rows.iterate(target)) insert.run(...(row as unknown[]));
+      for (const key of TARGET_META) if (typeof kept[key] === 'string') setMeta(into.db, key, kept[key]);
+      setMeta(into.db, TARGET, target);
+    });
+  }
+
   /** The latest mark a full run was given (ISO), if any. */
   latestMark(): string | undefined {
     return getMeta(this.db, LATEST_MARK) ?? this.stmts.latestMark.get()?.mark ?? undefined;
