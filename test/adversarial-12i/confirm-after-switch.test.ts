@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { ProductSync } from '../../src/engine/product-sync';
-import type { Fw360Product } from '../../src/framework360/types';
+import type { Fw360Product } from '../../src/framework360/schemas';
 import { ProductStore } from '../../src/store/product-store';
 import { productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
 
