@@ -202,7 +202,8 @@ export class ProductSync {
     const dryRun = req.dryRun === true;
     // The kept state belongs to the shop it was written to: another shop starts from nothing.
     const target = this.writer?.baseUrl ?? '';
-    const keptFor = this.store.target();
+    // A database from before the shop was recorded: rows still `emitted` can only be the flow's.
+    const keptFor = this.store.target() ?? (target !== '' && this.store.counts().emitted > 0 ? '' : undefined);
     // A dry run for another shop previews what its real run does (a dry run must not switch): from
     // that shop's state kept aside, or from nothing, in a throwaway copy.
     if (dryRun && keptFor !== undefined && keptFor !== target) {
