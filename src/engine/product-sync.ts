@@ -202,13 +202,16 @@ export class ProductSync {
     const dryRun = req.dryRun === true;
     // The kept state belongs to the shop it was written to: another shop starts from nothing.
     const target = this.writer?.baseUrl ?? '';
-    const keptFor = this.store.target();
-    // A dry run for another shop previews what its real run does: from nothing (the kept state is
-    // the other shop's, and a dry run must not drop it), so against an empty throwaway state.
+    // A database from before the shop was recorded: rows still `emitted` can only be the flow's.
+    const keptFor = this.store.target() ?? (target !== '' && this.store.counts().emitted > 0 ? '' : undefined);
+    // A dry run for another shop previews what its real run does (a dry run must not switch): from
+    // that shop's state kept aside, or from nothing, in a throwaway copy.
     if (dryRun && keptFor !== undefined && keptFor !== target) {
       const scratch = openStateDatabase(':memory:');
       try {
-        return await new ProductSync(this.client, new ProductStore(scratch), this.writer, this.opts).run(req);
+        const preview = new ProductStore(scratch);
+        this.store.copyKeptInto(target, preview);
+        return await new ProductSync(this.client, preview, this.writer, this.opts).run(req);
       } finally {
         scratch.close();
       }

@@ -96,6 +96,7 @@ const TARGET = 'products.target';
 /** What belongs to the shop the products go to, kept aside with its rows when another shop takes over. */
 const TARGET_META = [CURSOR, RESUME, LAST_SUCCESS, WRITE_PAUSE, LATEST_MARK];
 const keptMetaKey = (target: string): string => `products.kept:${target}`;
+const ROW_COLS = 'sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at, body, pending, seen';
 
 function safeRecord(text: string | undefined): Record<string, unknown> {
   try {
@@ -173,6 +174,25 @@ export class ProductStore {
              THEN 'linked' ELSE 'deactivated' END,
            fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL
          WHERE sku = ? AND state = 'emitted'`,
+      ),
+      // The flow's emitted rows while a shop is current: kept aside under '' (emit mode).
+      keptGet: db.prepare<[string], ProductRow>(`SELECT ${ROW_COLS} FROM products_kept WHERE target = '' AND sku = ?`),
+      keptFail: db.prepare<{
+        sku: string;
+        totalgestId: string | null;
+        error: string;
+        pending: string | null;
+        now: number;
+      }>(
+        `UPDATE products_kept SET state = 'failed', error = @error, hash = NULL, updated_at = @now,
+           totalgest_id = COALESCE(@totalgestId, totalgest_id), pending = @pending
+         WHERE target = '' AND sku = @sku`,
+      ),
+      keptConfirm: db.prepare<[string | null, number, number, string]>(
+        `UPDATE products_kept SET state = CASE WHEN COALESCE(json_extract(body, '$.active'), json_extract(body, '$[${VALUES_ACTIVE_INDEX}]'))
+             THEN 'linked' ELSE 'deactivated' END,
+           fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL
+         WHERE target = '' AND sku = ? AND state = 'emitted'`,
       ),
       // Databases from before the mark was kept in meta: read once, then kept there.
       latestMark: db.prepare<[], { mark: string | null }>('SELECT MAX(seen) AS mark FROM products'),
@@ -291,7 +311,7 @@ export class ProductStore {
    * from nothing and writes every product).
    */
   switchTarget(from: string, to: string): void {
-    const cols = 'sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at, body, pending, seen';
+    const cols = ROW_COLS;
     runTransaction(this.db, () => {
       this.db
         .prepare(`INSERT OR REPLACE INTO products_kept (target, ${cols}) SELECT ?, ${cols} FROM products`)
@@ -310,6 +330,21 @@ export class ProductStore {
       for (const key of TARGET_META) if (typeof kept[key] === 'string') setMeta(this.db, key, kept[key]);
       this.db.prepare('DELETE FROM meta WHERE key = ?').run(keptMetaKey(to));
       setMeta(this.db, TARGET, to);
+    });
+  }
+
+  /**
+   * What is kept aside for `target` (rows and its meta) copied into `into`, an empty throwaway
+   * store: a dry run for that shop previews the run back to it from where it was left.
+   */
+  copyKeptInto(target: string, into: ProductStore): void {
+    const rows = this.db.prepare(`SELECT ${ROW_COLS} FROM products_kept WHERE target = ?`).raw();
+    const insert = into.db.prepare(`INSERT INTO products (${ROW_COLS}) VALUES (${ROW_COLS.replace(/\w+/g, '?')})`);
+    const kept = safeRecord(getMeta(this.db, keptMetaKey(target)));
+    runTransaction(into.db, () => {
+      for (const row of rows.iterate(target)) insert.run(...(row as unknown[]));
+      for (const key of TARGET_META) if (typeof kept[key] === 'string') setMeta(into.db, key, kept[key]);
+      setMeta(into.db, TARGET, target);
     });
   }
 
@@ -334,9 +369,15 @@ export class ProductStore {
    */
   confirm(items: ConfirmItem[], now: number): ConfirmResult {
     const out: ConfirmResult = { confirmed: 0, failed: 0, notEmitted: [], stale: [] };
+    // Emitted rows are the flow's: while a shop is current they are kept aside, and a late
+    // confirmation still belongs to them, never to the shop's row of the same SKU.
+    const aside = (this.target() ?? '') !== '';
+    const get = aside ? this.stmts.keptGet : this.stmts.get;
+    const fail = aside ? this.stmts.keptFail : this.stmts.fail;
+    const confirm = aside ? this.stmts.keptConfirm : this.stmts.confirm;
     runTransaction(this.db, () => {
       for (const item of items) {
-        const row = this.stmts.get.get(item.sku);
+        const row = get.get(item.sku);
         // A failed row is in the retry set already, with what is newest to write.
         if (!row || row.state === 'failed' || (row.state !== 'emitted' && (item.error === null || row.body === null))) {
           out.notEmitted.push(item.sku);
@@ -345,7 +386,7 @@ export class ProductStore {
           out.stale.push(item.sku);
         } else if (item.error !== null) {
           // The product as emitted goes back to the retry set as it is (the override was applied).
-          this.stmts.fail.run({
+          fail.run({
             sku: item.sku,
             totalgestId: row.totalgest_id,
             error: `flow: ${item.error}`,
@@ -354,7 +395,7 @@ export class ProductStore {
           });
           out.failed += 1;
         } else {
-          this.stmts.confirm.run(item.fw360Id, now, now, item.sku);
+          confirm.run(item.fw360Id, now, now, item.sku);
           out.confirmed += 1;
         }
       }
