@@ -96,6 +96,10 @@ const TARGET = 'products.target';
 /** What belongs to the shop the products go to, kept aside with its rows when another shop takes over. */
 const TARGET_META = [CURSOR, RESUME, LAST_SUCCESS, WRITE_PAUSE, LATEST_MARK];
 const keptMetaKey = (target: string): string => `products.kept:${target}`;
+/** A confirmed emitted row (parameters: fw360 id, synced at, updated at): linked, or deactivated when it was an inactive product. */
+const CONFIRMED = `state = CASE WHEN COALESCE(json_extract(body, '$.active'), json_extract(body, '$[${VALUES_ACTIVE_INDEX}]'))
+    THEN 'linked' ELSE 'deactivated' END,
+  fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL`;
 const ROW_COLS = 'sku, totalgest_id, fw360_id, hash, state, error, synced_at, updated_at, body, pending, seen';
 
 function safeRecord(text: string | undefined): Record<string, unknown> {
@@ -170,10 +174,7 @@ export class ProductStore {
         `SELECT * FROM products WHERE sku > ? AND state != 'deactivated' AND (seen IS NULL OR seen < ?) ORDER BY sku LIMIT ?`,
       ),
       confirm: db.prepare<[string | null, number, number, string]>(
-        `UPDATE products SET state = CASE WHEN COALESCE(json_extract(body, '$.active'), json_extract(body, '$[${VALUES_ACTIVE_INDEX}]'))
-             THEN 'linked' ELSE 'deactivated' END,
-           fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL
-         WHERE sku = ? AND state = 'emitted'`,
+        `UPDATE products SET ${CONFIRMED} WHERE sku = ? AND state = 'emitted'`,
       ),
       // The flow's emitted rows while a shop is current: kept aside under '' (emit mode).
       keptGet: db.prepare<[string], ProductRow>(`SELECT ${ROW_COLS} FROM products_kept WHERE target = '' AND sku = ?`),
@@ -189,10 +190,7 @@ export class ProductStore {
          WHERE target = '' AND sku = @sku`,
       ),
       keptConfirm: db.prepare<[string | null, number, number, string]>(
-        `UPDATE products_kept SET state = CASE WHEN COALESCE(json_extract(body, '$.active'), json_extract(body, '$[${VALUES_ACTIVE_INDEX}]'))
-             THEN 'linked' ELSE 'deactivated' END,
-           fw360_id = COALESCE(?, fw360_id), synced_at = ?, updated_at = ?, error = NULL
-         WHERE target = '' AND sku = ? AND state = 'emitted'`,
+        `UPDATE products_kept SET ${CONFIRMED} WHERE target = '' AND sku = ? AND state = 'emitted'`,
       ),
       // Databases from before the mark was kept in meta: read once, then kept there.
       latestMark: db.prepare<[], { mark: string | null }>('SELECT MAX(seen) AS mark FROM products'),

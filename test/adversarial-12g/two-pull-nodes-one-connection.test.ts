@@ -9,30 +9,21 @@
  */
 import assert from 'node:assert/strict';
 import { ProductSync } from '../../src/engine/product-sync';
-import { Framework360Client } from '../../src/framework360/client';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
 import { ProductStore } from '../../src/store/product-store';
-import { productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
-import { startFramework360 } from '../helpers/sandboxes';
+import { productSyncSandboxes, type ProductSyncSandboxes, secondShop } from '../helpers/product-sync-sandboxes';
 
 describe('adversarial 12g: two pull nodes, two shops, one TotalGest connection', function () {
   this.timeout(60_000);
   let s: ProductSyncSandboxes;
   const sandboxes = productSyncSandboxes({ articles: 20 });
   beforeEach(() => (s = sandboxes));
-  let fw2: Framework360Sandbox;
-  before(async () => (fw2 = await startFramework360()));
-  after(async () => fw2.stop());
+  const shop2 = secondShop();
 
   it('each shop receives the catalogue', async () => {
-    const writer2 = new Framework360Client({ siteUrl: fw2.url, apiKey: 'demo-key' });
-    try {
-      const store = new ProductStore(s.db);
-      await new ProductSync(s.client, store, s.writer, { pageSize: 10 }).run();
-      const second = await new ProductSync(s.client, store, writer2, { pageSize: 10 }).run();
-      assert.deepEqual([s.fw.products.size, fw2.products.size, second.created], [20, 20, 20]);
-    } finally {
-      writer2.close();
-    }
+    const writer2 = shop2.writer;
+    const store = new ProductStore(s.db);
+    await new ProductSync(s.client, store, s.writer, { pageSize: 10 }).run();
+    const second = await new ProductSync(s.client, store, writer2, { pageSize: 10 }).run();
+    assert.deepEqual([s.fw.products.size, shop2.fw.products.size, second.created], [20, 20, 20]);
   });
 });

@@ -7,41 +7,31 @@
  * nothing kept (a full run, every product created).
  */
 import assert from 'node:assert/strict';
-import { Framework360Client } from '../../src/framework360/client';
 import { ProductSync } from '../../src/engine/product-sync';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
 import { ProductStore } from '../../src/store/product-store';
-import { productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
-import { startFramework360 } from '../helpers/sandboxes';
+import { productSyncSandboxes, type ProductSyncSandboxes, secondShop } from '../helpers/product-sync-sandboxes';
 
 describe('adversarial 12h: a dry run for another shop than the kept state', function () {
   this.timeout(60_000);
   let s: ProductSyncSandboxes;
   const sandboxes = productSyncSandboxes({ articles: 20 });
   beforeEach(() => (s = sandboxes));
-  let fw2: Framework360Sandbox;
-  before(async () => (fw2 = await startFramework360()));
-  after(async () => fw2.stop());
-  beforeEach(() => fw2.reset());
+  const shop2 = secondShop();
 
   for (const to of ['another shop', 'the flow (emit mode)'])
     it(`previews what the real run to ${to} does`, async () => {
-      const writer2 = new Framework360Client({ siteUrl: fw2.url, apiKey: 'demo-key' });
-      try {
-        const store = new ProductStore(s.db);
-        await new ProductSync(s.client, store, s.writer, { pageSize: 10 }).run();
-        const next = () =>
-          new ProductSync(s.client, store, to === 'another shop' ? writer2 : undefined, { pageSize: 10 });
-        const dry = await next().run({ dryRun: true });
-        assert.equal(store.target(), s.writer.baseUrl, 'a dry run must not reset');
-        const real = await next().run();
-        assert.equal(real.full, true);
-        assert.deepEqual(
-          [dry.full, dry.created, dry.unchanged, dry.wouldWrite!.created.length],
-          [real.full, real.created, real.unchanged, real.created],
-        );
-      } finally {
-        writer2.close();
-      }
+      const writer2 = shop2.writer;
+      const store = new ProductStore(s.db);
+      await new ProductSync(s.client, store, s.writer, { pageSize: 10 }).run();
+      const next = () =>
+        new ProductSync(s.client, store, to === 'another shop' ? writer2 : undefined, { pageSize: 10 });
+      const dry = await next().run({ dryRun: true });
+      assert.equal(store.target(), s.writer.baseUrl, 'a dry run must not reset');
+      const real = await next().run();
+      assert.equal(real.full, true);
+      assert.deepEqual(
+        [dry.full, dry.created, dry.unchanged, dry.wouldWrite!.created.length],
+        [real.full, real.created, real.unchanged, real.created],
+      );
     });
 });

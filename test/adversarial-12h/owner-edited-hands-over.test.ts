@@ -8,24 +8,20 @@
  * kept state belongs to (meta products.target) while a live node sends there, not creation order.
  */
 import assert from 'node:assert/strict';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
-import { startFramework360 } from '../helpers/sandboxes';
 import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { secondShop } from '../helpers/product-sync-sandboxes';
 
 const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-pull-products.js')];
 
 describe('adversarial 12h: editing the owning pull node hands its connection to the other shop', function () {
   this.timeout(30_000);
   const env = nodeRedWithSandboxes('tg-12h-owner-', { articles: 30 });
-  let fw2: Framework360Sandbox;
-  before(async () => (fw2 = await startFramework360()));
-  after(async () => fw2.stop());
-  beforeEach(() => fw2.reset());
+  const shop2 = secondShop();
 
   const flow = (pulls: Array<{ id: string; fw: string; pageSize?: number }>) => [
     { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
     { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-    { id: 'f2', type: 'framework360-config', siteUrl: fw2.url },
+    { id: 'f2', type: 'framework360-config', siteUrl: shop2.fw.url },
     ...pulls.map((p) => ({
       id: p.id,
       type: 'tg-pull-products',
@@ -96,7 +92,7 @@ describe('adversarial 12h: editing the owning pull node hands its connection to 
       // p2 must still be refused: the kept state is shop A's and p1 still sends there.
       assert.equal(p2.out.length, 0, 'p2 ran and wrote the catalogue to shop B');
       assert.match(p2.errors[0] ?? '', new RegExp(env.fw.url));
-      assert.equal(fw2.products.size, 0);
+      assert.equal(shop2.fw.products.size, 0);
       const again = watch('p1');
       helper.getNode('p1').receive({});
       await waitFor(() => again.errors.length + again.out.length === 1);

@@ -7,24 +7,20 @@
  * registrations of the connection.
  */
 import assert from 'node:assert/strict';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
-import { startFramework360 } from '../helpers/sandboxes';
 import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { secondShop } from '../helpers/product-sync-sandboxes';
 
 const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-pull-products.js')];
 
 describe('adversarial 12h: the refused pull node shows it from the deploy on', function () {
   this.timeout(30_000);
   const env = nodeRedWithSandboxes('tg-12h-status-', { articles: 20 });
-  let fw2: Framework360Sandbox;
-  before(async () => (fw2 = await startFramework360()));
-  after(async () => fw2.stop());
-  beforeEach(() => fw2.reset());
+  const shop2 = secondShop();
 
   const flow = (pulls: Array<{ id: string; fw: string }>) => [
     { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
     { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-    { id: 'f2', type: 'framework360-config', siteUrl: fw2.url },
+    { id: 'f2', type: 'framework360-config', siteUrl: shop2.fw.url },
     ...pulls.map((p) => ({
       id: p.id,
       type: 'tg-pull-products',

@@ -10,38 +10,30 @@
 import assert from 'node:assert/strict';
 import { Framework360Client } from '../../src/framework360/client';
 import { ProductSync } from '../../src/engine/product-sync';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
 import { ProductStore } from '../../src/store/product-store';
-import { productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
-import { control, startFramework360 } from '../helpers/sandboxes';
+import { productSyncSandboxes, type ProductSyncSandboxes, secondShop } from '../helpers/product-sync-sandboxes';
+import { control } from '../helpers/sandboxes';
 
 describe('adversarial 12h: shop A, then shop B, then shop A again', function () {
   this.timeout(60_000);
   let s: ProductSyncSandboxes;
   const sandboxes = productSyncSandboxes({ articles: 20 });
   beforeEach(() => (s = sandboxes));
-  let fw2: Framework360Sandbox;
-  before(async () => (fw2 = await startFramework360()));
-  after(async () => fw2.stop());
-  beforeEach(() => fw2.reset());
+  const shop2 = secondShop();
 
   it('deactivates in shop A an article deleted while on shop B (its tombstone still served)', async () => {
-    const writer2 = new Framework360Client({ siteUrl: fw2.url, apiKey: 'demo-key' });
-    try {
-      const store = new ProductStore(s.db);
-      const to = (w: Framework360Client) => new ProductSync(s.client, store, w, { pageSize: 10 });
-      await to(s.writer).run();
-      await to(writer2).run();
-      await control(s.tg.url, '/_sandbox/articles/delete', { ids: ['A-000012'] });
-      await to(writer2).run();
-      assert.equal(fw2.products.get('SKU-000012')?.active, false);
-      const back = await to(s.writer).run();
-      // A's own state is back: an incremental run from A's cursor, not a full one from nothing.
-      assert.equal(back.full, false);
-      const p = s.fw.products.get('SKU-000012')!;
-      assert.deepEqual([p.active, p.stock], [false, '0'], 'shop A still sells the deleted article');
-    } finally {
-      writer2.close();
-    }
+    const writer2 = shop2.writer;
+    const store = new ProductStore(s.db);
+    const to = (w: Framework360Client) => new ProductSync(s.client, store, w, { pageSize: 10 });
+    await to(s.writer).run();
+    await to(writer2).run();
+    await control(s.tg.url, '/_sandbox/articles/delete', { ids: ['A-000012'] });
+    await to(writer2).run();
+    assert.equal(shop2.fw.products.get('SKU-000012')?.active, false);
+    const back = await to(s.writer).run();
+    // A's own state is back: an incremental run from A's cursor, not a full one from nothing.
+    assert.equal(back.full, false);
+    const p = s.fw.products.get('SKU-000012')!;
+    assert.deepEqual([p.active, p.stock], [false, '0'], 'shop A still sells the deleted article');
   });
 });

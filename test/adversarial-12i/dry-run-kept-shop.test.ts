@@ -10,42 +10,34 @@
 import assert from 'node:assert/strict';
 import { Framework360Client } from '../../src/framework360/client';
 import { ProductSync } from '../../src/engine/product-sync';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
 import { ProductStore } from '../../src/store/product-store';
-import { productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
-import { control, startFramework360 } from '../helpers/sandboxes';
+import { productSyncSandboxes, type ProductSyncSandboxes, secondShop } from '../helpers/product-sync-sandboxes';
+import { control } from '../helpers/sandboxes';
 
 describe('adversarial 12i: a dry run for a shop whose state is kept aside', function () {
   this.timeout(60_000);
   let s: ProductSyncSandboxes;
   const sandboxes = productSyncSandboxes({ articles: 20 });
   beforeEach(() => (s = sandboxes));
-  let fw2: Framework360Sandbox;
-  before(async () => (fw2 = await startFramework360()));
-  after(async () => fw2.stop());
-  beforeEach(() => fw2.reset());
+  const shop2 = secondShop();
 
   it('previews the run back to shop A from the state kept for A', async () => {
-    const writer2 = new Framework360Client({ siteUrl: fw2.url, apiKey: 'demo-key' });
-    try {
-      const store = new ProductStore(s.db);
-      const to = (w: Framework360Client) => new ProductSync(s.client, store, w, { pageSize: 10 });
-      await to(s.writer).run();
-      await to(writer2).run();
-      // One change for A to pick up: the preview and the real run must both see exactly it.
-      await control(s.tg.url, '/_sandbox/articles/delete', { ids: ['A-000012'] });
-      const dry = await to(s.writer).run({ dryRun: true });
-      assert.equal(store.target(), writer2.baseUrl, 'a dry run must not switch');
-      const real = await to(s.writer).run();
-      assert.equal(real.full, false, 'A comes back with its own cursor');
-      assert.deepEqual([real.created, real.deactivated], [0, 1]);
-      assert.deepEqual(
-        [dry.full, dry.created, dry.deactivated, dry.wouldWrite!.created.length],
-        [real.full, real.created, real.deactivated, real.created],
-        'the dry run previewed another run than the one that followed',
-      );
-    } finally {
-      writer2.close();
-    }
+    const writer2 = shop2.writer;
+    const store = new ProductStore(s.db);
+    const to = (w: Framework360Client) => new ProductSync(s.client, store, w, { pageSize: 10 });
+    await to(s.writer).run();
+    await to(writer2).run();
+    // One change for A to pick up: the preview and the real run must both see exactly it.
+    await control(s.tg.url, '/_sandbox/articles/delete', { ids: ['A-000012'] });
+    const dry = await to(s.writer).run({ dryRun: true });
+    assert.equal(store.target(), writer2.baseUrl, 'a dry run must not switch');
+    const real = await to(s.writer).run();
+    assert.equal(real.full, false, 'A comes back with its own cursor');
+    assert.deepEqual([real.created, real.deactivated], [0, 1]);
+    assert.deepEqual(
+      [dry.full, dry.created, dry.deactivated, dry.wouldWrite!.created.length],
+      [real.full, real.created, real.deactivated, real.created],
+      'the dry run previewed another run than the one that followed',
+    );
   });
 });

@@ -57,3 +57,20 @@ export function maxInFlight(log: ReadonlyArray<{ at: number; doneAt?: number }>)
   for (const [, d] of events) max = Math.max(max, (n += d!));
   return max;
 }
+
+/**
+ * Mocha hooks for a second Framework360 shop beside the first (one connection pointed at another
+ * shop): its sandbox for the whole describe, reset before each test with a fresh writer for it,
+ * closed after. The returned object holds the current ones once a test runs.
+ */
+export function secondShop(): { fw: Framework360Sandbox; writer: Framework360Client } {
+  const shop = {} as { fw: Framework360Sandbox; writer: Framework360Client };
+  before(async () => (shop.fw = await startFramework360()));
+  beforeEach(() => {
+    shop.fw.reset();
+    shop.writer = new Framework360Client({ siteUrl: shop.fw.url, apiKey: 'demo-key' });
+  });
+  afterEach(() => shop.writer.close());
+  after(async () => shop.fw.stop());
+  return shop;
+}

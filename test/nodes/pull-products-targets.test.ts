@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox';
-import { startFramework360 } from '../helpers/sandboxes';
 import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
+import { secondShop } from '../helpers/product-sync-sandboxes';
 
 const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-pull-products.js')];
 
@@ -14,15 +13,12 @@ const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist
 describe('tg-pull-products: one shop per TotalGest connection', function () {
   this.timeout(30_000);
   const env = nodeRedWithSandboxes('tg-pull-targets-', { articles: 30 });
-  let fw2: Framework360Sandbox;
-  before(async () => (fw2 = await startFramework360()));
-  after(async () => fw2.stop());
-  beforeEach(() => fw2.reset());
+  const shop2 = secondShop();
 
   const flow = (pulls: Array<{ id: string; fw: string }>) => [
     { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
     { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-    { id: 'f2', type: 'framework360-config', siteUrl: fw2.url },
+    { id: 'f2', type: 'framework360-config', siteUrl: shop2.fw.url },
     ...pulls.map((p) => ({
       id: p.id,
       type: 'tg-pull-products',
@@ -68,7 +64,7 @@ describe('tg-pull-products: one shop per TotalGest connection', function () {
     for (const e of p2.errors)
       assert.match(e, new RegExp(`sends this TotalGest connection's products to ${env.fw.url}`));
     assert.equal(p2.statuses.at(-1)?.fill, 'red');
-    assert.equal(fw2.products.size, 0);
+    assert.equal(shop2.fw.products.size, 0);
     assert.equal(p2.out.length, 0);
 
     // The first node is gone: the second sends to its shop, which gets the whole catalogue.
@@ -77,7 +73,7 @@ describe('tg-pull-products: one shop per TotalGest connection', function () {
     const again = watch('p2');
     helper.getNode('p2').receive({});
     await waitFor(() => again.out.length === 1);
-    assert.deepEqual([again.errors, fw2.products.size, again.out[0].payload.created], [[], all, all]);
+    assert.deepEqual([again.errors, shop2.fw.products.size, again.out[0].payload.created], [[], all, all]);
   });
 
   it('lets a dry run through: it sends nothing', async () => {
@@ -92,6 +88,6 @@ describe('tg-pull-products: one shop per TotalGest connection', function () {
     const p2 = watch('p2');
     helper.getNode('p2').receive({ dryRun: true });
     await waitFor(() => p2.out.length === 1);
-    assert.deepEqual([p2.errors, p2.out[0].payload.dryRun, fw2.products.size], [[], true, 0]);
+    assert.deepEqual([p2.errors, p2.out[0].payload.dryRun, shop2.fw.products.size], [[], true, 0]);
   });
 });
