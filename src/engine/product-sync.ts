@@ -200,35 +200,9 @@ export class ProductSync {
   async run(req: RunRequest = {}): Promise<SyncSummary> {
     const t0 = Date.now();
     const dryRun = req.dryRun === true;
-    // The kept state belongs to the shop it was written to: another shop starts from nothing.
-    const target = this.writer?.baseUrl ?? '';
-    // A database from before the shop was recorded: rows still `emitted` can only be the flow's.
-    const keptFor = this.store.target() ?? (target !== '' && this.store.counts().emitted > 0 ? '' : undefined);
-    // A dry run for another shop previews what its real run does (a dry run must not switch): from
-    // that shop's state kept aside, or from nothing, in a throwaway copy.
-    if (dryRun && keptFor !== undefined && keptFor !== target) {
-      const scratch = openStateDatabase(':memory:');
-      try {
-        const preview = new ProductStore(scratch);
-        this.store.copyKeptInto(target, preview);
-        return await new ProductSync(this.client, preview, this.writer, this.opts).run(req);
-      } finally {
-        scratch.close();
-      }
-    }
-    if (!dryRun && keptFor !== target) {
-      if (keptFor === undefined) this.store.setTarget(target);
-      else {
-        // Dropped only for a shop that answers: a mistyped URL or key must not cost the kept state.
-        if (this.writer)
-          await this.writer.checkConnection().catch((err: unknown) => {
-            throw new Error(
-              `${target} does not answer (${errorSummary(err)}): nothing written, the products kept for ${keptFor || 'the flow'} are left as they are`,
-            );
-          });
-        this.store.switchTarget(keptFor, target);
-      }
-    }
+    // The kept state belongs to one shop: another one's run switches to its own state first.
+    const preview = await this.forShop(req);
+    if (preview) return preview;
     const cursorBefore = this.store.cursor() ?? null;
     const resume = dryRun ? undefined : this.store.resume();
     // An interrupted run is continued where it stopped; an interrupted full run also by an
@@ -606,6 +580,44 @@ export class ProductSync {
       summary.summary += ` — ${summary.stoppedBy}`;
     }
     return summary;
+  }
+
+  /**
+   * The product state kept belongs to the shop it was written to (`writer.baseUrl`, '' = the
+   * flow). A run for another shop switches to that shop's own state (put aside before, or none)
+   * once the shop answers; a dry run for another shop is answered here, from a throwaway copy.
+   */
+  private async forShop(req: RunRequest): Promise<SyncSummary | undefined> {
+    const dryRun = req.dryRun === true;
+    const target = this.writer?.baseUrl ?? '';
+    // A database from before the shop was recorded: rows still `emitted` can only be the flow's.
+    const keptFor = this.store.target() ?? (target !== '' && this.store.counts().emitted > 0 ? '' : undefined);
+    // A dry run for another shop previews what its real run does (a dry run must not switch): from
+    // that shop's state kept aside, or from nothing, in a throwaway copy.
+    if (dryRun && keptFor !== undefined && keptFor !== target) {
+      const scratch = openStateDatabase(':memory:');
+      try {
+        const preview = new ProductStore(scratch);
+        this.store.copyKeptInto(target, preview);
+        return await new ProductSync(this.client, preview, this.writer, this.opts).run(req);
+      } finally {
+        scratch.close();
+      }
+    }
+    if (!dryRun && keptFor !== target) {
+      if (keptFor === undefined) this.store.setTarget(target);
+      else {
+        // Switched only for a shop that answers: a mistyped URL or key must not move the kept state.
+        if (this.writer)
+          await this.writer.checkConnection().catch((err: unknown) => {
+            throw new Error(
+              `${target} does not answer (${errorSummary(err)}): nothing written, the products kept for ${keptFor || 'the flow'} are left as they are`,
+            );
+          });
+        this.store.switchTarget(keptFor, target);
+      }
+    }
+    return undefined;
   }
 
   /** Emitted products the flow has written (or failed to write): they become linked (or failed). */
