@@ -8,30 +8,8 @@ import type { Fw360Product } from '../../src/framework360/schemas';
 import { ProductStore } from '../../src/store/product-store';
 import type { Article } from '../../src/totalgest/schemas';
 import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
-import { productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
+import { article, iso, productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
 import { control } from '../helpers/sandboxes';
-
-const iso = (t: number): string => new Date(t).toISOString();
-
-function article(id: string, sku: string, price: string, updatedAt: number, extra: Partial<Article> = {}): Article {
-  return {
-    id,
-    sku,
-    ean: null,
-    name: `Article ${sku}`,
-    shortDescription: '',
-    description: '',
-    price,
-    vatCode: 'N',
-    vatRate: '8.1',
-    stock: { onHand: '5', reserved: '0', available: '5' },
-    unit: 'pcs',
-    active: true,
-    deleted: false,
-    updatedAt: iso(updatedAt),
-    ...extra,
-  };
-}
 
 async function upsert(tg: TotalGestSandbox, items: Article[]): Promise<void> {
   const r = (await control(tg.url, '/_sandbox/articles', { items })) as { upserted?: number };

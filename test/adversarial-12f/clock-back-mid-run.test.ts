@@ -10,30 +10,8 @@
 import assert from 'node:assert/strict';
 import { ProductSync } from '../../src/engine/product-sync';
 import { ProductStore } from '../../src/store/product-store';
-import type { Article } from '../../src/totalgest/schemas';
-import { productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
+import { article, iso, productSyncSandboxes, type ProductSyncSandboxes } from '../helpers/product-sync-sandboxes';
 import { control } from '../helpers/sandboxes';
-
-const iso = (t: number): string => new Date(t).toISOString();
-
-function article(id: string, sku: string, price: string, updatedAt: number): Article {
-  return {
-    id,
-    sku,
-    ean: null,
-    name: `Article ${sku}`,
-    shortDescription: '',
-    description: '',
-    price,
-    vatCode: 'N',
-    vatRate: '8.1',
-    stock: { onHand: '5', reserved: '0', available: '5' },
-    unit: 'pcs',
-    active: true,
-    deleted: false,
-    updatedAt: iso(updatedAt),
-  };
-}
 
 describe('adversarial 12f: TotalGest clock steps back in the middle of a run', function () {
   this.timeout(60_000);

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
-import { secondShop } from '../helpers/product-sync-sandboxes';
+import { secondShop, twoShopCredentials, twoShopFlow } from '../helpers/product-sync-sandboxes';
 
 const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-pull-products.js')];
 
@@ -17,24 +17,9 @@ describe('adversarial 12h: the refused pull node shows it from the deploy on', f
   const env = nodeRedWithSandboxes('tg-12h-status-', { articles: 20 });
   const shop2 = secondShop();
 
-  const flow = (pulls: Array<{ id: string; fw: string }>) => [
-    { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-    { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-    { id: 'f2', type: 'framework360-config', siteUrl: shop2.fw.url },
-    ...pulls.map((p) => ({
-      id: p.id,
-      type: 'tg-pull-products',
-      connection: 'c1',
-      framework360: p.fw,
-      wires: [[], [`${p.id}-out`]],
-    })),
-    ...pulls.map((p) => ({ id: `${p.id}-out`, type: 'helper' })),
-  ];
-  const creds = {
-    c1: { username: 'demo', password: 'demo-password' },
-    f1: { apiKey: 'demo-key' },
-    f2: { apiKey: 'demo-key' },
-  };
+  const flow = (pulls: Array<{ id: string; fw: string }>) =>
+    twoShopFlow({ tg: env.tg.url, shop1: env.fw.url, shop2: shop2.fw.url }, pulls);
+  const creds = twoShopCredentials;
   /** The last status the node `id` (the current instance) was given. */
   const lastStatus = (id: string): { fill?: string; text?: string } | undefined => {
     const node = helper.getNode(id);

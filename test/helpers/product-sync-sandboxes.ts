@@ -3,6 +3,7 @@ import type { Framework360Sandbox } from '../../src/sandbox/framework360-sandbox
 import type { TotalGestSandbox } from '../../src/sandbox/totalgest-sandbox';
 import { openStateDatabase, type StateDatabase } from '../../src/store/state-db';
 import { TotalGestClient } from '../../src/totalgest/client';
+import type { Article } from '../../src/totalgest/schemas';
 import { demoCredentials, startFramework360, startTotalGest } from './sandboxes';
 
 /** What a ProductSync engine test works with: both sandboxes, the state database, both clients. */
@@ -74,3 +75,63 @@ export function secondShop(): { fw: Framework360Sandbox; writer: Framework360Cli
   after(async () => shop.fw.stop());
   return shop;
 }
+
+export const iso = (t: number): string => new Date(t).toISOString();
+
+/** A valid TotalGest article for a sandbox upsert: `sku`'s name, `price`, stamped `updatedAt` (ms); `extra` overrides. */
+export function article(
+  id: string,
+  sku: string,
+  price: string,
+  updatedAt: number,
+  extra: Partial<Article> = {},
+): Article {
+  return {
+    id,
+    sku,
+    ean: null,
+    name: `Article ${sku}`,
+    shortDescription: '',
+    description: '',
+    price,
+    vatCode: 'N',
+    vatRate: '8.1',
+    stock: { onHand: '5', reserved: '0', available: '5' },
+    unit: 'pcs',
+    active: true,
+    deleted: false,
+    updatedAt: iso(updatedAt),
+    ...extra,
+  };
+}
+
+/**
+ * A Node-RED flow with one TotalGest connection `c1`, two Framework360 shops `f1` and `f2`, and
+ * pull nodes on `c1` (their summary output wired to a helper node `<id>-out`); a page size only
+ * where given. Credentials: twoShopCredentials.
+ */
+export function twoShopFlow(
+  urls: { tg: string; shop1: string; shop2: string },
+  pulls: Array<{ id: string; fw: string; pageSize?: number }>,
+): Array<Record<string, unknown>> {
+  return [
+    { id: 'c1', type: 'totalgest-config', endpoint: urls.tg, shopId: 'demo-shop', ownerId: 'demo-owner' },
+    { id: 'f1', type: 'framework360-config', siteUrl: urls.shop1 },
+    { id: 'f2', type: 'framework360-config', siteUrl: urls.shop2 },
+    ...pulls.map((p) => ({
+      id: p.id,
+      type: 'tg-pull-products',
+      connection: 'c1',
+      framework360: p.fw,
+      ...(p.pageSize === undefined ? {} : { pageSize: p.pageSize }),
+      wires: [[], [`${p.id}-out`]],
+    })),
+    ...pulls.map((p) => ({ id: `${p.id}-out`, type: 'helper' })),
+  ];
+}
+
+export const twoShopCredentials = {
+  c1: { username: 'demo', password: 'demo-password' },
+  f1: { apiKey: 'demo-key' },
+  f2: { apiKey: 'demo-key' },
+};

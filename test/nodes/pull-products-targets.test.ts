@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { dist, helper, nodeRedWithSandboxes, waitFor } from '../helpers/red';
-import { secondShop } from '../helpers/product-sync-sandboxes';
+import { secondShop, twoShopCredentials, twoShopFlow } from '../helpers/product-sync-sandboxes';
 
 const nodes = [dist('totalgest-config.js'), dist('framework360-config.js'), dist('tg-pull-products.js')];
 
@@ -15,25 +15,12 @@ describe('tg-pull-products: one shop per TotalGest connection', function () {
   const env = nodeRedWithSandboxes('tg-pull-targets-', { articles: 30 });
   const shop2 = secondShop();
 
-  const flow = (pulls: Array<{ id: string; fw: string }>) => [
-    { id: 'c1', type: 'totalgest-config', endpoint: env.tg.url, shopId: 'demo-shop', ownerId: 'demo-owner' },
-    { id: 'f1', type: 'framework360-config', siteUrl: env.fw.url },
-    { id: 'f2', type: 'framework360-config', siteUrl: shop2.fw.url },
-    ...pulls.map((p) => ({
-      id: p.id,
-      type: 'tg-pull-products',
-      connection: 'c1',
-      framework360: p.fw,
-      pageSize: 10,
-      wires: [[], [`${p.id}-out`]],
-    })),
-    ...pulls.map((p) => ({ id: `${p.id}-out`, type: 'helper' })),
-  ];
-  const creds = {
-    c1: { username: 'demo', password: 'demo-password' },
-    f1: { apiKey: 'demo-key' },
-    f2: { apiKey: 'demo-key' },
-  };
+  const flow = (pulls: Array<{ id: string; fw: string }>) =>
+    twoShopFlow(
+      { tg: env.tg.url, shop1: env.fw.url, shop2: shop2.fw.url },
+      pulls.map((p) => ({ ...p, pageSize: 10 })),
+    );
+  const creds = twoShopCredentials;
   const watch = (id: string) => {
     const got = { errors: [] as string[], statuses: [] as Array<{ fill?: string; text?: string }>, out: [] as any[] };
     const n = helper.getNode(id);
